@@ -1,0 +1,178 @@
+import { awscdk, DependencyType, javascript, JsonFile } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
+
+// Versions are pinned on purpose: see ../shared/TOOLCHAIN.md for why each one.
+const CDK_FLOOR = '2.257.0';
+const CDK_CLI = '2.1148.1';
+const INTEG_RUNNER = '2.197.10';
+const INTEG_TESTS_ALPHA = '2.245.0-alpha.0';
+const CDK_NAG = '3.0.2';
+const AWS_SDK = '^3.700.0';
+
+/** Folders of TypeScript that are not library source but are type-checked and linted like it. */
+const TS_SIDE_FOLDERS = ['test', 'integ', 'bin', 'bench'];
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-secure-parameters',
+  description:
+    'Parameter Store SecureString parameters as safe, typed, least-privilege CDK constructs: customer-managed keys, deploy-time values that never reach the template, path grants conditioned on the encryption context, typed parameter policies and a cdk-nag pack.',
+  keywords: ['aws-cdk', 'cdk', 'ssm', 'parameter-store', 'securestring', 'kms', 'secrets', 'cdk-nag', 'awscdk'],
+  author: 'cdk-secure-parameters developers',
+  authorAddress: 'maintainers@cdk-secure-parameters.dev',
+  license: 'Apache-2.0',
+  repositoryUrl: 'https://github.com/cdk-secure-parameters/cdk-secure-parameters.git',
+  defaultReleaseBranch: 'main',
+  github: false,
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  srcdir: 'lib',
+  libdir: 'lib',
+  jsiiVersion: '~6.0.0',
+
+  cdkVersion: CDK_FLOOR,
+  cdkVersionPinning: false,
+  cdkCliVersion: CDK_CLI,
+  constructsVersion: '10.5.1',
+  // integ tests live in integ/ and run with integ-runner; projen's older snapshot integ tests stay off.
+  integrationTestAutoDiscover: false,
+  lambdaOptions: {
+    runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+    bundlingOptions: { externals: ['@aws-sdk/*'] },
+  },
+
+  peerDeps: [`cdk-nag@^${CDK_NAG}`],
+  devDeps: [
+    `cdk-nag@${CDK_NAG}`,
+    `aws-cdk@${CDK_CLI}`,
+    'aws-sdk-client-mock@^4',
+    'aws-sdk-client-mock-jest@^4',
+    `@aws-sdk/client-ssm@${AWS_SDK}`,
+    `@aws-sdk/client-kms@${AWS_SDK}`,
+    `@aws-sdk/client-secrets-manager@${AWS_SDK}`,
+    '@types/aws-lambda@^8',
+    'esbuild@^0.28',
+  ],
+
+  publishToPypi: { distName: 'cdk-secure-parameters', module: 'cdk_secure_parameters' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdksecureparameters',
+    mavenGroupId: 'io.github.cdk-secure-parameters',
+    mavenArtifactId: 'cdk-secure-parameters',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkSecureParameters', packageId: 'CdkSecureParameters' },
+  publishToGo: { moduleName: 'github.com/cdk-secure-parameters/cdk-secure-parameters-go' },
+
+  jestOptions: {
+    // CI must fail on a changed snapshot, never rewrite it; `npx projen test:update` rewrites on purpose.
+    updateSnapshot: UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // `ts` first: with srcdir = libdir, a stale compiled lib/*.js must never shadow its source.
+      moduleFileExtensions: ['ts', 'js', 'json', 'node'],
+      testTimeout: 30_000,
+    },
+  },
+  eslintOptions: {
+    // a check, not a rewrite: CI must fail on a lint error instead of silently fixing the clone
+    commandOptions: { fix: false, extraArgs: ['--max-warnings', '0'] },
+    dirs: ['lib'],
+    devdirs: TS_SIDE_FOLDERS,
+    ignorePatterns: ['*.js', '*.d.ts', 'node_modules/', '*.generated.ts', 'coverage', 'cdk.out', '*.snapshot/'],
+  },
+  gitignore: ['cdk.out/', '/integ/cdk-integ.out.*', '/bench/out/'],
+});
+
+// Pins that projen would otherwise float to "latest" (see TOOLCHAIN.md).
+project.deps.addDependency(`@aws-cdk/integ-runner@${INTEG_RUNNER}`, DependencyType.DEVENV);
+project.deps.addDependency(`@aws-cdk/integ-tests-alpha@${INTEG_TESTS_ALPHA}`, DependencyType.DEVENV);
+// unrs-resolver 1.13.0's platform binaries are missing from the registry: `npm ci` fails without this.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
+// ts-node (integ-runner, cdk synth of bin/) must prefer lib/*.ts over stale compiled lib/*.js.
+project.tsconfig?.file.addOverride('ts-node', { preferTsExts: true, transpileOnly: true });
+
+// Each side folder gets its own tsconfig so eslint's project service and `tsc --noEmit` see it.
+for (const folder of TS_SIDE_FOLDERS.filter((f) => f !== 'test')) {
+  new javascript.TypescriptConfig(project, {
+    fileName: `${folder}/tsconfig.json`,
+    extends: javascript.TypescriptConfigExtends.fromPaths(['../tsconfig.json']),
+    include: ['**/*.ts'],
+    exclude: ['node_modules', '*.snapshot', 'cdk.out'],
+    compilerOptions: { noEmit: true, rootDir: '..' },
+  });
+}
+
+// The example app: `npx cdk synth` needs no credentials and no network.
+new JsonFile(project, 'cdk.json', {
+  obj: {
+    app: 'npx ts-node --prefer-ts-exts -P bin/tsconfig.json bin/app.ts',
+    output: 'cdk.out',
+    // offline by design: no notices or telemetry requests from the CLI
+    notices: false,
+    context: { 'cli-telemetry': false },
+  },
+  marker: false,
+});
+
+// integ-runner rejects projen's "//" marker key, so this file is written without it.
+new JsonFile(project, 'integ.config.json', {
+  obj: {
+    directory: 'integ',
+    language: 'typescript',
+    app: 'ts-node --prefer-ts-exts -P integ/tsconfig.json {filePath}',
+    testRegex: ['^integ\\..*\\.ts$'],
+    parallelRegions: ['us-east-1'],
+  },
+  marker: false,
+});
+
+project.addTask('integ', {
+  description: 'Verify the committed integ snapshots (offline, no deploy)',
+  exec: 'integ-runner',
+  receiveArgs: true,
+});
+project.addTask('integ:update', {
+  description: 'Re-synthesize the integ snapshots without deploying',
+  exec: 'integ-runner --update-on-failed --dry-run',
+  receiveArgs: true,
+});
+
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check tests, integ apps, the example app and benchmarks',
+});
+for (const folder of TS_SIDE_FOLDERS) {
+  typecheck.exec(`tsc --noEmit -p ${folder}/tsconfig.json`);
+}
+
+const cfnLint = project.addTask('cfn-lint', {
+  description: "Synthesize the example app and lint its templates with AWS's cfn-lint",
+});
+cfnLint.exec('cdk synth --quiet');
+cfnLint.exec('cfn-lint cdk.out/*.template.json');
+
+project.addTask('bench', {
+  description: 'Run the benchmarks and write bench/RESULTS.md',
+  exec: 'ts-node --prefer-ts-exts -P bench/tsconfig.json bench/run.ts',
+});
+
+// `npm test`: type-check, jest, lint, integ snapshots, cfn-lint. Order: cheap and broad first.
+// `--ci` makes a missing snapshot a failure instead of writing it.
+project.testTask.reset();
+project.testTask.spawn(typecheck);
+project.testTask.exec('jest --ci', { receiveArgs: true });
+project.testTask.spawn(project.tasks.tryFind('eslint')!);
+project.testTask.spawn(project.tasks.tryFind('integ')!);
+project.testTask.spawn(cfnLint);
+
+project.addPackageIgnore('/bin/');
+project.addPackageIgnore('/integ/');
+project.addPackageIgnore('/bench/');
+project.addPackageIgnore('/.ci/');
+project.addPackageIgnore('/cdk.json');
+project.addPackageIgnore('/integ.config.json');
+project.addPackageIgnore('/cdk.out/');
+project.addPackageIgnore('/lib/**/*.ts');
+project.addPackageIgnore('!/lib/**/*.d.ts');
+
+project.synth();
