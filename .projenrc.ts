@@ -35,10 +35,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   constructsVersion: '10.5.1',
   // integ tests live in integ/ and run with integ-runner; projen's older snapshot integ tests stay off.
   integrationTestAutoDiscover: false,
-  lambdaOptions: {
-    runtime: awscdk.LambdaRuntime.NODEJS_22_X,
-    bundlingOptions: { externals: ['@aws-sdk/*'] },
-  },
+  // The handler's construct is ours (lib/private/secure-string-handler.ts): it picks the newest
+  // Node.js runtime of the user's aws-cdk-lib at synth time, which a generated class cannot.
+  lambdaAutoDiscover: false,
 
   peerDeps: [`cdk-nag@^${CDK_NAG}`],
   devDeps: [
@@ -81,6 +80,23 @@ const project = new awscdk.AwsCdkConstructLibrary({
     ignorePatterns: ['*.js', '*.d.ts', 'node_modules/', '*.generated.ts', 'coverage', 'cdk.out', '*.snapshot/'],
   },
   gitignore: ['cdk.out/', '/integ/cdk-integ.out.*', '/bench/out/'],
+});
+
+// The deploy-time handler, bundled at build time; the SDK v3 that the Lambda runtime ships stays external.
+// Its bundle ships in the npm package under assets/ (see .npmignore).
+project.bundler.addBundle('lib/handler/secure-string.lambda.ts', {
+  platform: 'node',
+  target: 'node22',
+  externals: ['@aws-sdk/*'],
+  minify: true,
+  sourcemap: false,
+  outfile: 'index.js',
+});
+
+// The handler runs on Lambda, whose Node.js runtime ships the SDK v3: a dev dependency for us, not a runtime one.
+project.eslint?.addOverride({
+  files: ['lib/handler/**/*.ts'],
+  rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 
 // Pins that projen would otherwise float to "latest" (see TOOLCHAIN.md).
@@ -159,6 +175,7 @@ project.addTask('bench', {
 // `npm test`: type-check, jest, lint, integ snapshots, cfn-lint. Order: cheap and broad first.
 // `--ci` makes a missing snapshot a failure instead of writing it.
 project.testTask.reset();
+project.testTask.spawn(project.tasks.tryFind('bundle')!);
 project.testTask.spawn(typecheck);
 project.testTask.exec('jest --ci', { receiveArgs: true });
 project.testTask.spawn(project.tasks.tryFind('eslint')!);

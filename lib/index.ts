@@ -1,1 +1,3 @@
 export * from './parameter-key';
+export * from './secure-value';
+export * from './secure-string-parameter';

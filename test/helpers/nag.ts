@@ -22,7 +22,7 @@ export function nagViolations(pack: NagPack, scope: IConstruct): string[] {
   const report = pack.validateScope(scope);
   return report.violations.flatMap((violation) =>
     violation.violatingResources.map(
-      (resource) => `${violation.ruleName} @ ${resource.resourceLogicalId}: ${violation.description}`,
+      (resource) => `${violation.ruleName} @ ${resource.constructPath ?? resource.resourceLogicalId}: ${violation.description}`,
     ),
   );
 }

@@ -1,0 +1,151 @@
+import { failedOperation } from './retry';
+
+/**
+ * Turns AWS errors into FAILED reasons an operator can act on: which parameter, which key or secret,
+ * what state it is in, and what to do. Raw AWS messages are quoted only where they cannot carry the
+ * value (policy, pattern and IAM messages); `redact` in the entry point is the last safety net.
+ */
+
+/** What the handler was doing when the error happened. */
+export interface ErrorContext {
+  /** The parameter's name. */
+  readonly parameterName: string;
+  /** The KMS key of the parameter (or of the ciphertext). */
+  readonly keyId: string;
+  /** The Secrets Manager secret, for `fromSecret` values. */
+  readonly secretArn?: string;
+}
+
+/** An error whose message is already written for the operator and is safe to return. */
+export class OperatorError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OperatorError';
+  }
+}
+
+interface AwsError {
+  readonly name: string;
+  readonly message: string;
+}
+
+interface ExplainContext extends ErrorContext {
+  readonly operation: string;
+}
+
+type Explainer = (ctx: ExplainContext, err: AwsError) => string;
+
+/** The operator's message for any error the handler can meet. */
+export function explainError(err: unknown, ctx: ErrorContext): string {
+  if (err instanceof OperatorError) {
+    return `${ctx.parameterName}: ${err.message}`;
+  }
+  const aws = asAwsError(err);
+  const operation = failedOperation(err) ?? 'the handler';
+  const explain = EXPLAINERS[aws.name];
+  const where = `${ctx.parameterName}: ${operation} failed`;
+  return explain
+    ? `${where}: ${explain({ ...ctx, operation }, aws)}`
+    : `${where} with ${aws.name}. Retry the deployment; if it fails again, check the parameter and its KMS key in the console.`;
+}
+
+function asAwsError(err: unknown): AwsError {
+  if (err && typeof err === 'object' && 'name' in err) {
+    const e = err as { name: unknown; message?: unknown };
+    return { name: String(e.name), message: typeof e.message === 'string' ? e.message : '' };
+  }
+  return { name: 'UnknownError', message: '' };
+}
+
+/** Key states reported in KMS and SSM messages, and what the operator must do about each. */
+const KEY_STATES: Array<{ pattern: RegExp; explain: (key: string) => string }> = [
+  {
+    pattern: /pending ?deletion/i,
+    explain: (key) => `KMS key ${key} is pending deletion. Cancel the deletion (aws kms cancel-key-deletion --key-id ${key}) and enable the key, or choose another key.`,
+  },
+  {
+    pattern: /pending ?import/i,
+    explain: (key) => `KMS key ${key} is pending import: its key material was never imported or has expired. Finish the import (aws kms import-key-material) or choose another key.`,
+  },
+  {
+    pattern: /disabled/i,
+    explain: (key) => `KMS key ${key} is disabled. Enable it (aws kms enable-key --key-id ${key}) or choose another key.`,
+  },
+  {
+    pattern: /not ?found|does not exist|doesn't exist/i,
+    explain: (key) => `KMS key ${key} was not found. Check that the key ARN or alias is right and that the key is in the same region as the parameter.`,
+  },
+];
+
+function keyState(ctx: ExplainContext, err: AwsError): string {
+  const state = KEY_STATES.find((s) => s.pattern.test(err.message));
+  return state
+    ? state.explain(ctx.keyId)
+    : `KMS key ${ctx.keyId} cannot be used (${err.name}). Check that it exists in this region, is enabled, and is a symmetric ENCRYPT_DECRYPT key.`;
+}
+
+/** `User: arn:... is not authorized to perform: kms:GenerateDataKey on resource: ...` → `kms:GenerateDataKey`. */
+function deniedAction(err: AwsError, fallback: string): string {
+  return /not authorized to perform:? ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(err.message)?.[1] ?? fallback;
+}
+
+function accessDenied(ctx: ExplainContext, err: AwsError): string {
+  const action = deniedAction(err, ctx.operation);
+  const byKeyPolicy = /resource-based policy|key policy/i.test(err.message);
+  const onKey = action.startsWith('kms:');
+  const resource = onKey ? `KMS key ${ctx.keyId}` : action.startsWith('secretsmanager:') ? `secret ${ctx.secretArn}` : `parameter ${ctx.parameterName}`;
+  const fix = byKeyPolicy || onKey
+    ? `Allow ${action} for the handler's role in the key policy of ${resource} (a ParameterKey does this for you) and in the role's IAM policy.`
+    : `Allow ${action} on ${resource} in the handler role's IAM policy.`;
+  return `access denied for ${action} on ${resource}. ${fix}${onKey ? ' Keys that are not ParameterKeys must allow it with kms:ViaService ssm.<region>.amazonaws.com or without conditions.' : ''}`;
+}
+
+const policyRejected: Explainer = (_ctx, err) =>
+  `Parameter Store rejected the parameter policies (${err.name}): ${err.message} Fix the policies of this parameter (at most one Expiration, notifications only with an Expiration, at most 10 policies).`;
+
+const EXPLAINERS: Record<string, Explainer> = {
+  // KMS key state, as SSM reports it
+  InvalidKeyId: keyState,
+  // KMS key state, as KMS reports it (committed ciphertext is decrypted directly)
+  DisabledException: keyState,
+  KMSInvalidStateException: keyState,
+  NotFoundException: keyState,
+  KeyUnavailableException: (ctx) => `KMS key ${ctx.keyId} is temporarily unavailable. Retry the deployment.`,
+  InvalidCiphertextException: (ctx) =>
+    `the committed ciphertext cannot be decrypted under key ${ctx.keyId} with encryption context PARAMETER_ARN=<this parameter's ARN>. ` +
+    'It was made under another key, for another parameter, or is corrupted. Encrypt the value again with the command in the README (SecureValue.fromCiphertext).',
+  IncorrectKeyException: (ctx) =>
+    `the committed ciphertext was made under another KMS key, not ${ctx.keyId}. Encrypt the value again under the parameter's key.`,
+  AccessDeniedException: accessDenied,
+  KMSAccessDeniedException: accessDenied,
+  // Secrets Manager
+  ResourceNotFoundException: (ctx) =>
+    `secret ${ctx.secretArn} was not found, or has no current version. Check the secret ARN and region, and that the secret has a value.`,
+  DecryptionFailure: (ctx) =>
+    `Secrets Manager cannot decrypt secret ${ctx.secretArn} with its KMS key. Check that the secret's key is enabled and its key policy allows the handler's role kms:Decrypt via secretsmanager.`,
+  InvalidRequestException: (ctx) =>
+    `secret ${ctx.secretArn} cannot be read now (it may be scheduled for deletion). Restore it (aws secretsmanager restore-secret) or point to another secret.`,
+  // Parameter Store
+  ParameterNotFound: (ctx) => `parameter ${ctx.parameterName} does not exist (it may have been deleted outside CloudFormation).`,
+  HierarchyLevelLimitExceededException: () => 'the name has more than 15 hierarchy levels. Use a shorter path.',
+  HierarchyTypeMismatchException: () =>
+    'a parameter of another type already has this name, and a parameter cannot change type. Delete it or choose another name.',
+  ParameterLimitExceeded: () =>
+    'the account has reached its Standard-tier parameter quota (10,000 per region). Use tier Advanced or delete unused parameters.',
+  ParameterMaxVersionLimitExceeded: () =>
+    'the parameter has 100 versions and the oldest one carries a label, so it cannot be replaced. Remove that label (aws ssm unlabel-parameter-version) and retry.',
+  TooManyUpdates: () =>
+    'another writer kept updating this parameter while the handler retried. Stop the concurrent writer (or another stack managing the same name) and retry the deployment.',
+  ThrottlingException: () =>
+    'Parameter Store throttled the request even after retries. Enable higher throughput (aws ssm update-service-setting --setting-id /ssm/parameter-store/high-throughput-enabled --setting-value true) or deploy fewer parameters at once.',
+  InvalidAllowedPatternException: () => 'allowedPattern is not a valid regular expression for Parameter Store. Fix the pattern.',
+  ParameterPatternMismatchException: () => 'the value does not match the parameter\'s allowedPattern. Change the value source or the pattern.',
+  UnsupportedParameterType: () => 'Parameter Store does not support this parameter type here.',
+  InvalidPolicyTypeException: policyRejected,
+  InvalidPolicyAttributeException: policyRejected,
+  IncompatiblePolicyException: policyRejected,
+  PoliciesLimitExceededException: policyRejected,
+  InternalServerError: () => 'Parameter Store failed internally. Retry the deployment.',
+  ValidationException: () =>
+    'Parameter Store rejected the request as invalid. Check that the value fits the tier (4 KB Standard, 8 KB Advanced) and that the tier is not being lowered from Advanced to Standard.',
+};

@@ -1,0 +1,91 @@
+/**
+ * The contract between the SecureStringParameter construct (synth time) and the deploy-time handler.
+ * No aws-cdk-lib import here: the handler bundle includes this file.
+ *
+ * CloudFormation delivers every custom resource property as a string, so every field is one.
+ */
+
+/** Where the value comes from; the discriminator of {@link SourceProperties}. */
+export enum SourceType {
+  GENERATED = 'generated',
+  CIPHERTEXT = 'ciphertext',
+  SECRET = 'secret',
+  PLACEHOLDER = 'placeholder',
+  PLAINTEXT = 'plaintext',
+}
+
+/** The value source as the handler receives it. Short keys keep each parameter's template small. */
+export interface SourceProperties {
+  readonly Type: string;
+  /** generated: the generator options, JSON (see GeneratorOptions). */
+  readonly Options?: string;
+  /** ciphertext: base64 KMS ciphertext made under the parameter's key and encryption context. */
+  readonly Ciphertext?: string;
+  /** secret: ARN of the Secrets Manager secret. */
+  readonly SecretArn?: string;
+  /** secret: JSON field of the secret string to copy. */
+  readonly JsonField?: string;
+  /** placeholder and plaintext: the text to write. */
+  readonly Text?: string;
+}
+
+/** The resource properties of one SecureString custom resource. */
+export interface ParameterProperties {
+  readonly Name: string;
+  readonly KeyId: string;
+  readonly Tier: string;
+  readonly Source: SourceProperties;
+  readonly Description?: string;
+  readonly AllowedPattern?: string;
+  /** JSON array of parameter policies, exactly as PutParameter takes them. */
+  readonly Policies?: string;
+  /** "true" to take over a parameter that exists and is not ours. */
+  readonly Adopt?: string;
+  readonly Tags?: ReadonlyArray<{ readonly Key: string; readonly Value: string }>;
+}
+
+/** Options of a generated value, serialized into {@link SourceProperties.Options}. */
+export interface GeneratorOptions {
+  readonly length: number;
+  readonly excludeCharacters: string;
+  readonly excludeLowercase: boolean;
+  readonly excludeUppercase: boolean;
+  readonly excludeNumbers: boolean;
+  readonly excludePunctuation: boolean;
+  readonly includeSpace: boolean;
+  readonly requireEachIncludedType: boolean;
+  /** Change it to ask for a new value; nothing else about the value changes. */
+  readonly generation: number;
+}
+
+/** What a generated value uses for each option the app leaves out (the template carries only the rest). */
+export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = {
+  length: 32,
+  excludeCharacters: '',
+  excludeLowercase: false,
+  excludeUppercase: false,
+  excludeNumbers: false,
+  excludePunctuation: false,
+  includeSpace: false,
+  requireEachIncludedType: true,
+  generation: 1,
+};
+
+/** The tag that records which stack and logical id own a parameter. */
+export const OWNER_TAG_KEY = 'cdk-secure-parameters:owner';
+
+/** The encryption context key Parameter Store uses, and that committed ciphertext must carry. */
+export const ENCRYPTION_CONTEXT_KEY = 'PARAMETER_ARN';
+
+/** Attributes the custom resource returns (Fn::GetAtt). */
+export const ATTRIBUTE_VERSION = 'Version';
+
+/** Value size limits in bytes per tier. */
+export const MAX_VALUE_BYTES: Record<string, number> = {
+  'Standard': 4096,
+  'Advanced': 8192,
+  'Intelligent-Tiering': 8192,
+};
+
+/** KMS Decrypt accepts at most this many ciphertext bytes (and Encrypt at most 4096 bytes of plaintext). */
+export const MAX_CIPHERTEXT_BYTES = 6144;

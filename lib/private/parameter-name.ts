@@ -1,0 +1,57 @@
+import { Stack, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/** @see https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html */
+const NAME_CHARACTERS = /^[a-zA-Z0-9_.\-/]+$/;
+const RESERVED_PREFIX = /^\/?(aws|ssm)/i;
+export const MAX_HIERARCHY_LEVELS = 15;
+const MAX_ARN_LENGTH = 1011;
+/** Stand-ins for a partition, region or account that are tokens: the longest each can be. */
+const LONGEST = { partition: 'aws-us-gov', region: 'ap-southeast-5', account: '123456789012' };
+
+/**
+ * Everything wrong with a parameter name, as sentences naming the rule; empty when valid.
+ * The name must be concrete: the handler's permissions and the encryption context derive from it.
+ */
+export function parameterNameProblems(scope: IConstruct, name: string): string[] {
+  if (Token.isUnresolved(name)) {
+    return ['it must be a concrete string, not a token: grants and the encryption context are derived from it at synth time'];
+  }
+  const problems: string[] = [];
+  if (name.length === 0) {
+    return ['a parameter name cannot be empty'];
+  }
+  if (!NAME_CHARACTERS.test(name)) {
+    problems.push("it may contain only a-z, A-Z, 0-9, '_', '.', '-' and '/'");
+  }
+  if (name.includes('/') && !name.startsWith('/')) {
+    problems.push("a name with '/' must start with '/'");
+  }
+  if (name.includes('//') || (name.length > 1 && name.endsWith('/')) || name === '/') {
+    problems.push("it cannot have an empty level ('//', or a trailing '/')");
+  }
+  if (RESERVED_PREFIX.test(name)) {
+    problems.push("it cannot start with 'aws' or 'ssm' (any case, with or without a leading '/')");
+  }
+  const levels = name.replace(/^\//, '').split('/').length;
+  if (levels > MAX_HIERARCHY_LEVELS) {
+    problems.push(`it has ${levels} levels; Parameter Store allows at most ${MAX_HIERARCHY_LEVELS}`);
+  }
+  const arnLength = arnPrefix(scope).length + name.replace(/^\//, '').length;
+  if (arnLength > MAX_ARN_LENGTH) {
+    problems.push(`its ARN would be ${arnLength} characters; Parameter Store allows at most ${MAX_ARN_LENGTH}`);
+  }
+  return problems;
+}
+
+function arnPrefix(scope: IConstruct): string {
+  const stack = Stack.of(scope);
+  const concrete = (value: string, longest: string) => (Token.isUnresolved(value) ? longest : value);
+  return `arn:${concrete(stack.partition, LONGEST.partition)}:ssm:${concrete(stack.region, LONGEST.region)}:${concrete(stack.account, LONGEST.account)}:parameter/`;
+}
+
+/** The parameter's ARN (a concrete name): Parameter Store drops the leading slash after `parameter/`. */
+export function parameterArnFor(scope: IConstruct, name: string): string {
+  const stack = Stack.of(scope);
+  return `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter/${name.replace(/^\//, '')}`;
+}

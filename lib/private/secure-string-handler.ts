@@ -1,0 +1,322 @@
+import * as crypto from 'crypto';
+import * as path from 'path';
+import { Aws, CfnResource, Duration, Fn, Lazy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct, IConstruct } from 'constructs';
+import { ENCRYPTION_CONTEXT_KEY } from './handler-protocol';
+import { acknowledgeFinding } from './nag-acknowledgements';
+import { wildcardResourceFinding } from './nag-finding-id';
+import { coveringPatterns } from './parameter-prefixes';
+import { parameterStoreViaService } from './parameter-store-conditions';
+
+const HANDLER_ID = 'SecureStringParameterHandler';
+const BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'lib', 'handler', 'secure-string.lambda');
+
+/** The SSM actions the handler performs on the parameters it manages, and nothing else. */
+const HANDLER_SSM_ACTIONS = [
+  'ssm:PutParameter',
+  'ssm:GetParameter',
+  'ssm:GetParameterHistory',
+  'ssm:DeleteParameter',
+  'ssm:ListTagsForResource',
+  'ssm:AddTagsToResource',
+  'ssm:RemoveTagsFromResource',
+];
+
+/** What a SecureStringParameter tells the handler about itself, so the role grants exactly that. */
+export interface HandledParameter {
+  readonly name: string;
+  readonly key: kms.IKey;
+  /** `kms:Encrypt` (Standard) or `kms:GenerateDataKey` (Advanced, Intelligent-Tiering). */
+  readonly writeAction: string;
+  /** The key that committed ciphertext is decrypted under, for fromCiphertext values. */
+  readonly ciphertextKey?: kms.IKey;
+  readonly secret?: secretsmanager.ISecret;
+}
+
+interface KeyUse {
+  readonly key: kms.IKey;
+  readonly viaSsm: Set<string>;
+  readonly direct: boolean;
+}
+
+/**
+ * The one deploy-time handler of a stack: a Lambda function, its role, one policy and a log group.
+ * Four resources whatever the number of parameters: the policy is computed at synth time from every
+ * parameter registered with `register`.
+ */
+export class SecureStringHandler extends Construct {
+  /** The stack's handler, created on first use. */
+  public static of(scope: IConstruct): SecureStringHandler {
+    const stack = Stack.of(scope);
+    return (stack.node.tryFindChild(HANDLER_ID) as SecureStringHandler | undefined) ?? new SecureStringHandler(stack, HANDLER_ID);
+  }
+
+  public readonly function: lambda.Function;
+  public readonly role: iam.Role;
+  private readonly policy: iam.CfnManagedPolicy;
+  private readonly logGroupArn: string;
+  private readonly acknowledgedPatterns = new Set<string>();
+  private readonly parameters: HandledParameter[] = [];
+  private readonly keyUses = new Map<string, KeyUse>();
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    this.role = new iam.Role(this, 'Role', {
+      // A name known at synth time lets key policies name this role without a circular reference.
+      roleName: Fn.join('-', ['ssp-handler', shortHash(this.node.path), Aws.REGION]),
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Creates, updates and deletes the SecureString parameters of this stack',
+    });
+    // One policy whatever the number of parameters: computed at synth time from what is registered.
+    // customer-managed, not inline: HIPAA, NIST and PCI packs refuse inline policies
+    this.policy = new iam.CfnManagedPolicy(this, 'Policy', {
+      description: 'What the SecureString parameter handler may do, computed from the parameters of this stack',
+      roles: [this.role.roleName],
+      policyDocument: Lazy.any({ produce: () => this.policyDocument() }),
+    });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR });
+    this.logGroupArn = logGroup.logGroupArn;
+
+    this.function = new lambda.Function(this, 'Function', {
+      description: 'cdk-secure-parameters: deploy-time handler of SecureString parameters',
+      runtime: newestNodeRuntime(),
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(BUNDLE_DIR),
+      role: this.role,
+      // room to outlast a 3 TPS PutParameter throttle when CloudFormation creates hundreds at once
+      timeout: Duration.minutes(15),
+      memorySize: 256,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+    });
+    // Tracing set on the L1, so its two X-Ray actions land in our policy instead of a second one.
+    (this.function.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
+    this.function.node.addDependency(this.policy);
+
+    this.acknowledgeByDesign(logGroup);
+  }
+
+  /** The ARN CloudFormation invokes for each parameter. */
+  public get serviceToken(): string {
+    return this.function.functionArn;
+  }
+
+  /** Grants the handler what this parameter needs, through the synth-time policy. */
+  public register(parameter: HandledParameter): void {
+    this.parameters.push(parameter);
+    this.acknowledgeParameterPatterns();
+    this.useKey(parameter.key).viaSsm.add(parameter.writeAction);
+    this.useKey(parameter.key).viaSsm.add('kms:Decrypt');
+    if (parameter.ciphertextKey) {
+      this.allowDirectDecrypt(parameter.ciphertextKey);
+    }
+  }
+
+  private useKey(key: kms.IKey): KeyUse {
+    const id = Stack.of(this).resolve(key.keyArn);
+    const keyId = JSON.stringify(id);
+    let use = this.keyUses.get(keyId);
+    if (!use) {
+      use = { key, viaSsm: new Set(), direct: false };
+      this.keyUses.set(keyId, use);
+    }
+    return use;
+  }
+
+  /**
+   * Committed ciphertext is decrypted by the handler itself, not through Parameter Store. The key policy
+   * (if the key is in this app) must then allow this role's direct kms:Decrypt, and users' direct
+   * kms:Encrypt to make the ciphertext, both only with a PARAMETER_ARN of this account as context.
+   */
+  private allowDirectDecrypt(key: kms.IKey): void {
+    const use = this.useKey(key);
+    if (use.direct) {
+      return;
+    }
+    (use as { direct: boolean }).direct = true;
+    const stack = Stack.of(this);
+    const accountParameters = `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter/*`;
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowHandlerToDecryptCommittedCiphertext',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: { 'aws:PrincipalArn': this.roleArnWithoutReference() },
+          StringLike: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: accountParameters },
+        },
+      }),
+    );
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEncryptingValuesForCommittedCiphertext',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: ['kms:Encrypt'],
+        resources: ['*'],
+        conditions: { StringLike: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: accountParameters } },
+      }),
+    );
+  }
+
+  /** The role's ARN built from its name, so a key policy in this stack can name it without a cycle. */
+  private roleArnWithoutReference(): string {
+    const stack = Stack.of(this);
+    return `arn:${stack.partition}:iam::${stack.account}:role/ssp-handler-${shortHash(this.node.path)}-${stack.region}`;
+  }
+
+  private parameterArns(): string[] {
+    const stack = Stack.of(this);
+    return coveringPatterns(this.parameters.map((p) => p.name)).map(
+      (p) => `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter/${p}`,
+    );
+  }
+
+  private logStreamsArn(): string {
+    return `${this.logGroupArn}:log-stream:*`;
+  }
+
+  private policyDocument(): iam.PolicyDocument {
+    const parameterArns = this.parameterArns();
+    const statements = [
+      new iam.PolicyStatement({ sid: 'ManageParameters', actions: HANDLER_SSM_ACTIONS, resources: parameterArns }),
+      ...[...this.keyUses.values()].flatMap((use) => this.keyStatements(use, parameterArns)),
+      ...this.secretStatements(),
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logStreamsArn()],
+      }),
+      new iam.PolicyStatement({
+        sid: 'WriteTraces',
+        actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+        resources: ['*'],
+      }),
+    ];
+    return new iam.PolicyDocument({ statements });
+  }
+
+  private keyStatements(use: KeyUse, parameterArns: string[]): iam.PolicyStatement[] {
+    const statements = [];
+    if (use.viaSsm.size > 0) {
+      statements.push(
+        new iam.PolicyStatement({
+          actions: [...use.viaSsm].sort(),
+          resources: [use.key.keyArn],
+          conditions: {
+            StringEquals: { 'kms:ViaService': parameterStoreViaService(this) },
+            StringLike: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: parameterArns },
+          },
+        }),
+      );
+    }
+    if (use.direct) {
+      statements.push(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [use.key.keyArn],
+          conditions: { StringLike: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: parameterArns } },
+        }),
+      );
+    }
+    return statements;
+  }
+
+  private secretStatements(): iam.PolicyStatement[] {
+    const secrets = uniqueBy(this.parameters.flatMap((p) => (p.secret ? [p.secret] : [])), (s) => s.secretArn);
+    if (secrets.length === 0) {
+      return [];
+    }
+    const stack = Stack.of(this);
+    const keys = uniqueBy(secrets.flatMap((s) => (s.encryptionKey ? [s.encryptionKey] : [])), (k) => k.keyArn);
+    return [
+      new iam.PolicyStatement({
+        sid: 'CopySecrets',
+        actions: ['secretsmanager:GetSecretValue'],
+        // a secret ARN has a random suffix; a partial ARN from fromSecretNameV2 needs the wildcard
+        resources: secrets.map((s) => s.secretFullArn ?? `${s.secretArn}-??????`),
+      }),
+      ...keys.map(
+        (key) =>
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [key.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.${stack.urlSuffix}` } },
+          }),
+      ),
+    ];
+  }
+
+  /** A path wildcard is the point of covering many parameters with one statement; each is acknowledged by its exact id. */
+  private acknowledgeParameterPatterns(): void {
+    for (const arn of this.parameterArns().filter((a) => a.endsWith('/*'))) {
+      const finding = wildcardResourceFinding(this, 'AwsSolutions-IAM5', arn);
+      if (!this.acknowledgedPatterns.has(finding)) {
+        this.acknowledgedPatterns.add(finding);
+        acknowledgeFinding(
+          this.policy,
+          finding,
+          "The handler manages every SecureString of this stack under this path; the path ends in '/' so no sibling path matches.",
+        );
+      }
+    }
+  }
+
+  /** cdk-nag findings that remain by design, each acknowledged on its own resource with its reason. */
+  private acknowledgeByDesign(logGroup: logs.LogGroup): void {
+    const fn = this.function.node.defaultChild as lambda.CfnFunction;
+    const cloudFormationOnly =
+      'Only CloudFormation invokes this handler; each failure is reported to CloudFormation in the response and logged.';
+    for (const id of ['HIPAA.Security-LambdaDLQ', 'NIST.800.53.R5-LambdaDLQ', 'PCI.DSS.321-LambdaDLQ', 'Serverless-LambdaDLQ', 'Serverless-LambdaAsyncFailureDestination']) {
+      acknowledgeFinding(fn, id, cloudFormationOnly);
+    }
+    const noVpc = 'The handler calls only AWS APIs (SSM, KMS, Secrets Manager) and is invoked only by CloudFormation; it needs no access to a VPC.';
+    for (const id of ['HIPAA.Security-LambdaInsideVPC', 'NIST.800.53.R5-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC']) {
+      acknowledgeFinding(fn, id, noVpc);
+    }
+    const noReservation =
+      'A reserved concurrency fails deployment in accounts with a low concurrency quota; the handler paces itself against Parameter Store throttling instead.';
+    for (const id of ['HIPAA.Security-LambdaConcurrency', 'NIST.800.53.R5-LambdaConcurrency', 'PCI.DSS.321-LambdaConcurrency']) {
+      acknowledgeFinding(fn, id, noReservation);
+    }
+    const cfnLogGroup = logGroup.node.defaultChild as CfnResource;
+    const noSecretsInLogs =
+      'The handler logs only request types, logical ids, parameter names and redacted reasons, never a value; CloudWatch Logs encrypts them at rest. A customer-managed key would be a fifth shared resource per stack.';
+    for (const id of ['HIPAA.Security-CloudWatchLogGroupEncrypted', 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', 'PCI.DSS.321-CloudWatchLogGroupEncrypted']) {
+      acknowledgeFinding(cfnLogGroup, id, noSecretsInLogs);
+    }
+    acknowledgeFinding(this.policy, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.');
+    acknowledgeFinding(
+      this.policy,
+      wildcardResourceFinding(this, 'AwsSolutions-IAM5', this.logStreamsArn()),
+      'Lambda names its log streams at run time; the wildcard covers only the streams of the handler\'s own log group.',
+    );
+  }
+}
+
+/** The newest Node.js runtime the installed aws-cdk-lib knows, so the handler stays on the latest. */
+function newestNodeRuntime(): lambda.Runtime {
+  const node = lambda.Runtime.ALL.filter((r) => /^nodejs\d+\.x$/.test(r.name));
+  return node.reduce((a, b) => (parseInt(b.name.slice(6), 10) > parseInt(a.name.slice(6), 10) ? b : a));
+}
+
+function shortHash(text: string): string {
+  return crypto.createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) {
+    seen.set(JSON.stringify(Stack.of(item as unknown as IConstruct).resolve(key(item))), item);
+  }
+  return [...seen.values()];
+}

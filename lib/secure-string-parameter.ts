@@ -1,0 +1,214 @@
+import { CustomResource, ITaggable, Lazy, RemovalPolicy, Resource, SecretValue, Stack, TagManager, TagType, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct, IConstruct } from 'constructs';
+import { ParameterKey } from './parameter-key';
+import { ATTRIBUTE_VERSION, MAX_VALUE_BYTES, ParameterProperties, SourceType } from './private/handler-protocol';
+import { READ_ACTIONS, WRITE_ACTIONS, grantOnParameter, writeKeyAction } from './private/parameter-grants';
+import { parameterArnFor, parameterNameProblems } from './private/parameter-name';
+import { SecureStringHandler } from './private/secure-string-handler';
+import { ParameterValidationError } from './private/validation-error';
+import { SecureValue } from './secure-value';
+
+/** The resource type of each SecureString in the template. */
+const RESOURCE_TYPE = 'Custom::SecureStringParameter';
+/** The stack's default key, shared by the SecureStrings that are given none. */
+const DEFAULT_KEY_ID = 'SecureStringParameterKey';
+
+/**
+ * Properties of a {@link SecureStringParameter}.
+ */
+export interface SecureStringParameterProps {
+  /**
+   * The full name of the parameter, e.g. `/myapp/prod/db/password`.
+   * Names with `/` start with `/`; at most 15 levels; no `aws` or `ssm` prefix.
+   *
+   * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html
+   */
+  readonly parameterName: string;
+
+  /** Where the value comes from. The plaintext never appears in the template (except `unsafePlainText`). */
+  readonly value: SecureValue;
+
+  /**
+   * The symmetric KMS key that encrypts the value.
+   *
+   * @default - a ParameterKey shared by every SecureStringParameter of the stack that has no key
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The parameter's tier. Advanced allows 8 KB values and policies, costs 0.05 USD a month, and can never
+   * go back to Standard.
+   *
+   * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html
+   * @default ParameterTier.STANDARD
+   */
+  readonly tier?: ssm.ParameterTier;
+
+  /**
+   * A description of the parameter.
+   *
+   * @default - no description
+   */
+  readonly description?: string;
+
+  /**
+   * A regular expression the value must match, checked by Parameter Store on every write.
+   *
+   * @default - no pattern
+   */
+  readonly allowedPattern?: string;
+
+  /**
+   * What happens to the parameter when it is removed from the stack, or renamed.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Take over a parameter of this name that exists and is not managed by this resource.
+   * Without it, the deployment fails rather than overwrite a parameter it does not own.
+   * A generated or placeholder value that exists is kept.
+   *
+   * @default false
+   */
+  readonly adoptExisting?: boolean;
+}
+
+/**
+ * A Parameter Store SecureString parameter, created at deploy time by the stack's handler.
+ *
+ * It implements `ssm.IParameter`, so it plugs into `ecs.Secret.fromSsmParameter` and friends, and its
+ * grants are scoped to this parameter's encryption context on the key, never the whole key.
+ */
+export class SecureStringParameter extends Resource implements ssm.IParameter, ITaggable {
+  public readonly parameterName: string;
+  public readonly parameterArn: string;
+  public readonly parameterType: string = ssm.ParameterType.SECURE_STRING;
+  public readonly encryptionKey: kms.IKey;
+  public readonly tier: ssm.ParameterTier;
+  /** Where the value comes from. */
+  public readonly value: SecureValue;
+
+  /**
+   * The version Parameter Store gave the value written by the latest deployment (a deploy-time token).
+   * It changes only when this stack writes a new value or attribute.
+   *
+   * @attribute
+   */
+  public readonly parameterVersion: string;
+
+  /** Tags applied to the parameter by the handler; `Tags.of(parameter)` works too. */
+  public readonly tags: TagManager;
+
+  constructor(scope: Construct, id: string, props: SecureStringParameterProps) {
+    super(scope, id, { physicalName: props.parameterName });
+    this.tier = props.tier ?? ssm.ParameterTier.STANDARD;
+    validateProps(this, props, this.tier);
+
+    this.parameterName = props.parameterName;
+    this.parameterArn = parameterArnFor(this, props.parameterName);
+    this.encryptionKey = props.encryptionKey ?? defaultKey(this);
+    ParameterKey.assertSymmetric(this, this.encryptionKey);
+    this.value = props.value;
+    this.tags = new TagManager(TagType.KEY_VALUE, RESOURCE_TYPE);
+
+    const handler = SecureStringHandler.of(this);
+    handler.register({
+      name: props.parameterName,
+      key: this.encryptionKey,
+      writeAction: writeKeyAction(this.tier),
+      ciphertextKey: props.value.sourceType === SourceType.CIPHERTEXT ? this.encryptionKey : undefined,
+      secret: props.value._secret,
+    });
+
+    const properties: ParameterProperties = {
+      Name: props.parameterName,
+      KeyId: this.encryptionKey.keyArn,
+      Tier: this.tier,
+      Source: props.value._properties,
+      Description: props.description,
+      AllowedPattern: props.allowedPattern,
+      Adopt: props.adoptExisting ? 'true' : undefined,
+      Tags: Lazy.any({ produce: () => this.tags.renderTags() }) as unknown as ParameterProperties['Tags'],
+    };
+    const resource = new CustomResource(this, 'Resource', {
+      serviceToken: handler.serviceToken,
+      resourceType: RESOURCE_TYPE,
+      properties: properties as unknown as Record<string, unknown>,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.parameterVersion = resource.getAttString(ATTRIBUTE_VERSION);
+  }
+
+  public get parameterRef(): ssm.ParameterReference {
+    return { parameterName: this.parameterName };
+  }
+
+  /**
+   * A `{{resolve:ssm-secure:name:version}}` reference pinned to the version this stack wrote, for the
+   * few properties CloudFormation resolves it in (RDS and Redshift master passwords, ElastiCache
+   * `AuthToken`, IAM `LoginProfile`, ...). Never usable in custom resources.
+   *
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-ssm-secure-strings.html
+   */
+  public get secureValue(): SecretValue {
+    return SecretValue.ssmSecure(this.parameterName, this.parameterVersion);
+  }
+
+  /**
+   * Read access to this parameter: `ssm:GetParameter(s)` and `ssm:GetParameterHistory` on its ARN, and
+   * `kms:Decrypt` on its key only for its encryption context and only through Parameter Store.
+   */
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return grantOnParameter(this, grantee, this.parameterArn, READ_ACTIONS, this.encryptionKey, 'kms:Decrypt');
+  }
+
+  /**
+   * Write access to this parameter: `ssm:PutParameter` on its ARN, and the tier's KMS action
+   * (`kms:Encrypt` for Standard, `kms:GenerateDataKey` otherwise) under the same conditions as reads.
+   */
+  public grantWrite(grantee: iam.IGrantable): iam.Grant {
+    return grantOnParameter(this, grantee, this.parameterArn, WRITE_ACTIONS, this.encryptionKey, writeKeyAction(this.tier));
+  }
+}
+
+function defaultKey(scope: IConstruct): kms.IKey {
+  const stack = Stack.of(scope);
+  return (stack.node.tryFindChild(DEFAULT_KEY_ID) as ParameterKey | undefined) ??
+    new ParameterKey(stack, DEFAULT_KEY_ID, { description: 'Encrypts the SecureString parameters of this stack' });
+}
+
+function validateProps(scope: IConstruct, props: SecureStringParameterProps, tier: ssm.ParameterTier): void {
+  const nameProblems = parameterNameProblems(scope, props.parameterName);
+  if (nameProblems.length > 0) {
+    throw new ParameterValidationError(scope, `parameterName '${props.parameterName}' is invalid: ${nameProblems.join('; ')}`);
+  }
+  const valueProblems = props.value._problems(MAX_VALUE_BYTES[tier]);
+  if (valueProblems.length > 0) {
+    throw new ParameterValidationError(scope, `${props.parameterName}: value (${props.value.sourceType}, tier ${tier}) is invalid: ${valueProblems.join('; ')}`);
+  }
+  if (props.allowedPattern !== undefined && !Token.isUnresolved(props.allowedPattern)) {
+    validateAllowedPattern(scope, props);
+  }
+}
+
+function validateAllowedPattern(scope: IConstruct, props: SecureStringParameterProps): void {
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(props.allowedPattern!);
+  } catch (err) {
+    throw new ParameterValidationError(scope, `${props.parameterName}: allowedPattern '${props.allowedPattern}' does not compile: ${(err as Error).message}`);
+  }
+  const text = props.value._properties.Text;
+  if (text !== undefined && !Token.isUnresolved(text) && !pattern.test(text)) {
+    // the text is not echoed: unsafePlainText values are still values
+    throw new ParameterValidationError(
+      scope,
+      `${props.parameterName}: the ${props.value.sourceType} value does not match allowedPattern '${props.allowedPattern}'; Parameter Store would refuse it at deploy time`,
+    );
+  }
+}
