@@ -1,0 +1,179 @@
+import { CreateKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, GetParameterHistoryCommand, ListTagsForResourceCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { createEvent, deleteEvent, properties, updateEvent } from './events';
+import { Clients } from '../../lib/handler/clients';
+import { handleEvent } from '../../lib/handler/secure-string.lambda';
+import { OWNER_TAG_KEY, ParameterProperties } from '../../lib/private/handler-protocol';
+import { MotoServer } from '../helpers/moto-server';
+
+/**
+ * The handler against moto_server with the real AWS SDK: what is written is read back decrypted.
+ * Each test uses its own parameter names, so the tests share one server.
+ */
+let moto: MotoServer;
+let clients: Clients;
+let keyArn: string;
+
+beforeAll(async () => {
+  moto = await MotoServer.start();
+  clients = {
+    ssm: new SSMClient(moto.clientConfig()),
+    kms: new KMSClient(moto.clientConfig()),
+    secrets: new SecretsManagerClient(moto.clientConfig()),
+  };
+  keyArn = (await clients.kms.send(new CreateKeyCommand({ Description: 'parameters' }))).KeyMetadata!.Arn!;
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+}, 30_000);
+
+afterAll(async () => {
+  jest.restoreAllMocks();
+  await moto?.stop();
+});
+
+async function run(event: Parameters<typeof handleEvent>[0]) {
+  const response = await handleEvent(event, clients, Date.now() + 60_000);
+  expect(response).toMatchObject({ Status: 'SUCCESS' });
+  return response;
+}
+
+async function decrypted(name: string): Promise<string> {
+  return (await clients.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter!.Value!;
+}
+
+async function newest(name: string) {
+  return (await clients.ssm.send(new GetParameterHistoryCommand({ Name: name }))).Parameters!.at(-1)!;
+}
+
+function props(name: string, overrides: Partial<ParameterProperties> = {}): ParameterProperties {
+  return properties({ Name: name, KeyId: keyArn, ...overrides });
+}
+
+async function encryptFor(name: string, plaintext: string): Promise<string> {
+  const result = await clients.kms.send(
+    new EncryptCommand({
+      KeyId: keyArn,
+      Plaintext: Buffer.from(plaintext),
+      EncryptionContext: { PARAMETER_ARN: `arn:aws:ssm:eu-west-1:111111111111:parameter${name}` },
+    }),
+  );
+  return Buffer.from(result.CiphertextBlob!).toString('base64');
+}
+
+describe.each(['Standard', 'Advanced'])('%s tier', (tier) => {
+  const base = (name: string, overrides: Partial<ParameterProperties> = {}) => props(`/emulator/${tier}${name}`, { Tier: tier, ...overrides });
+
+  test('generated: created once, kept on update, regenerated on request, deleted', async () => {
+    const created = base('/generated');
+    await run(createEvent(created));
+    const first = await decrypted(created.Name);
+    expect(first).toHaveLength(32);
+    expect(await newest(created.Name)).toMatchObject({ Type: 'SecureString', KeyId: keyArn, Tier: tier });
+
+    await run(updateEvent({ ...created, Description: 'described' }, created));
+    expect(await decrypted(created.Name)).toBe(first);
+    expect((await newest(created.Name)).Description).toBe('described');
+
+    const rotated = { ...created, Source: { Type: 'generated', Options: '{"generation":2,"length":40}' } };
+    await run(updateEvent(rotated, created));
+    const second = await decrypted(created.Name);
+    expect(second).toHaveLength(40);
+    expect(second).not.toBe(first);
+
+    await run(deleteEvent(rotated));
+    await expect(clients.ssm.send(new GetParameterCommand({ Name: created.Name }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
+  });
+
+  test('ciphertext: decrypted under the key with the parameter ARN as context, re-encrypted by Parameter Store', async () => {
+    const name = `/emulator/${tier}/ciphertext`;
+    const created = base('/ciphertext', { Source: { Type: 'ciphertext', Ciphertext: await encryptFor(name, 'api-key-v1') } });
+    await run(createEvent(created));
+    expect(await decrypted(name)).toBe('api-key-v1');
+
+    const updated = { ...created, Source: { Type: 'ciphertext', Ciphertext: await encryptFor(name, 'api-key-v2') } };
+    await run(updateEvent(updated, created));
+    expect(await decrypted(name)).toBe('api-key-v2');
+
+    await run(deleteEvent(updated));
+  });
+
+  test('ciphertext made for another parameter cannot be replayed here', async () => {
+    const created = base('/replayed', { Source: { Type: 'ciphertext', Ciphertext: await encryptFor('/somewhere/else', 'stolen') } });
+
+    const response = await handleEvent(createEvent(created), clients, Date.now() + 60_000);
+
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toContain('kms:Decrypt failed: the committed ciphertext cannot be decrypted');
+  });
+
+  test('secret: copied from Secrets Manager, whole or one JSON field', async () => {
+    const secret = await clients.secrets.send(
+      new CreateSecretCommand({ Name: `emulator-${tier}-db`, SecretString: JSON.stringify({ username: 'app', password: 'from-secrets-manager' }) }),
+    );
+    const field = base('/secret-field', { Source: { Type: 'secret', SecretArn: secret.ARN!, JsonField: 'password' } });
+    const whole = base('/secret-whole', { Source: { Type: 'secret', SecretArn: secret.ARN! } });
+
+    await run(createEvent(field));
+    await run(createEvent(whole));
+
+    expect(await decrypted(field.Name)).toBe('from-secrets-manager');
+    expect(JSON.parse(await decrypted(whole.Name))).toEqual({ username: 'app', password: 'from-secrets-manager' });
+  });
+
+  test('placeholder: written once, then the operator owns the value', async () => {
+    const created = base('/placeholder', { Source: { Type: 'placeholder', Text: 'set me' } });
+    await run(createEvent(created));
+    expect(await decrypted(created.Name)).toBe('set me');
+    await clients.ssm.send(new PutParameterCommand({ Name: created.Name, Value: 'operator-value', Type: 'SecureString', KeyId: keyArn, Overwrite: true }));
+
+    await run(updateEvent({ ...created, Description: 'owned by ops' }, created));
+
+    expect(await decrypted(created.Name)).toBe('operator-value');
+  });
+
+  test('plain text: written as given and replaced when it changes', async () => {
+    const created = base('/plaintext', { Source: { Type: 'plaintext', Text: 'v1' } });
+    await run(createEvent(created));
+    await run(updateEvent({ ...created, Source: { Type: 'plaintext', Text: 'v2' } }, created));
+
+    expect(await decrypted(created.Name)).toBe('v2');
+  });
+});
+
+test('Advanced with a policy: Parameter Store reports the policy', async () => {
+  const expiration = { Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: '2031-01-01T00:00:00.000Z' } };
+  const created = props('/emulator/policies', { Tier: 'Advanced', Policies: JSON.stringify([expiration]) });
+
+  await run(createEvent(created));
+
+  const policies = (await newest(created.Name)).Policies!.map((p) => (typeof p.PolicyText === 'string' ? JSON.parse(p.PolicyText) : p.PolicyText));
+  expect(policies).toEqual([expiration]);
+});
+
+test('ownership: a parameter made by someone else is refused and left untouched', async () => {
+  const name = '/emulator/foreign';
+  await clients.ssm.send(new PutParameterCommand({ Name: name, Value: 'not-yours', Type: 'SecureString', KeyId: keyArn }));
+
+  const response = await handleEvent(createEvent(props(name)), clients, Date.now() + 60_000);
+
+  expect(response.Status).toBe('FAILED');
+  expect(response.Reason).toContain(`${name} already exists and is not managed by this resource`);
+  expect(await decrypted(name)).toBe('not-yours');
+  await handleEvent(deleteEvent(props(name)), clients, Date.now() + 60_000);
+  expect(await decrypted(name)).toBe('not-yours');
+});
+
+test('rename: the new parameter gets the generated value and our owner tag', async () => {
+  const created = props('/emulator/rename/old');
+  await run(createEvent(created));
+  const value = await decrypted(created.Name);
+
+  const renamed = { ...created, Name: '/emulator/rename/new' };
+  const response = await run(updateEvent(renamed, created));
+
+  expect(response.PhysicalResourceId).toBe('/emulator/rename/new');
+  expect(await decrypted('/emulator/rename/new')).toBe(value);
+  const tags = await clients.ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: '/emulator/rename/new' }));
+  expect(tags.TagList).toEqual([{ Key: OWNER_TAG_KEY, Value: 'AppStack/DbPassword' }]);
+});
