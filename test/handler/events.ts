@@ -22,7 +22,11 @@ export function createEvent(props: ParameterProperties = properties()): CloudFor
   return { ...common, RequestType: 'Create', ResourceProperties: withToken(props) } as CloudFormationCustomResourceEvent;
 }
 
-export function updateEvent(props: ParameterProperties, oldProps: ParameterProperties, physicalId = oldProps.Name): CloudFormationCustomResourceEvent {
+export function updateEvent(
+  props: ParameterProperties,
+  oldProps: ParameterProperties,
+  physicalId = oldProps.Name,
+): CloudFormationCustomResourceEvent {
   return {
     ...common,
     RequestType: 'Update',
