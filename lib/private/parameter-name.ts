@@ -1,4 +1,5 @@
 import { Stack, Token } from 'aws-cdk-lib';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
 
 /** @see https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html */
@@ -47,7 +48,10 @@ export function parameterNameProblems(scope: IConstruct, name: string): string[]
 function arnPrefix(scope: IConstruct): string {
   const stack = Stack.of(scope);
   const concrete = (value: string, longest: string) => (Token.isUnresolved(value) ? longest : value);
-  return `arn:${concrete(stack.partition, LONGEST.partition)}:ssm:${concrete(stack.region, LONGEST.region)}:${concrete(stack.account, LONGEST.account)}:parameter/`;
+  // the partition is a token in most stacks, but a concrete region tells it
+  const regionPartition = Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).partition;
+  const partition = regionPartition ?? concrete(stack.partition, LONGEST.partition);
+  return `arn:${partition}:ssm:${concrete(stack.region, LONGEST.region)}:${concrete(stack.account, LONGEST.account)}:parameter/`;
 }
 
 /** The parameter's ARN (a concrete name): Parameter Store drops the leading slash after `parameter/`. */
