@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
 import { ParameterKey } from './parameter-key';
-import { ATTRIBUTE_VERSION, MAX_VALUE_BYTES, ParameterProperties, SourceType } from './private/handler-protocol';
+import { ATTRIBUTE_VERSION, DEFAULT_TIER, MAX_VALUE_BYTES, ParameterProperties, SourceType } from './private/handler-protocol';
 import { READ_ACTIONS, WRITE_ACTIONS, grantOnParameter, writeKeyAction } from './private/parameter-grants';
 import { parameterArnFor, parameterNameProblems } from './private/parameter-name';
 import { SecureStringHandler } from './private/secure-string-handler';
@@ -128,7 +128,7 @@ export class SecureStringParameter extends Resource implements ssm.IParameter, I
     const properties: ParameterProperties = {
       Name: props.parameterName,
       KeyId: this.encryptionKey.keyArn,
-      Tier: this.tier,
+      Tier: this.tier === DEFAULT_TIER ? undefined : this.tier,
       Source: props.value._properties,
       Description: props.description,
       AllowedPattern: props.allowedPattern,

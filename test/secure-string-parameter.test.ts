@@ -55,7 +55,6 @@ describe('SecureStringParameter resource', () => {
       ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^SecureStringParameterHandlerFunction/), 'Arn'] },
       Name: '/app/prod/db/password',
       KeyId: { 'Fn::GetAtt': [expect.stringMatching(/^SecureStringParameterKey/), 'Arn'] },
-      Tier: 'Standard',
       Source: source,
     });
     expect(resource.DeletionPolicy).toBe('Retain');

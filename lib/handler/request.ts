@@ -1,5 +1,5 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { ParameterProperties, SourceProperties } from '../private/handler-protocol';
+import { DEFAULT_TIER, ParameterProperties, SourceProperties } from '../private/handler-protocol';
 
 /** One SecureString as the handler understands it, parsed from the string-only resource properties. */
 export interface ParameterSpec {
@@ -44,7 +44,7 @@ function parseSpec(props: ParameterProperties): ParameterSpec {
   return {
     name: props.Name,
     keyId: props.KeyId,
-    tier: props.Tier,
+    tier: props.Tier ?? DEFAULT_TIER,
     source: props.Source,
     description: props.Description,
     allowedPattern: props.AllowedPattern,

@@ -33,7 +33,8 @@ export interface SourceProperties {
 export interface ParameterProperties {
   readonly Name: string;
   readonly KeyId: string;
-  readonly Tier: string;
+  /** Absent for {@link DEFAULT_TIER}. */
+  readonly Tier?: string;
   readonly Source: SourceProperties;
   readonly Description?: string;
   readonly AllowedPattern?: string;
@@ -79,6 +80,9 @@ export const ENCRYPTION_CONTEXT_KEY = 'PARAMETER_ARN';
 
 /** Attributes the custom resource returns (Fn::GetAtt). */
 export const ATTRIBUTE_VERSION = 'Version';
+
+/** The tier of a parameter whose properties name none (the template omits the default). */
+export const DEFAULT_TIER = 'Standard';
 
 /** Value size limits in bytes per tier. */
 export const MAX_VALUE_BYTES: Record<string, number> = {

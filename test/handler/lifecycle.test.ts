@@ -41,6 +41,12 @@ describe('Create', () => {
     expect(store.parameters.get(NAME)!.value).toEqual(put.Value);
   });
 
+  test('a template without a tier means Standard', async () => {
+    await run(createEvent(properties({ Tier: undefined })));
+
+    expect(store.calls(PutParameterCommand)[0].Tier).toBe('Standard');
+  });
+
   test('generator options from the template are honoured', async () => {
     await run(createEvent(properties({ Source: { Type: 'generated', Options: '{"length":12,"excludePunctuation":true,"excludeUppercase":true}' } })));
 
