@@ -1,6 +1,6 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { ParameterKey, SecureStringParameter, SecureValue } from '../lib';
+import { ParameterKey, ParameterPolicy, SecureStringParameter, SecureValue } from '../lib';
 
 /**
  * The example app: `npx cdk synth` writes its template to cdk.out without credentials or network.
@@ -26,6 +26,8 @@ new SecureStringParameter(stack, 'PaymentApiKey', {
   value: SecureValue.placeholder(),
   encryptionKey: key,
   tier: ssm.ParameterTier.ADVANCED,
+  // operators own this value: remind them when nobody has rotated it for 60 days
+  policies: [ParameterPolicy.noChangeNotification(Duration.days(60))],
 });
 
 app.synth();

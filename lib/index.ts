@@ -1,3 +1,4 @@
 export * from './parameter-key';
 export * from './secure-value';
 export * from './secure-string-parameter';
+export * from './parameter-policy';

@@ -1,12 +1,14 @@
-import { CustomResource, ITaggable, Lazy, RemovalPolicy, Resource, SecretValue, Stack, TagManager, TagType, Token } from 'aws-cdk-lib';
+import { CfnResource, ITaggable, Lazy, RemovalPolicy, Resource, SecretValue, Stack, TagManager, TagType, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
 import { ParameterKey } from './parameter-key';
+import { ParameterPolicy } from './parameter-policy';
 import { ATTRIBUTE_VERSION, DEFAULT_TIER, MAX_VALUE_BYTES, ParameterProperties, SourceType } from './private/handler-protocol';
 import { READ_ACTIONS, WRITE_ACTIONS, grantOnParameter, writeKeyAction } from './private/parameter-grants';
 import { parameterArnFor, parameterNameProblems } from './private/parameter-name';
+import { policyProblems, policyProperties } from './private/policy-validation';
 import { SecureStringHandler } from './private/secure-string-handler';
 import { ParameterValidationError } from './private/validation-error';
 import { SecureValue } from './secure-value';
@@ -43,9 +45,17 @@ export interface SecureStringParameterProps {
    * go back to Standard.
    *
    * @see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html
-   * @default ParameterTier.STANDARD
+   * @default - ParameterTier.ADVANCED when there are policies, else ParameterTier.STANDARD
    */
   readonly tier?: ssm.ParameterTier;
+
+  /**
+   * Parameter policies: expiration and notifications. They need tier Advanced (or Intelligent-Tiering);
+   * with no `tier`, policies make the parameter Advanced.
+   *
+   * @default - no policies
+   */
+  readonly policies?: ParameterPolicy[];
 
   /**
    * A description of the parameter.
@@ -92,6 +102,8 @@ export class SecureStringParameter extends Resource implements ssm.IParameter, I
   public readonly tier: ssm.ParameterTier;
   /** Where the value comes from. */
   public readonly value: SecureValue;
+  /** The parameter's policies. */
+  public readonly policies: ParameterPolicy[];
 
   /**
    * The version Parameter Store gave the value written by the latest deployment (a deploy-time token).
@@ -106,8 +118,10 @@ export class SecureStringParameter extends Resource implements ssm.IParameter, I
 
   constructor(scope: Construct, id: string, props: SecureStringParameterProps) {
     super(scope, id, { physicalName: props.parameterName });
-    this.tier = props.tier ?? ssm.ParameterTier.STANDARD;
+    const policies = props.policies ?? [];
+    this.tier = props.tier ?? (policies.length > 0 ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD);
     validateProps(this, props, this.tier);
+    this.policies = policies;
 
     this.parameterName = props.parameterName;
     this.parameterArn = parameterArnFor(this, props.parameterName);
@@ -132,16 +146,16 @@ export class SecureStringParameter extends Resource implements ssm.IParameter, I
       Source: props.value._properties,
       Description: props.description,
       AllowedPattern: props.allowedPattern,
+      ...policyProperties(policies),
       Adopt: props.adoptExisting ? 'true' : undefined,
       Tags: Lazy.any({ produce: () => this.tags.renderTags() }) as unknown as ParameterProperties['Tags'],
     };
-    const resource = new CustomResource(this, 'Resource', {
-      serviceToken: handler.serviceToken,
-      resourceType: RESOURCE_TYPE,
-      properties: properties as unknown as Record<string, unknown>,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    const resource = new CfnResource(this, 'Resource', {
+      type: RESOURCE_TYPE,
+      properties: { ServiceToken: handler.serviceToken, ...properties },
     });
-    this.parameterVersion = resource.getAttString(ATTRIBUTE_VERSION);
+    resource.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    this.parameterVersion = Token.asString(resource.getAtt(ATTRIBUTE_VERSION));
   }
 
   public get parameterRef(): ssm.ParameterReference {
@@ -193,6 +207,21 @@ function validateProps(scope: IConstruct, props: SecureStringParameterProps, tie
   }
   if (props.allowedPattern !== undefined && !Token.isUnresolved(props.allowedPattern)) {
     validateAllowedPattern(scope, props);
+  }
+  validatePolicies(scope, props, tier);
+}
+
+function validatePolicies(scope: IConstruct, props: SecureStringParameterProps, tier: ssm.ParameterTier): void {
+  const policies = props.policies ?? [];
+  if (policies.length === 0) {
+    return;
+  }
+  if (tier === ssm.ParameterTier.STANDARD) {
+    throw new ParameterValidationError(scope, `${props.parameterName}: tier Standard cannot carry policies; use Advanced (or leave tier unset)`);
+  }
+  const problems = policyProblems(policies, new Date());
+  if (problems.length > 0) {
+    throw new ParameterValidationError(scope, `${props.parameterName}: policies are invalid: ${problems.join('; ')}`);
   }
 }
 

@@ -14,7 +14,7 @@ import { OperatorError } from './errors';
 import { LifecycleRequest, ParameterSpec, parameterArn } from './request';
 import { withRetries } from './retry';
 import { keepsWrittenValue, resolveValue, sameSource } from './value-source';
-import { OWNER_TAG_KEY } from '../private/handler-protocol';
+import { OWNER_TAG_KEY, expirationJson } from '../private/handler-protocol';
 
 /** What the handler reports back to CloudFormation. Never a value. */
 export interface LifecycleOutcome {
@@ -62,18 +62,20 @@ export async function runLifecycle(request: LifecycleRequest, ctx: LifecycleCont
 async function create(request: LifecycleRequest, spec: ParameterSpec, ctx: LifecycleContext, carriedValue?: string): Promise<LifecycleOutcome> {
   const value = carriedValue ?? (await newValue(request, spec, ctx));
   const tags = [{ Key: OWNER_TAG_KEY, Value: request.owner }, ...spec.tags];
+  let written = withExpiration(spec, undefined);
   try {
-    await put(spec, value, undefined, ctx, { Overwrite: false, Tags: tags });
+    await put(written, value, undefined, ctx, { Overwrite: false, Tags: tags });
   } catch (err) {
     if (!(err instanceof Error && err.name === 'ParameterAlreadyExists')) {
       throw err;
     }
     const live = await takeOver(request, spec, ctx);
-    const kept = carriedValue === undefined && keepsWrittenValue(spec.source) ? await currentValue(spec.name, ctx) : value;
-    await put(spec, kept, live, ctx, { Overwrite: true });
+    const keepsValue = carriedValue === undefined && keepsWrittenValue(spec.source);
+    written = keepsValue ? withExpiration(spec, live) : written;
+    await put(written, keepsValue ? await currentValue(spec.name, ctx) : value, live, ctx, { Overwrite: true });
     await syncTags(spec.name, tags, [], ctx);
   }
-  return { physicalId: spec.name, version: await verify(spec, ctx) };
+  return { physicalId: spec.name, version: await verify(written, ctx) };
 }
 
 /** A rename creates the new parameter first (CloudFormation then deletes the old one, unless retained). */
@@ -94,12 +96,14 @@ async function update(request: LifecycleRequest, ctx: LifecycleContext): Promise
   assertNoDowngrade(spec, live);
 
   const valueChanged = spec.source.Type !== 'placeholder' && !sameSource(oldSpec?.source, spec.source);
-  if (valueChanged || attributesChanged(spec, live)) {
+  const sameExpiry = oldSpec?.expireAfterSeconds === spec.expireAfterSeconds;
+  const target = withExpiration(spec, valueChanged || !sameExpiry ? undefined : live);
+  if (valueChanged || attributesChanged(target, live)) {
     const value = valueChanged ? await newValue(request, spec, ctx) : await currentValue(name, ctx);
-    await put(spec, value, live, ctx, { Overwrite: true });
+    await put(target, value, live, ctx, { Overwrite: true });
   }
   await syncTags(name, [{ Key: OWNER_TAG_KEY, Value: request.owner }, ...spec.tags], oldSpec?.tags ?? [], ctx);
-  return { physicalId: name, version: await verify(spec, ctx) };
+  return { physicalId: name, version: await verify(target, ctx) };
 }
 
 /** Deletes only what this resource owns; a parameter that is already gone is success. */
@@ -110,6 +114,24 @@ async function remove(request: LifecycleRequest, ctx: LifecycleContext): Promise
     await ignoreNotFound(withRetries('ssm:DeleteParameter', () => ctx.clients.ssm.send(new DeleteParameterCommand({ Name: name })), ctx.deadline));
   }
   return { physicalId: name };
+}
+
+/**
+ * The spec with its relative expiration (if any) turned into an Expiration policy: the timestamp the live
+ * parameter already has when `keepFrom` is given and has one, else now plus the relative duration.
+ */
+function withExpiration(spec: ParameterSpec, keepFrom: LiveParameter | undefined): ParameterSpec {
+  if (spec.expireAfterSeconds === undefined) {
+    return spec;
+  }
+  const timestamp = (keepFrom && liveExpirationTimestamp(keepFrom)) ?? new Date(Date.now() + spec.expireAfterSeconds * 1000).toISOString();
+  const fixed = spec.policies ? (JSON.parse(spec.policies) as unknown[]).map((p) => JSON.stringify(p)) : [];
+  return { ...spec, policies: `[${[expirationJson(timestamp), ...fixed].join(',')}]` };
+}
+
+function liveExpirationTimestamp(live: LiveParameter): string | undefined {
+  const expiration = live.policies.map((p) => JSON.parse(p)).find((p) => p.Type === 'Expiration');
+  return expiration?.Attributes?.Timestamp;
 }
 
 async function newValue(request: LifecycleRequest, spec: ParameterSpec, ctx: LifecycleContext): Promise<string> {

@@ -9,7 +9,10 @@ export interface ParameterSpec {
   readonly source: SourceProperties;
   readonly description?: string;
   readonly allowedPattern?: string;
+  /** The fixed policies (JSON array); see `expireAfterSeconds` for a relative expiration. */
   readonly policies?: string;
+  /** A relative expiration: the handler writes `now + this` as an Expiration whenever it writes the value. */
+  readonly expireAfterSeconds?: number;
   readonly adopt: boolean;
   readonly tags: ReadonlyArray<{ readonly Key: string; readonly Value: string }>;
 }
@@ -49,6 +52,7 @@ function parseSpec(props: ParameterProperties): ParameterSpec {
     description: props.Description,
     allowedPattern: props.AllowedPattern,
     policies: props.Policies,
+    expireAfterSeconds: props.ExpireAfterSeconds === undefined ? undefined : Number(props.ExpireAfterSeconds),
     adopt: props.Adopt === 'true',
     tags: props.Tags ?? [],
   };

@@ -38,8 +38,10 @@ export interface ParameterProperties {
   readonly Source: SourceProperties;
   readonly Description?: string;
   readonly AllowedPattern?: string;
-  /** JSON array of parameter policies, exactly as PutParameter takes them. */
+  /** JSON array of the fixed parameter policies, exactly as PutParameter takes them. */
   readonly Policies?: string;
+  /** A relative expiration (ParameterPolicy.expireAfter): seconds after each write of the value. */
+  readonly ExpireAfterSeconds?: string;
   /** "true" to take over a parameter that exists and is not ours. */
   readonly Adopt?: string;
   readonly Tags?: ReadonlyArray<{ readonly Key: string; readonly Value: string }>;
@@ -93,3 +95,8 @@ export const MAX_VALUE_BYTES: Record<string, number> = {
 
 /** KMS Decrypt accepts at most this many ciphertext bytes (and Encrypt at most 4096 bytes of plaintext). */
 export const MAX_CIPHERTEXT_BYTES = 6144;
+
+/** The Expiration policy JSON for a timestamp, exactly as Parameter Store documents it. */
+export function expirationJson(timestamp: string): string {
+  return JSON.stringify({ Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: timestamp } });
+}

@@ -61,8 +61,10 @@ export class SecureStringHandler extends Construct {
   private readonly policy: iam.CfnManagedPolicy;
   private readonly logGroupArn: string;
   private readonly acknowledgedPatterns = new Set<string>();
+  /** The covering patterns of the parameters registered so far; recomputed only when a name falls outside. */
+  private patterns: string[] = [];
   private readonly parameters: HandledParameter[] = [];
-  private readonly keyUses = new Map<string, KeyUse>();
+  private readonly keyUses = new Map<kms.IKey, KeyUse>();
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -115,21 +117,24 @@ export class SecureStringHandler extends Construct {
   /** Grants the handler what this parameter needs, through the synth-time policy. */
   public register(parameter: HandledParameter): void {
     this.parameters.push(parameter);
-    this.acknowledgeParameterPatterns();
-    this.useKey(parameter.key).viaSsm.add(parameter.writeAction);
-    this.useKey(parameter.key).viaSsm.add('kms:Decrypt');
+    if (!isCovered(parameter.name, this.patterns)) {
+      // a name inside the current patterns cannot change them: recomputing is needed only here
+      this.patterns = coveringPatterns(this.parameters.map((p) => p.name));
+      this.acknowledgeParameterPatterns();
+    }
+    const keyUse = this.useKey(parameter.key);
+    keyUse.viaSsm.add(parameter.writeAction);
+    keyUse.viaSsm.add('kms:Decrypt');
     if (parameter.ciphertextKey) {
       this.allowDirectDecrypt(parameter.ciphertextKey);
     }
   }
 
   private useKey(key: kms.IKey): KeyUse {
-    const id = Stack.of(this).resolve(key.keyArn);
-    const keyId = JSON.stringify(id);
-    let use = this.keyUses.get(keyId);
+    let use = this.keyUses.get(key);
     if (!use) {
       use = { key, viaSsm: new Set(), direct: false };
-      this.keyUses.set(keyId, use);
+      this.keyUses.set(key, use);
     }
     return use;
   }
@@ -178,7 +183,7 @@ export class SecureStringHandler extends Construct {
 
   private parameterArns(): string[] {
     const stack = Stack.of(this);
-    return coveringPatterns(this.parameters.map((p) => p.name)).map(
+    return this.patterns.map(
       (p) => `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter/${p}`,
     );
   }
@@ -303,6 +308,11 @@ export class SecureStringHandler extends Construct {
       'Lambda names its log streams at run time; the wildcard covers only the streams of the handler\'s own log group.',
     );
   }
+}
+
+function isCovered(name: string, patterns: string[]): boolean {
+  const bare = name.replace(/^\//, '');
+  return patterns.some((p) => (p.endsWith('/*') ? bare.startsWith(p.slice(0, -1)) : bare === p));
 }
 
 /** The newest Node.js runtime the installed aws-cdk-lib knows, so the handler stays on the latest. */

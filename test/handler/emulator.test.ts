@@ -42,6 +42,10 @@ async function decrypted(name: string): Promise<string> {
   return (await clients.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter!.Value!;
 }
 
+async function expectGone(name: string): Promise<void> {
+  await expect(clients.ssm.send(new GetParameterCommand({ Name: name }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
+}
+
 async function newest(name: string) {
   return (await clients.ssm.send(new GetParameterHistoryCommand({ Name: name }))).Parameters!.at(-1)!;
 }
@@ -82,7 +86,7 @@ describe.each(['Standard', 'Advanced'])('%s tier', (tier) => {
     expect(second).not.toBe(first);
 
     await run(deleteEvent(rotated));
-    await expect(clients.ssm.send(new GetParameterCommand({ Name: created.Name }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
+    await expectGone(created.Name);
   });
 
   test('ciphertext: decrypted under the key with the parameter ARN as context, re-encrypted by Parameter Store', async () => {
@@ -96,6 +100,7 @@ describe.each(['Standard', 'Advanced'])('%s tier', (tier) => {
     expect(await decrypted(name)).toBe('api-key-v2');
 
     await run(deleteEvent(updated));
+    await expectGone(name);
   });
 
   test('ciphertext made for another parameter cannot be replayed here', async () => {
@@ -119,6 +124,12 @@ describe.each(['Standard', 'Advanced'])('%s tier', (tier) => {
 
     expect(await decrypted(field.Name)).toBe('from-secrets-manager');
     expect(JSON.parse(await decrypted(whole.Name))).toEqual({ username: 'app', password: 'from-secrets-manager' });
+
+    const unchanged = { ...field, Description: 'copied' };
+    await run(updateEvent(unchanged, field));
+    expect(await decrypted(field.Name)).toBe('from-secrets-manager');
+    await run(deleteEvent(unchanged));
+    await expectGone(field.Name);
   });
 
   test('placeholder: written once, then the operator owns the value', async () => {
@@ -130,14 +141,19 @@ describe.each(['Standard', 'Advanced'])('%s tier', (tier) => {
     await run(updateEvent({ ...created, Description: 'owned by ops' }, created));
 
     expect(await decrypted(created.Name)).toBe('operator-value');
+    await run(deleteEvent(created));
+    await expectGone(created.Name);
   });
 
   test('plain text: written as given and replaced when it changes', async () => {
     const created = base('/plaintext', { Source: { Type: 'plaintext', Text: 'v1' } });
     await run(createEvent(created));
-    await run(updateEvent({ ...created, Source: { Type: 'plaintext', Text: 'v2' } }, created));
+    const updated = { ...created, Source: { Type: 'plaintext', Text: 'v2' } };
+    await run(updateEvent(updated, created));
 
     expect(await decrypted(created.Name)).toBe('v2');
+    await run(deleteEvent(updated));
+    await expectGone(created.Name);
   });
 });
 
@@ -149,6 +165,22 @@ test('Advanced with a policy: Parameter Store reports the policy', async () => {
 
   const policies = (await newest(created.Name)).Policies!.map((p) => (typeof p.PolicyText === 'string' ? JSON.parse(p.PolicyText) : p.PolicyText));
   expect(policies).toEqual([expiration]);
+});
+
+test('a relative expiration: Parameter Store reports the timestamp the handler fixed, and the tier', async () => {
+  const notification = { Type: 'NoChangeNotification', Version: '1.0', Attributes: { After: '30', Unit: 'Days' } };
+  const created = props('/emulator/relative-expiration', { Tier: 'Advanced', ExpireAfterSeconds: '7776000', Policies: JSON.stringify([notification]) });
+  const before = Date.now();
+
+  await run(createEvent(created));
+
+  const version = await newest(created.Name);
+  const policies = version.Policies!.map((p) => (typeof p.PolicyText === 'string' ? JSON.parse(p.PolicyText) : p.PolicyText));
+  expect(version.Tier).toBe('Advanced');
+  expect(policies).toEqual([{ Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: expect.any(String) } }, notification]);
+  const expiresAt = Date.parse(policies[0].Attributes.Timestamp);
+  expect(expiresAt).toBeGreaterThanOrEqual(before + 7_776_000_000 - 1000);
+  expect(expiresAt).toBeLessThanOrEqual(Date.now() + 7_776_000_000);
 });
 
 test('ownership: a parameter made by someone else is refused and left untouched', async () => {

@@ -269,6 +269,78 @@ describe('Update', () => {
   });
 });
 
+describe('relative expiration (ParameterPolicy.expireAfter)', () => {
+  const DAY = 86_400;
+  const NOTIFY = '{"Type":"ExpirationNotification","Version":"1.0","Attributes":{"Before":"1","Unit":"Hours"}}';
+  const relative = properties({ Tier: 'Advanced', ExpireAfterSeconds: String(DAY), Policies: `[${NOTIFY}]` });
+  const expiration = (timestamp: string) => `{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"${timestamp}"}}`;
+
+  beforeEach(() => {
+    // only Date is faked: retries and the SDK keep real timers
+    jest.useFakeTimers({
+      now: new Date('2030-01-01T00:00:00.000Z'),
+      doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'],
+    });
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  test('is written as a timestamp from the time of the write, before the fixed policies', async () => {
+    const response = await run(createEvent(relative));
+
+    expect(response.Status).toBe('SUCCESS');
+    expect(store.calls(PutParameterCommand)[0].Policies).toBe(`[${expiration('2030-01-02T00:00:00.000Z')},${NOTIFY}]`);
+  });
+
+  test('a deploy that does not change the value keeps the timestamp', async () => {
+    await run(createEvent(relative));
+    jest.setSystemTime(new Date('2030-01-01T12:00:00.000Z'));
+
+    const response = await run(updateEvent({ ...relative, Description: 'later' }, relative));
+
+    expect(response.Status).toBe('SUCCESS');
+    expect(store.calls(PutParameterCommand).at(-1).Policies).toBe(`[${expiration('2030-01-02T00:00:00.000Z')},${NOTIFY}]`);
+  });
+
+  test('a new value renews it', async () => {
+    await run(createEvent(relative));
+    jest.setSystemTime(new Date('2030-01-01T12:00:00.000Z'));
+
+    await run(updateEvent({ ...relative, Source: { Type: 'generated', Options: '{"generation":2}' } }, relative));
+
+    expect(store.calls(PutParameterCommand).at(-1).Policies).toBe(`[${expiration('2030-01-02T12:00:00.000Z')},${NOTIFY}]`);
+  });
+
+  test('a new duration restarts it from the deploy', async () => {
+    await run(createEvent(relative));
+    jest.setSystemTime(new Date('2030-01-01T12:00:00.000Z'));
+
+    await run(updateEvent({ ...relative, ExpireAfterSeconds: String(2 * DAY) }, relative));
+
+    expect(store.calls(PutParameterCommand).at(-1).Policies).toBe(`[${expiration('2030-01-03T12:00:00.000Z')},${NOTIFY}]`);
+  });
+
+  test('a CloudFormation retry of the Create keeps the value and its timestamp', async () => {
+    await run(createEvent(relative));
+    jest.setSystemTime(new Date('2030-01-01T00:10:00.000Z'));
+
+    await run(createEvent(relative));
+
+    expect(store.calls(PutParameterCommand).at(-1).Policies).toBe(`[${expiration('2030-01-02T00:00:00.000Z')},${NOTIFY}]`);
+  });
+
+  test('nothing changed at all: nothing is written', async () => {
+    await run(createEvent(relative));
+    jest.setSystemTime(new Date('2030-01-01T12:00:00.000Z'));
+
+    await run(updateEvent(relative, relative));
+
+    expect(store.calls(PutParameterCommand)).toHaveLength(1);
+  });
+});
+
 describe('Delete', () => {
   test('deletes a parameter it owns', async () => {
     await run(createEvent());
