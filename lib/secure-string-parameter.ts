@@ -6,7 +6,7 @@ import { Construct, IConstruct } from 'constructs';
 import { ParameterKey } from './parameter-key';
 import { ParameterPolicy } from './parameter-policy';
 import { ATTRIBUTE_VERSION, DEFAULT_TIER, MAX_VALUE_BYTES, ParameterProperties, SourceType } from './private/handler-protocol';
-import { READ_ACTIONS, WRITE_ACTIONS, grantOnParameter, writeKeyAction } from './private/parameter-grants';
+import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, writeKeyAction, writeKeyActions } from './private/parameter-grants';
 import { parameterArnFor, parameterNameProblems } from './private/parameter-name';
 import { policyProblems, policyProperties } from './private/policy-validation';
 import { SecureStringHandler } from './private/secure-string-handler';
@@ -178,7 +178,7 @@ export class SecureStringParameter extends Resource implements ssm.IParameter, I
    * `kms:Decrypt` on its key only for its encryption context and only through Parameter Store.
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return grantOnParameter(this, grantee, this.parameterArn, READ_ACTIONS, this.encryptionKey, 'kms:Decrypt');
+    return grantOnParameters(this, grantee, this.grantTarget(), READ_ACTIONS, this.encryptionKey, ['kms:Decrypt']);
   }
 
   /**
@@ -186,7 +186,11 @@ export class SecureStringParameter extends Resource implements ssm.IParameter, I
    * (`kms:Encrypt` for Standard, `kms:GenerateDataKey` otherwise) under the same conditions as reads.
    */
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    return grantOnParameter(this, grantee, this.parameterArn, WRITE_ACTIONS, this.encryptionKey, writeKeyAction(this.tier));
+    return grantOnParameters(this, grantee, this.grantTarget(), WRITE_ACTIONS, this.encryptionKey, writeKeyActions(this.tier));
+  }
+
+  private grantTarget(): GrantTarget {
+    return { contextOperator: 'StringEquals', parameterArns: this.parameterArn };
   }
 }
 

@@ -1,41 +1,88 @@
+import { Token, TokenComparison } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import { ENCRYPTION_CONTEXT_KEY } from './handler-protocol';
 import { parameterStoreViaService } from './parameter-store-conditions';
+import { ParameterKey } from '../parameter-key';
 
 /** What a reader of a SecureString needs from Parameter Store. `DescribeParameters` is not here: it only works on `*`. */
 export const READ_ACTIONS = ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParameterHistory'];
 export const WRITE_ACTIONS = ['ssm:PutParameter'];
+/** Authorized against the path itself (`parameter/app/prod`), unlike the other reads. */
+export const READ_BY_PATH_ACTION = 'ssm:GetParametersByPath';
 
 /** Standard-tier writes call kms:Encrypt; Advanced (and Intelligent-Tiering) use envelope encryption. */
 export function writeKeyAction(tier: string): string {
   return tier === 'Standard' ? 'kms:Encrypt' : 'kms:GenerateDataKey';
 }
 
+/** The KMS actions a writer needs for a tier: Intelligent-Tiering may store either way. */
+export function writeKeyActions(tier: string): string[] {
+  return tier === 'Intelligent-Tiering' ? ['kms:Encrypt', 'kms:GenerateDataKey'] : [writeKeyAction(tier)];
+}
+
+/** Which parameters a grant covers: one exact ARN, or every parameter under a path. */
+export interface GrantTarget {
+  /** `StringEquals` on one parameter ARN, or `StringLike` on `<path ARN>/*`. */
+  readonly contextOperator: 'StringEquals' | 'StringLike';
+  /** The ARN (or `<path ARN>/*`) the SSM actions and the encryption context condition name. */
+  readonly parameterArns: string;
+  /** For a path: the path's own ARN, which GetParametersByPath is authorized against. */
+  readonly pathArn?: string;
+}
+
 /**
- * SSM actions on exactly one parameter, and the KMS action on its key only for that parameter's
- * encryption context and only through Parameter Store.
+ * Grants SSM actions on the target and the key action for the target's encryption context only, only
+ * through Parameter Store. The statements are the same whatever the number of parameters under a path.
  */
-export function grantOnParameter(
+export function grantOnParameters(
   scope: IConstruct,
   grantee: iam.IGrantable,
-  parameterArn: string,
+  target: GrantTarget,
   ssmActions: string[],
   key: kms.IKey,
-  keyAction: string,
+  keyActions: string[],
 ): iam.Grant {
-  const ssmGrant = iam.Grant.addToPrincipal({ grantee, actions: ssmActions, resourceArns: [parameterArn] });
-  const keyGrant = iam.Grant.addToPrincipal({
-    grantee,
-    actions: [keyAction],
-    resourceArns: [key.keyArn],
-    conditions: {
-      StringEquals: {
-        [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: parameterArn,
-        'kms:ViaService': parameterStoreViaService(scope),
-      },
-    },
-  });
-  return ssmGrant.combine(keyGrant);
+  let grant = iam.Grant.addToPrincipal({ grantee, actions: ssmActions, resourceArns: [target.parameterArns] });
+  if (target.pathArn && ssmActions.includes(READ_ACTIONS[0])) {
+    grant = grant.combine(iam.Grant.addToPrincipal({ grantee, actions: [READ_BY_PATH_ACTION], resourceArns: [target.pathArn, target.parameterArns] }));
+  }
+  const context = { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: target.parameterArns };
+  const viaService = { 'kms:ViaService': parameterStoreViaService(scope) };
+  const conditions: Record<string, Record<string, unknown>> = target.contextOperator === 'StringEquals'
+    ? { StringEquals: { ...context, ...viaService } }
+    : { StringLike: context, StringEquals: viaService };
+  return grant.combine(grantOnKey(grantee, key, keyActions, conditions));
+}
+
+/**
+ * The key side of a grant, with its conditions in both places it may be needed. The principal's policy
+ * is enough for a ParameterKey in the grantee's account (its key policy delegates to IAM). For any other
+ * key defined in the app, or a grantee of another account, the key policy must allow it too — the way
+ * aws-kms decides, but keeping the conditions, which `Grant.addToPrincipalOrResource` drops.
+ * An imported key's policy cannot be edited: its owner must allow the grantee.
+ */
+function grantOnKey(grantee: iam.IGrantable, key: kms.IKey, actions: string[], conditions: Record<string, Record<string, unknown>>): iam.Grant {
+  const principalGrant = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [key.keyArn], conditions });
+  if (trustsAccountIdentities(key) && principalGrant.success && sameAccount(key, grantee)) {
+    return principalGrant;
+  }
+  const statement = new iam.PolicyStatement({ actions, resources: ['*'], principals: [grantee.grantPrincipal], conditions });
+  const keyGrant = iam.Grant.addStatementToResourcePolicy({ grantee, actions, resourceArns: ['*'], resource: key, statement });
+  return principalGrant.combine(keyGrant);
+}
+
+/** A key whose policy delegates to the account's IAM policies (aws-kms keeps this flag protected). */
+function trustsAccountIdentities(key: kms.IKey): boolean {
+  return key instanceof ParameterKey || (key as unknown as { trustAccountIdentities?: boolean }).trustAccountIdentities === true;
+}
+
+function sameAccount(key: kms.IKey, grantee: iam.IGrantable): boolean {
+  const principalAccount = grantee.grantPrincipal.principalAccount;
+  if (principalAccount === undefined) {
+    return false;
+  }
+  const comparison = Token.compareStrings(key.env.account, principalAccount);
+  return comparison === TokenComparison.SAME || comparison === TokenComparison.BOTH_UNRESOLVED;
 }
