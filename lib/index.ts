@@ -2,3 +2,4 @@ export * from './parameter-key';
 export * from './secure-value';
 export * from './secure-string-parameter';
 export * from './parameter-policy';
+export * from './parameter-hierarchy';

@@ -1,4 +1,5 @@
 import { CfnResource, Validations } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 
 /**
  * Acknowledges one cdk-nag finding on one resource, with its reason, for cdk-nag 3 and cdk-nag 2.
@@ -12,8 +13,17 @@ import { CfnResource, Validations } from 'aws-cdk-lib';
  * `cdk_nag.rules_to_suppress` (with `applies_to` for a granular finding) in the template metadata.
  */
 export function acknowledgeFinding(resource: CfnResource, findingId: string, reason: string): void {
-  resource.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, { [`annotation::${findingId}`]: reason });
+  acknowledgeForNag3(resource, findingId, reason);
+  suppressForNag2(resource, findingId, reason);
+}
 
+/** cdk-nag 3 looks for acknowledgements on the flagged resource and every scope above it. */
+export function acknowledgeForNag3(scope: IConstruct, findingId: string, reason: string): void {
+  scope.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, { [`annotation::${findingId}`]: reason });
+}
+
+/** cdk-nag 2 reads suppressions from the flagged resource's own CloudFormation metadata. */
+export function suppressForNag2(resource: CfnResource, findingId: string, reason: string): void {
   const granular = /^(.+?)\[(.+)\]$/.exec(findingId);
   const suppression = granular ? { id: granular[1], reason, applies_to: [granular[2]] } : { id: findingId, reason };
   const existing = (resource.getMetadata('cdk_nag') as { rules_to_suppress?: unknown[] } | undefined)?.rules_to_suppress ?? [];

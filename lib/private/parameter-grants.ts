@@ -46,7 +46,8 @@ export function grantOnParameters(
 ): iam.Grant {
   let grant = iam.Grant.addToPrincipal({ grantee, actions: ssmActions, resourceArns: [target.parameterArns] });
   if (target.pathArn && ssmActions.includes(READ_ACTIONS[0])) {
-    grant = grant.combine(iam.Grant.addToPrincipal({ grantee, actions: [READ_BY_PATH_ACTION], resourceArns: [target.pathArn, target.parameterArns] }));
+    const byPath = iam.Grant.addToPrincipal({ grantee, actions: [READ_BY_PATH_ACTION], resourceArns: [target.pathArn, target.parameterArns] });
+    grant = grant.combine(byPath);
   }
   const context = { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: target.parameterArns };
   const viaService = { 'kms:ViaService': parameterStoreViaService(scope) };

@@ -1,0 +1,405 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct, IConstruct } from 'constructs';
+import { ParameterKey } from './parameter-key';
+import { ParameterPolicy } from './parameter-policy';
+import { ENCRYPTION_CONTEXT_KEY } from './private/handler-protocol';
+import { acknowledgeForNag3, suppressForNag2 } from './private/nag-acknowledgements';
+import { wildcardResourceFinding } from './private/nag-finding-id';
+import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, writeKeyActions } from './private/parameter-grants';
+import { parameterNameProblems } from './private/parameter-name';
+import { parameterStoreViaService } from './private/parameter-store-conditions';
+import { ParameterValidationError } from './private/validation-error';
+import { SecureStringParameter } from './secure-string-parameter';
+import { SecureValue } from './secure-value';
+
+/**
+ * Properties of a {@link ParameterHierarchy}.
+ */
+export interface ParameterHierarchyProps {
+  /**
+   * The path, e.g. `/myapp/prod`: starts with `/`, no trailing `/`, not `/` alone.
+   */
+  readonly path: string;
+
+  /**
+   * The key of every SecureString in the hierarchy.
+   *
+   * @default - a new ParameterKey
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The default tier of the hierarchy's parameters.
+   *
+   * @default - Advanced for parameters with policies, else Standard
+   */
+  readonly tier?: ssm.ParameterTier;
+
+  /**
+   * The default policies of the hierarchy's SecureStrings; a parameter's own `policies` replace them.
+   *
+   * @default - no policies
+   */
+  readonly policies?: ParameterPolicy[];
+
+  /**
+   * The default removal policy of the hierarchy's SecureStrings.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Options of a SecureString added to a hierarchy. Unset options take the hierarchy's defaults. */
+export interface HierarchySecureStringOptions {
+  /** The name relative to the hierarchy's path: `db/password` under `/myapp/prod` is `/myapp/prod/db/password`. */
+  readonly name: string;
+
+  /** Where the value comes from. */
+  readonly value: SecureValue;
+
+  /** @default - the hierarchy's tier */
+  readonly tier?: ssm.ParameterTier;
+
+  /** @default - the hierarchy's policies */
+  readonly policies?: ParameterPolicy[];
+
+  /** @default - the hierarchy's removal policy */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /** @default - no description */
+  readonly description?: string;
+
+  /** @default - no pattern */
+  readonly allowedPattern?: string;
+
+  /** @default false */
+  readonly adoptExisting?: boolean;
+}
+
+/** Options of a plain String parameter added to a hierarchy. */
+export interface HierarchyStringOptions {
+  /** The name relative to the hierarchy's path. */
+  readonly name: string;
+
+  /** The value, in plain text in the template (this is configuration, not a secret). */
+  readonly stringValue: string;
+
+  /** @default - the hierarchy's tier, else Standard */
+  readonly tier?: ssm.ParameterTier;
+
+  /** @default - no description */
+  readonly description?: string;
+
+  /** @default - no pattern */
+  readonly allowedPattern?: string;
+}
+
+/** Options of a plain StringList parameter added to a hierarchy. */
+export interface HierarchyStringListOptions {
+  /** The name relative to the hierarchy's path. */
+  readonly name: string;
+
+  /** The values, in plain text in the template. */
+  readonly stringListValue: string[];
+
+  /** @default - the hierarchy's tier, else Standard */
+  readonly tier?: ssm.ParameterTier;
+
+  /** @default - no description */
+  readonly description?: string;
+
+  /** @default - no pattern */
+  readonly allowedPattern?: string;
+}
+
+/** A path grant made before a parameter of the same name was added would silently miss it. */
+interface PathGrant {
+  readonly subPath: string;
+  readonly method: string;
+  readonly keyStatement?: iam.PolicyStatement;
+  readonly pathArn: string;
+}
+
+/**
+ * A Parameter Store path such as `/myapp/prod`, with one key and shared defaults, holding SecureStrings and
+ * plain configuration. Its grants cover the whole path or a sub-path with a constant number of statements,
+ * and scope `kms:Decrypt` to the path's encryption contexts.
+ */
+export class ParameterHierarchy extends Construct {
+  /** The path, without trailing slash. */
+  public readonly path: string;
+
+  /** The key of every SecureString in the hierarchy (shared with child hierarchies). */
+  public readonly encryptionKey: kms.IKey;
+
+  /** The default tier, if one was given. */
+  public readonly tier?: ssm.ParameterTier;
+
+  /** The hierarchy this one is a child of. */
+  public readonly parentHierarchy?: ParameterHierarchy;
+
+  private readonly defaultPolicies?: ParameterPolicy[];
+  private readonly defaultRemovalPolicy?: RemovalPolicy;
+  private readonly added = new Map<string, ssm.IParameter>();
+  private readonly pathGrants: PathGrant[] = [];
+
+  constructor(scope: Construct, id: string, props: ParameterHierarchyProps) {
+    super(scope, id);
+    validatePath(this, props.path);
+    this.path = props.path;
+    this.tier = props.tier;
+    this.defaultPolicies = props.policies;
+    this.defaultRemovalPolicy = props.removalPolicy;
+    this.parentHierarchy = scope instanceof ParameterHierarchy ? scope : undefined;
+    this.encryptionKey = props.encryptionKey ?? new ParameterKey(this, 'Key', { description: `Encrypts the SecureString parameters under ${props.path}` });
+    ParameterKey.assertSymmetric(this, this.encryptionKey);
+    this.node.addValidation({ validate: () => this.grantsThatMissAParameter() });
+  }
+
+  /** Every parameter added to this hierarchy and its children, by full name. */
+  public get parameters(): ssm.IParameter[] {
+    return [...this.addedByName().values()];
+  }
+
+  /**
+   * A SecureString at `<path>/<name>`, encrypted with the hierarchy's key, with the hierarchy's defaults for
+   * whatever `options` leave unset.
+   */
+  public addSecureString(id: string, options: HierarchySecureStringOptions): SecureStringParameter {
+    const parameter = new SecureStringParameter(this, id, {
+      parameterName: this.fullName(options.name),
+      value: options.value,
+      encryptionKey: this.encryptionKey,
+      tier: options.tier ?? this.tier,
+      policies: options.policies ?? this.defaultPolicies,
+      removalPolicy: options.removalPolicy ?? this.defaultRemovalPolicy,
+      description: options.description,
+      allowedPattern: options.allowedPattern,
+      adoptExisting: options.adoptExisting,
+    });
+    return this.remember(options.name, parameter);
+  }
+
+  /** Plain configuration at `<path>/<name>`: a native `AWS::SSM::Parameter` of type String. */
+  public addString(id: string, options: HierarchyStringOptions): ssm.StringParameter {
+    return this.remember(options.name, new ssm.StringParameter(this, id, {
+      parameterName: this.fullName(options.name),
+      stringValue: options.stringValue,
+      tier: options.tier ?? this.tier,
+      description: options.description,
+      allowedPattern: options.allowedPattern,
+    }));
+  }
+
+  /** Plain configuration at `<path>/<name>`: a native `AWS::SSM::Parameter` of type StringList. */
+  public addStringList(id: string, options: HierarchyStringListOptions): ssm.StringListParameter {
+    return this.remember(options.name, new ssm.StringListParameter(this, id, {
+      parameterName: this.fullName(options.name),
+      stringListValue: options.stringListValue,
+      tier: options.tier ?? this.tier,
+      description: options.description,
+      allowedPattern: options.allowedPattern,
+    }));
+  }
+
+  /**
+   * A child hierarchy at `<path>/<name>`, sharing this hierarchy's key and defaults.
+   * Asking twice for the same name returns the same child.
+   */
+  public child(name: string): ParameterHierarchy {
+    const existing = this.node.tryFindChild(name);
+    if (existing instanceof ParameterHierarchy) {
+      return existing;
+    }
+    return new ParameterHierarchy(this, name, {
+      path: this.fullName(name),
+      encryptionKey: this.encryptionKey,
+      tier: this.tier,
+      policies: this.defaultPolicies,
+      removalPolicy: this.defaultRemovalPolicy,
+    });
+  }
+
+  /**
+   * The parameter added under `name` (relative to the path), in this hierarchy or a child.
+   */
+  public parameter(name: string): ssm.IParameter | undefined {
+    return this.addedByName().get(this.fullName(name));
+  }
+
+  /**
+   * Read access to one parameter (when `subPath` names one that was added), a sub-path, or the whole path:
+   * `ssm:GetParameter(s)` and `ssm:GetParameterHistory` on `<path>/*`, `ssm:GetParametersByPath` on the path
+   * and `<path>/*`, and `kms:Decrypt` only for encryption contexts under `<path>/` and only via Parameter
+   * Store. The same statements for 1 or 1,000 parameters.
+   *
+   * @param grantee who may read
+   * @param subPath a name or sub-path relative to this hierarchy's path
+   * @default - the whole path
+   */
+  public grantRead(grantee: iam.IGrantable, subPath?: string): iam.Grant {
+    const single = subPath === undefined ? undefined : this.parameter(subPath);
+    if (single) {
+      return single.grantRead(grantee);
+    }
+    const target = this.pathTarget(subPath);
+    const grant = grantOnParameters(this, grantee, target, READ_ACTIONS, this.encryptionKey, ['kms:Decrypt']);
+    this.rememberPathGrant('grantRead', subPath, target, grant);
+    this.acknowledgePathWildcard(grantee, target);
+    return grant;
+  }
+
+  /**
+   * Write access to one parameter, a sub-path or the whole path: `ssm:PutParameter` and the KMS action of
+   * the tiers in use (`kms:Encrypt` for Standard, `kms:GenerateDataKey` for Advanced) under the same
+   * conditions as reads.
+   *
+   * @param grantee who may write
+   * @param subPath a name or sub-path relative to this hierarchy's path
+   * @default - the whole path
+   */
+  public grantWrite(grantee: iam.IGrantable, subPath?: string): iam.Grant {
+    const single = subPath === undefined ? undefined : this.parameter(subPath);
+    if (single) {
+      return single.grantWrite(grantee);
+    }
+    const target = this.pathTarget(subPath);
+    const keyActions = writeKeyActions(this.tier ?? ssm.ParameterTier.STANDARD);
+    const grant = grantOnParameters(this, grantee, target, WRITE_ACTIONS, this.encryptionKey, keyActions);
+    this.rememberPathGrant('grantWrite', subPath, target, grant);
+    this.acknowledgePathWildcard(grantee, target);
+    return grant;
+  }
+
+  /**
+   * Read access to the parameters under this path that carry the tag `tagKey=tagValue`
+   * (`aws:ResourceTag` on the SSM actions). Parameter Store does not evaluate tag conditions on
+   * `GetParametersByPath`, so it is not granted; `kms:Decrypt` stays scoped to the path's contexts.
+   */
+  public grantReadByTag(grantee: iam.IGrantable, tagKey: string, tagValue: string): iam.Grant {
+    const target = this.pathTarget(undefined);
+    const ssmGrant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: READ_ACTIONS,
+      resourceArns: [target.parameterArns],
+      conditions: { StringEquals: { [`aws:ResourceTag/${tagKey}`]: tagValue } },
+    });
+    const keyGrant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt'],
+      resourceArns: [this.encryptionKey.keyArn],
+      conditions: {
+        StringLike: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: target.parameterArns },
+        StringEquals: { 'kms:ViaService': parameterStoreViaService(this) },
+      },
+    });
+    this.acknowledgePathWildcard(grantee, target);
+    return ssmGrant.combine(keyGrant);
+  }
+
+  private fullName(name: string): string {
+    if (name.startsWith('/')) {
+      throw new ParameterValidationError(this, `name '${name}' must be relative to the path ${this.path} (no leading '/')`);
+    }
+    return `${this.path}/${name}`;
+  }
+
+  private remember<T extends ssm.IParameter>(name: string, parameter: T): T {
+    const fullName = this.fullName(name);
+    if (this.added.has(fullName)) {
+      throw new ParameterValidationError(this, `${fullName} was already added to this hierarchy`);
+    }
+    this.added.set(fullName, parameter);
+    const tier = (parameter as unknown as { tier?: string }).tier;
+    if (parameter instanceof SecureStringParameter && tier) {
+      for (let h: ParameterHierarchy | undefined = this; h; h = h.parentHierarchy) {
+        h.extendWriteGrantsFor(fullName, tier);
+      }
+    }
+    return parameter;
+  }
+
+  /** By full name, including children's (native parameters' names are tokens, so the map keeps them). */
+  private addedByName(): Map<string, ssm.IParameter> {
+    return new Map([...this.added, ...this.children().flatMap((c) => [...c.addedByName()])]);
+  }
+
+  private children(): ParameterHierarchy[] {
+    return this.node.children.filter((c): c is ParameterHierarchy => c instanceof ParameterHierarchy);
+  }
+
+  private pathTarget(subPath: string | undefined): GrantTarget {
+    const path = subPath === undefined ? this.path : this.fullName(subPath.replace(/\/+$/, ''));
+    const pathArn = pathArnFor(this, path);
+    return { contextOperator: 'StringLike', parameterArns: `${pathArn}/*`, pathArn };
+  }
+
+  private rememberPathGrant(method: string, subPath: string | undefined, target: GrantTarget, grant: iam.Grant): void {
+    const keyStatement = grant.principalStatements.find((s) => s.actions.some((a) => a.startsWith('kms:')));
+    this.pathGrants.push({ subPath: subPath ?? '', method, keyStatement: method === 'grantWrite' ? keyStatement : undefined, pathArn: target.pathArn! });
+  }
+
+  /** A SecureString of another tier under a path that writers may write gets its KMS action added to their grant. */
+  private extendWriteGrantsFor(parameterName: string, tier: string): void {
+    for (const grant of this.pathGrants.filter((g) => g.keyStatement && covers(this, g, parameterName))) {
+      const missing = writeKeyActions(tier).filter((a) => !grant.keyStatement!.actions.includes(a));
+      if (missing.length > 0) {
+        grant.keyStatement!.addActions(...missing);
+      }
+    }
+  }
+
+  private grantsThatMissAParameter(): string[] {
+    return this.pathGrants
+      .filter((g) => g.subPath !== '' && this.parameter(g.subPath) !== undefined)
+      .map(
+        (g) =>
+          `${this.node.path}: ${g.method}(grantee, '${g.subPath}') was called before the parameter ${this.fullName(g.subPath)} was added, ` +
+          'so it granted the sub-path below that name and not the parameter. Add the parameter first, or use the parameter\'s own grant.',
+      );
+  }
+
+  /**
+   * The path wildcard is the point of a path grant: acknowledge exactly that cdk-nag finding (IAM5 on
+   * `<path>/*`) on the grantee's default policy, with the reason, so users see no finding and no
+   * blanket suppression.
+   */
+  private acknowledgePathWildcard(grantee: iam.IGrantable, target: GrantTarget): void {
+    const principal = grantee.grantPrincipal as unknown as IConstruct;
+    if (!principal.node) {
+      return;
+    }
+    const finding = wildcardResourceFinding(principal, 'AwsSolutions-IAM5', target.parameterArns);
+    const reason = `Access to the parameters under ${target.pathArn!.split(':parameter')[1]}/ granted by ParameterHierarchy; the wildcard follows '/', so no sibling path matches.`;
+    // on the principal, so it covers whichever of its policies holds the statement (cdk-nag 3)...
+    acknowledgeForNag3(principal, finding, reason);
+    // ...and on its default policy, where cdk-nag 2 reads suppressions
+    const defaultPolicy = principal.node.tryFindChild('DefaultPolicy')?.node.defaultChild;
+    if (defaultPolicy instanceof iam.CfnPolicy) {
+      suppressForNag2(defaultPolicy, finding, reason);
+    }
+  }
+}
+
+function validatePath(scope: IConstruct, path: string): void {
+  const problems = parameterNameProblems(scope, path);
+  if (!path.startsWith('/') || path === '/') {
+    problems.unshift("a hierarchy path starts with '/' and names at least one level (e.g. /myapp/prod)");
+  }
+  if (problems.length > 0) {
+    throw new ParameterValidationError(scope, `path '${path}' is invalid: ${[...new Set(problems)].join('; ')}`);
+  }
+}
+
+function pathArnFor(scope: IConstruct, path: string): string {
+  const stack = Stack.of(scope);
+  return `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter${path}`;
+}
+
+function covers(scope: IConstruct, grant: PathGrant, parameterName: string): boolean {
+  return pathArnFor(scope, parameterName).startsWith(`${grant.pathArn}/`);
+}

@@ -1,0 +1,403 @@
+import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { ParameterHierarchy, ParameterKey, ParameterPolicy, SecureStringParameter, SecureValue } from '../lib';
+import { ManagedPolicyRole } from './helpers/managed-policy-role';
+import { NAG_PACKS, nagViolations } from './helpers/nag';
+
+const ACCOUNT = '111111111111';
+const OTHER_ACCOUNT = '222222222222';
+const ENV = { account: ACCOUNT, region: 'eu-west-1' };
+const PARTITION = { Ref: 'AWS::Partition' };
+const VIA_SSM = { 'Fn::Join': ['', ['ssm.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] };
+
+function arn(path: string): unknown {
+  return { 'Fn::Join': ['', ['arn:', PARTITION, `:ssm:eu-west-1:${ACCOUNT}:parameter/${path}`]] };
+}
+
+function setup(props: Partial<ConstructorParameters<typeof ParameterHierarchy>[2]> = {}, context: Record<string, unknown> = {}) {
+  const app = new App({ context });
+  const stack = new Stack(app, 'Stack', { env: ENV });
+  const hierarchy = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', ...props });
+  const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  return { app, stack, hierarchy, role };
+}
+
+function policyStatementsOf(stack: Stack, role: iam.Role): any[] {
+  const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as iam.CfnRole) }] },
+  });
+  return (Object.values(policies)[0] as any).Properties.PolicyDocument.Statement;
+}
+
+function keyArnOf(stack: Stack, key: kms.IKey): unknown {
+  return { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] };
+}
+
+describe('ParameterHierarchy', () => {
+  test('children get full names, the shared key and the defaults', () => {
+    const { stack, hierarchy } = setup({ tier: ssm.ParameterTier.ADVANCED, removalPolicy: RemovalPolicy.DESTROY });
+
+    const password = hierarchy.addSecureString('DbPassword', { name: 'db/password', value: SecureValue.generated() });
+    const url = hierarchy.addString('Url', { name: 'api/url', stringValue: 'https://api.example.com' });
+    const zones = hierarchy.addStringList('Zones', { name: 'zones', stringListValue: ['a', 'b'] });
+
+    expect(password.parameterName).toBe('/app/prod/db/password');
+    expect(password.encryptionKey).toBe(hierarchy.encryptionKey);
+    expect(password.tier).toBe(ssm.ParameterTier.ADVANCED);
+    expect(hierarchy.encryptionKey).toBeInstanceOf(ParameterKey);
+    const template = Template.fromStack(stack);
+    template.hasResource('Custom::SecureStringParameter', { Properties: { Name: '/app/prod/db/password', Tier: 'Advanced' }, DeletionPolicy: 'Delete' });
+    template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/app/prod/api/url', Type: 'String', Value: 'https://api.example.com', Tier: 'Advanced' });
+    template.hasResourceProperties('AWS::SSM::Parameter', { Name: '/app/prod/zones', Type: 'StringList', Value: 'a,b' });
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    expect(hierarchy.parameter('db/password')).toBe(password);
+    expect(hierarchy.parameter('api/url')).toBe(url);
+    expect(hierarchy.parameter('zones')).toBe(zones);
+    expect(hierarchy.parameter('missing')).toBeUndefined();
+  });
+
+  test('a parameter may override the defaults; policies default from the hierarchy', () => {
+    const { hierarchy } = setup({ policies: [ParameterPolicy.noChangeNotification(Duration.days(30))] });
+
+    const inherited = hierarchy.addSecureString('A', { name: 'a', value: SecureValue.generated() });
+    const own = hierarchy.addSecureString('B', { name: 'b', value: SecureValue.generated(), policies: [], tier: ssm.ParameterTier.STANDARD });
+
+    expect(inherited.policies.map((p) => p.policyType)).toEqual(['NoChangeNotification']);
+    expect(inherited.tier).toBe(ssm.ParameterTier.ADVANCED);
+    expect(own.policies).toEqual([]);
+    expect(own.tier).toBe(ssm.ParameterTier.STANDARD);
+  });
+
+  test('child hierarchies share the key and defaults and are found by lookup', () => {
+    const { hierarchy } = setup({ tier: ssm.ParameterTier.ADVANCED });
+
+    const db = hierarchy.child('db');
+    const password = db.addSecureString('Password', { name: 'password', value: SecureValue.generated() });
+
+    expect(db.path).toBe('/app/prod/db');
+    expect(db.encryptionKey).toBe(hierarchy.encryptionKey);
+    expect(db.tier).toBe(ssm.ParameterTier.ADVANCED);
+    expect(db.parentHierarchy).toBe(hierarchy);
+    expect(hierarchy.child('db')).toBe(db);
+    expect(hierarchy.parameter('db/password')).toBe(password);
+    expect(hierarchy.parameters).toEqual([password]);
+  });
+
+  test('a given key is used, and must be symmetric', () => {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const key = new kms.Key(stack, 'Hmac', { keySpec: kms.KeySpec.HMAC_256, keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC });
+
+    expect(() => new ParameterHierarchy(stack, 'H', { path: '/app', encryptionKey: key })).toThrow(
+      'Stack/H: key Stack/Hmac has key spec HMAC_256 and usage GENERATE_VERIFY_MAC; Parameter Store supports only symmetric keys',
+    );
+  });
+
+  test.each([
+    ['no leading slash', 'app/prod', "Stack/H: path 'app/prod' is invalid: a hierarchy path starts with '/'"],
+    ['the root alone', '/', "Stack/H: path '/' is invalid: a hierarchy path starts with '/' and names at least one level"],
+    ['a trailing slash', '/app/prod/', "Stack/H: path '/app/prod/' is invalid: it cannot have an empty level"],
+    ['a reserved prefix', '/aws/app', "Stack/H: path '/aws/app' is invalid: it cannot start with 'aws' or 'ssm'"],
+    ['a bad character', '/app prod', "Stack/H: path '/app prod' is invalid: it may contain only"],
+  ])('refuses a path with %s', (_name, path, message) => {
+    expect(() => new ParameterHierarchy(new Stack(new App(), 'Stack'), 'H', { path })).toThrow(message);
+  });
+
+  test('refuses an absolute name and a name added twice', () => {
+    const { hierarchy } = setup();
+    hierarchy.addSecureString('A', { name: 'a', value: SecureValue.generated() });
+
+    expect(() => hierarchy.addSecureString('B', { name: '/a', value: SecureValue.generated() })).toThrow(
+      "Stack/Prod: name '/a' must be relative to the path /app/prod (no leading '/')",
+    );
+    expect(() => hierarchy.addString('C', { name: 'a', stringValue: 'x' })).toThrow('Stack/Prod: /app/prod/a was already added to this hierarchy');
+  });
+});
+
+describe('grants: statements exactly', () => {
+  const READ = ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParameterHistory'];
+
+  test.each([
+    ['the whole path', undefined, 'app/prod'],
+    ['a sub-path', 'db', 'app/prod/db'],
+    ['a sub-path given with a trailing slash', 'db/', 'app/prod/db'],
+  ])('grantRead on %s', (_name, subPath, path) => {
+    const { stack, hierarchy, role } = setup();
+    hierarchy.addSecureString('P', { name: 'db/password', value: SecureValue.generated() });
+
+    hierarchy.grantRead(role, subPath);
+
+    expect(policyStatementsOf(stack, role)).toEqual([
+      { Effect: 'Allow', Action: READ, Resource: arn(`${path}/*`) },
+      { Effect: 'Allow', Action: 'ssm:GetParametersByPath', Resource: [arn(path), arn(`${path}/*`)] },
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keyArnOf(stack, hierarchy.encryptionKey),
+        Condition: { StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': arn(`${path}/*`) }, StringEquals: { 'kms:ViaService': VIA_SSM } },
+      },
+    ]);
+  });
+
+  test('grantRead on one parameter: its ARN and StringEquals on its context', () => {
+    const { stack, hierarchy, role } = setup();
+    hierarchy.addSecureString('P', { name: 'db/password', value: SecureValue.generated() });
+
+    hierarchy.grantRead(role, 'db/password');
+
+    expect(policyStatementsOf(stack, role)).toEqual([
+      { Effect: 'Allow', Action: READ, Resource: arn('app/prod/db/password') },
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keyArnOf(stack, hierarchy.encryptionKey),
+        Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': arn('app/prod/db/password'), 'kms:ViaService': VIA_SSM } },
+      },
+    ]);
+  });
+
+  test.each([
+    ['Standard', undefined, ['kms:Encrypt']],
+    ['Advanced', ssm.ParameterTier.ADVANCED, ['kms:GenerateDataKey']],
+    ['Intelligent-Tiering', ssm.ParameterTier.INTELLIGENT_TIERING, ['kms:Encrypt', 'kms:GenerateDataKey']],
+  ])('grantWrite on a %s path: PutParameter and the tier KMS action', (_name, tier, keyActions) => {
+    const { stack, hierarchy, role } = setup({ tier });
+
+    hierarchy.grantWrite(role);
+
+    expect(policyStatementsOf(stack, role)).toEqual([
+      { Effect: 'Allow', Action: 'ssm:PutParameter', Resource: arn('app/prod/*') },
+      {
+        Effect: 'Allow',
+        Action: keyActions.length === 1 ? keyActions[0] : keyActions,
+        Resource: keyArnOf(stack, hierarchy.encryptionKey),
+        Condition: { StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': arn('app/prod/*') }, StringEquals: { 'kms:ViaService': VIA_SSM } },
+      },
+    ]);
+  });
+
+  test('a write grant gains the KMS action of a parameter of another tier added later, also under a child', () => {
+    const { stack, hierarchy, role } = setup();
+    hierarchy.grantWrite(role);
+
+    hierarchy.child('certs').addSecureString('Big', { name: 'bundle', value: SecureValue.generated(), tier: ssm.ParameterTier.ADVANCED });
+
+    expect(policyStatementsOf(stack, role)[1].Action).toEqual(['kms:Encrypt', 'kms:GenerateDataKey']);
+  });
+
+  test('constant size: a path grant over 1,000 parameters emits the statements it emits for 1', () => {
+    const sizes = [1, 1000].map((n) => {
+      // 1,000 parameters exceed one stack's 500 resources: lift CDK's check, the statements are what is measured
+      const { stack, hierarchy, role } = setup({}, { '@aws-cdk/core:stackResourceLimit': 0 });
+      for (let i = 0; i < n; i++) {
+        hierarchy.addSecureString(`P${i}`, { name: `service${i % 20}/secret${i}`, value: SecureValue.generated() });
+      }
+      hierarchy.grantRead(role);
+      hierarchy.grantWrite(role);
+      return JSON.stringify(policyStatementsOf(stack, role));
+    });
+
+    expect(sizes[1]).toEqual(sizes[0]);
+  });
+
+  test('/app/prod grants never name /app/production: every wildcard follows a slash', () => {
+    const { stack, hierarchy, role } = setup();
+    hierarchy.grantRead(role);
+    hierarchy.grantWrite(role);
+
+    const rendered = JSON.stringify(policyStatementsOf(stack, role));
+    const wildcards = rendered.match(/parameter\/[^"]*\*/g)!;
+
+    expect(wildcards.length).toBeGreaterThan(0);
+    for (const wildcard of wildcards) {
+      expect(wildcard).toBe('parameter/app/prod/*');
+    }
+  });
+
+  test('grantReadByTag: SSM reads conditioned on the tag, no GetParametersByPath, decrypt scoped to the path', () => {
+    const { stack, hierarchy, role } = setup();
+
+    hierarchy.grantReadByTag(role, 'team', 'payments');
+
+    expect(policyStatementsOf(stack, role)).toEqual([
+      { Effect: 'Allow', Action: READ, Resource: arn('app/prod/*'), Condition: { StringEquals: { 'aws:ResourceTag/team': 'payments' } } },
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keyArnOf(stack, hierarchy.encryptionKey),
+        Condition: { StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': arn('app/prod/*') }, StringEquals: { 'kms:ViaService': VIA_SSM } },
+      },
+    ]);
+  });
+
+  test('a sub-path grant made before a parameter of that exact name is added fails validation', () => {
+    const { app, hierarchy, role } = setup();
+    hierarchy.grantRead(role, 'db/password');
+    hierarchy.addSecureString('P', { name: 'db/password', value: SecureValue.generated() });
+
+    expect(() => app.synth()).toThrow(
+      "Stack/Prod: grantRead(grantee, 'db/password') was called before the parameter /app/prod/db/password was added",
+    );
+  });
+});
+
+describe('grants: keys and accounts', () => {
+  test.each([
+    ['same account, ParameterKey: the principal policy only', ACCOUNT, 0],
+    ['another account, ParameterKey: also the key policy, with the same conditions', OTHER_ACCOUNT, 1],
+  ])('%s', (_name, account, keyPolicyStatements) => {
+    const { stack, hierarchy } = setup();
+    const grantee = new iam.Role(stack, 'Remote', { assumedBy: new iam.AccountPrincipal(account) });
+    const crossAccount = account === OTHER_ACCOUNT ? new iam.ArnPrincipal(`arn:aws:iam::${account}:role/reader`) : grantee;
+
+    hierarchy.grantRead(crossAccount);
+
+    const [key] = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key')) as any[];
+    const added = key.Properties.KeyPolicy.Statement.slice(2);
+    expect(added).toHaveLength(keyPolicyStatements);
+    if (keyPolicyStatements) {
+      expect(added[0]).toEqual({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:role/reader` },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': arn('app/prod/*') }, StringEquals: { 'kms:ViaService': VIA_SSM } },
+      });
+    }
+  });
+
+  test('a kms.Key of the same account (it trusts IAM in CDK v2): the principal policy, with the conditions', () => {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const key = new kms.Key(stack, 'Own');
+    const hierarchy = new ParameterHierarchy(stack, 'H', { path: '/own', encryptionKey: key });
+    const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+
+    hierarchy.grantRead(role);
+
+    expect(policyStatementsOf(stack, role)[2]).toEqual({
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: keyArnOf(stack, key),
+      Condition: { StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': arn('own/*') }, StringEquals: { 'kms:ViaService': VIA_SSM } },
+    });
+    const [keyResource] = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key')) as any[];
+    expect(keyResource.Properties.KeyPolicy.Statement).toHaveLength(1);
+  });
+
+  test('an imported key: the grantee policy carries the conditions (the key owner must allow the rest)', () => {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const key = kms.Key.fromKeyArn(stack, 'Imported', `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
+    const hierarchy = new ParameterHierarchy(stack, 'H', { path: '/imported', encryptionKey: key });
+    const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+
+    hierarchy.grantRead(role);
+
+    expect(policyStatementsOf(stack, role)[2]).toMatchObject({
+      Action: 'kms:Decrypt',
+      Resource: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+      Condition: { StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': { 'Fn::Join': ['', ['arn:', PARTITION, `:ssm:eu-west-1:${ACCOUNT}:parameter/imported/*`]] } } },
+    });
+  });
+});
+
+describe('ECS and cdk-nag', () => {
+  test('ecs.Secret.fromSsmParameter of a hierarchy parameter gives the execution role the scoped statements', () => {
+    const { stack, hierarchy } = setup();
+    const password = hierarchy.addSecureString('P', { name: 'db/password', value: SecureValue.generated() });
+    const task = new ecs.FargateTaskDefinition(stack, 'Task');
+
+    task.addContainer('App', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:latest'),
+      secrets: { DB_PASSWORD: ecs.Secret.fromSsmParameter(password) },
+    });
+
+    const executionRole = task.obtainExecutionRole() as iam.Role;
+    expect(policyStatementsOf(stack, executionRole).filter((s) => JSON.stringify(s.Action).includes('kms'))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keyArnOf(stack, hierarchy.encryptionKey),
+        Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': arn('app/prod/db/password'), 'kms:ViaService': VIA_SSM } },
+      },
+    ]);
+  });
+
+  function nagStack(roleClass: typeof iam.Role = ManagedPolicyRole): Stack {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const hierarchy = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', tier: ssm.ParameterTier.ADVANCED });
+    hierarchy.addSecureString('Password', { name: 'db/password', value: SecureValue.generated() });
+    hierarchy.child('api').addSecureString('Key', { name: 'key', value: SecureValue.placeholder() });
+    hierarchy.addString('Url', { name: 'api/url', stringValue: 'https://example.com' });
+    const lambdaPrincipal = { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') };
+    const role = new roleClass(stack, 'Reader', lambdaPrincipal);
+    const writer = new roleClass(stack, 'Writer', lambdaPrincipal);
+    const tagged = new roleClass(stack, 'Tagged', lambdaPrincipal);
+    hierarchy.grantRead(role);
+    hierarchy.grantRead(role, 'db');
+    hierarchy.grantRead(role, 'db/password');
+    hierarchy.child('api').grantWrite(writer);
+    hierarchy.grantWrite(writer);
+    hierarchy.grantReadByTag(tagged, 'team', 'payments');
+    return stack;
+  }
+
+  test.each(NAG_PACKS)('cdk-nag $name: no violation with readers and writers at every level', ({ create }) => {
+    expect(nagViolations(create(), nagStack())).toEqual([]);
+  });
+
+  test('with plain roles, the only findings are IAMNoInlinePolicy on the roles\' own default policies (any aws-cdk-lib grant)', () => {
+    const stack = nagStack(iam.Role);
+
+    const findings = NAG_PACKS.flatMap(({ create }) => nagViolations(create(), stack));
+
+    expect(findings.length).toBe(9);
+    for (const finding of findings) {
+      expect(finding).toMatch(/^(HIPAA\.Security|NIST\.800\.53\.R5|PCI\.DSS\.321)-IAMNoInlinePolicy @ Stack\/(Reader|Writer|Tagged)\/DefaultPolicy\/Resource:/);
+    }
+  });
+
+  test('the grantee-side acknowledgements name exactly the path wildcards, with a reason', () => {
+    const stack = nagStack(iam.Role);
+    const readerRole = stack.node.findChild('Reader');
+    const reader = readerRole.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy;
+
+    const ids = readerRole.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.keys(m.data));
+
+    expect([...new Set(ids)].sort()).toEqual([
+      `annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:eu-west-1:${ACCOUNT}:parameter/app/prod/*]`,
+      `annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:eu-west-1:${ACCOUNT}:parameter/app/prod/db/*]`,
+    ]);
+    expect((reader.getMetadata('cdk_nag') as any).rules_to_suppress[0]).toEqual({
+      id: 'AwsSolutions-IAM5',
+      reason: expect.stringContaining("the wildcard follows '/'"),
+      applies_to: [`Resource::arn:<AWS::Partition>:ssm:eu-west-1:${ACCOUNT}:parameter/app/prod/*`],
+    });
+  });
+
+  test('an environment-agnostic stack gets stable finding ids from pseudo parameters', () => {
+    const stack = new Stack(new App(), 'Agnostic');
+    const hierarchy = new ParameterHierarchy(stack, 'H', { path: '/app/prod' });
+    const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+
+    hierarchy.grantRead(role);
+
+    expect(nagViolations(NAG_PACKS[0].create(), stack)).toEqual([]);
+    expect(Object.keys(role.node.metadata.find((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)!.data)).toEqual([
+      'annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/app/prod/*]',
+    ]);
+  });
+
+  test('snapshot', () => {
+    expect(Template.fromStack(nagStack()).toJSON()).toMatchSnapshot();
+  });
+});
+
+test('SecureStringParameter outside a hierarchy keeps working beside one', () => {
+  const { stack } = setup();
+  expect(() => new SecureStringParameter(stack, 'Loose', { parameterName: '/other/x', value: SecureValue.generated() })).not.toThrow();
+});
