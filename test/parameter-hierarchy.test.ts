@@ -117,8 +117,10 @@ describe('ParameterHierarchy', () => {
   });
 });
 
+const READ_ACTIONS = ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParameterHistory'];
+
 describe('grants: statements exactly', () => {
-  const READ = ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParameterHistory'];
+  const READ = READ_ACTIONS;
 
   test.each([
     ['the whole path', undefined, 'app/prod'],
@@ -241,6 +243,60 @@ describe('grants: statements exactly', () => {
     expect(() => app.synth()).toThrow(
       "Stack/Prod: grantRead(grantee, 'db/password') was called before the parameter /app/prod/db/password was added",
     );
+  });
+});
+
+describe('grants: every kind × tier × account × operation', () => {
+  const kinds = [
+    ['parameter', 'db/password', 'StringEquals', 'app/prod/db/password'],
+    ['sub-path', 'db', 'StringLike', 'app/prod/db/*'],
+    ['path', undefined, 'StringLike', 'app/prod/*'],
+  ] as const;
+  const tiers = [[ssm.ParameterTier.STANDARD, 'kms:Encrypt'], [ssm.ParameterTier.ADVANCED, 'kms:GenerateDataKey']] as const;
+  const cases = kinds.flatMap(([kind, subPath, operator, resource]) =>
+    tiers.flatMap(([tier, writeAction]) =>
+      (['same', 'cross'] as const).flatMap((account) =>
+        (['read', 'write'] as const).map((op) => ({ kind, subPath, operator, resource, tier, writeAction, account, op })),
+      ),
+    ),
+  );
+
+  test.each(cases)('$op on a $kind, $tier, $account account', ({ subPath, operator, resource, tier, writeAction, account, op }) => {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const hierarchy = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', tier });
+    hierarchy.addSecureString('P', { name: 'db/password', value: SecureValue.generated() });
+    const grantee = account === 'same'
+      ? new iam.Role(stack, 'Grantee', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') })
+      : new iam.ArnPrincipal(`arn:aws:iam::${OTHER_ACCOUNT}:role/grantee`);
+
+    if (op === 'read') hierarchy.grantRead(grantee, subPath);
+    else hierarchy.grantWrite(grantee, subPath);
+
+    const keyAction = op === 'read' ? 'kms:Decrypt' : writeAction;
+    const context = operator === 'StringEquals'
+      ? { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': arn(resource), 'kms:ViaService': VIA_SSM } }
+      : { StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': arn(resource) }, StringEquals: { 'kms:ViaService': VIA_SSM } };
+    const [key] = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key')) as any[];
+    const keyPolicyAdditions = key.Properties.KeyPolicy.Statement.slice(2);
+    if (account === 'same') {
+      const path = resource.replace(/\/\*$/, '');
+      const ssmStatements = op === 'write'
+        ? [{ Effect: 'Allow', Action: 'ssm:PutParameter', Resource: arn(resource) }]
+        : [
+          { Effect: 'Allow', Action: READ_ACTIONS, Resource: arn(resource) },
+          ...(operator === 'StringLike' ? [{ Effect: 'Allow', Action: 'ssm:GetParametersByPath', Resource: [arn(path), arn(resource)] }] : []),
+        ];
+      expect(policyStatementsOf(stack, grantee as iam.Role)).toEqual([
+        ...ssmStatements,
+        { Effect: 'Allow', Action: keyAction, Resource: keyArnOf(stack, hierarchy.encryptionKey), Condition: context },
+      ]);
+      expect(keyPolicyAdditions).toEqual([]);
+    } else {
+      // the other account grants its principal the SSM side itself; the key policy here must allow the key side
+      expect(keyPolicyAdditions).toEqual([
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:role/grantee` }, Action: keyAction, Resource: '*', Condition: context },
+      ]);
+    }
   });
 });
 
