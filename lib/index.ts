@@ -3,3 +3,5 @@ export * from './secure-value';
 export * from './secure-string-parameter';
 export * from './parameter-policy';
 export * from './parameter-hierarchy';
+export * from './parameter-events';
+export * from './parameter-notification-topic';

@@ -1,10 +1,13 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
+import { IParameterEventSource, ParameterChangeEventOptions, PolicyActionEventOptions } from './parameter-events';
 import { ParameterKey } from './parameter-key';
 import { ParameterPolicy } from './parameter-policy';
+import { changeRule, namesUnder, policyActionRule } from './private/event-rules';
 import { ENCRYPTION_CONTEXT_KEY } from './private/handler-protocol';
 import { acknowledgeForNag3, suppressForNag2 } from './private/nag-acknowledgements';
 import { wildcardResourceFinding } from './private/nag-finding-id';
@@ -129,7 +132,7 @@ interface PathGrant {
  * plain configuration. Its grants cover the whole path or a sub-path with a constant number of statements,
  * and scope `kms:Decrypt` to the path's encryption contexts.
  */
-export class ParameterHierarchy extends Construct {
+export class ParameterHierarchy extends Construct implements IParameterEventSource {
   /** The path, without trailing slash. */
   public readonly path: string;
 
@@ -299,6 +302,19 @@ export class ParameterHierarchy extends Construct {
     });
     this.acknowledgePathWildcard(grantee, target);
     return ssmGrant.combine(keyGrant);
+  }
+
+  /**
+   * An EventBridge rule for the policy actions of every parameter under this path
+   * (`parameter-name` starting with `<path>/`).
+   */
+  public onPolicyAction(id: string, options?: PolicyActionEventOptions): events.Rule {
+    return policyActionRule(this, id, namesUnder(this.path), options);
+  }
+
+  /** An EventBridge rule for changes of every parameter under this path. */
+  public onChange(id: string, options?: ParameterChangeEventOptions): events.Rule {
+    return changeRule(this, id, namesUnder(this.path), options);
   }
 
   private fullName(name: string): string {

@@ -1,10 +1,13 @@
 import { CfnResource, ITaggable, Lazy, RemovalPolicy, Resource, SecretValue, Stack, TagManager, TagType, Token } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
+import { IParameterEventSource, ParameterChangeEventOptions, PolicyActionEventOptions } from './parameter-events';
 import { ParameterKey } from './parameter-key';
 import { ParameterPolicy } from './parameter-policy';
+import { changeRule, exactName, policyActionRule } from './private/event-rules';
 import { ATTRIBUTE_VERSION, DEFAULT_TIER, MAX_VALUE_BYTES, ParameterProperties, SourceType } from './private/handler-protocol';
 import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, writeKeyAction, writeKeyActions } from './private/parameter-grants';
 import { parameterArnFor, parameterNameProblems } from './private/parameter-name';
@@ -94,7 +97,7 @@ export interface SecureStringParameterProps {
  * It implements `ssm.IParameter`, so it plugs into `ecs.Secret.fromSsmParameter` and friends, and its
  * grants are scoped to this parameter's encryption context on the key, never the whole key.
  */
-export class SecureStringParameter extends Resource implements ssm.IParameter, ITaggable {
+export class SecureStringParameter extends Resource implements ssm.IParameter, ITaggable, IParameterEventSource {
   public readonly parameterName: string;
   public readonly parameterArn: string;
   public readonly parameterType: string = ssm.ParameterType.SECURE_STRING;
@@ -187,6 +190,19 @@ export class SecureStringParameter extends Resource implements ssm.IParameter, I
    */
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
     return grantOnParameters(this, grantee, this.grantTarget(), WRITE_ACTIONS, this.encryptionKey, writeKeyActions(this.tier));
+  }
+
+  /**
+   * An EventBridge rule for this parameter's policy actions: its expiration, and the events its
+   * ExpirationNotification and NoChangeNotification policies emit.
+   */
+  public onPolicyAction(id: string, options?: PolicyActionEventOptions): events.Rule {
+    return policyActionRule(this, id, exactName(this.parameterName), options);
+  }
+
+  /** An EventBridge rule for changes of this parameter (create, update, delete, label). */
+  public onChange(id: string, options?: ParameterChangeEventOptions): events.Rule {
+    return changeRule(this, id, exactName(this.parameterName), options);
   }
 
   private grantTarget(): GrantTarget {
