@@ -9,7 +9,6 @@ import {
   ParameterNotificationTopic,
   ParameterPolicy,
   ParameterPolicyType,
-  SecureStringParameter,
   SecureValue,
 } from '../lib';
 import { matchesPattern } from './helpers/event-pattern';
