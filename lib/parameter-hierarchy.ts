@@ -14,6 +14,7 @@ import { wildcardResourceFinding } from './private/nag-finding-id';
 import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, writeKeyActions } from './private/parameter-grants';
 import { parameterNameProblems } from './private/parameter-name';
 import { parameterStoreViaService } from './private/parameter-store-conditions';
+import { policyProblems, policyProperties } from './private/policy-validation';
 import { ParameterValidationError } from './private/validation-error';
 import { SecureStringParameter } from './secure-string-parameter';
 import { SecureValue } from './secure-value';
@@ -85,6 +86,14 @@ export interface HierarchySecureStringOptions {
 
 /** Options of a plain String parameter added to a hierarchy. */
 export interface HierarchyStringOptions {
+  /**
+   * Policies of this parameter, set on the native resource: absolute expirations and notifications.
+   * A relative `expireAfter` is not supported on plain parameters yet.
+   *
+   * @default - none (the hierarchy's policies are the default of its SecureStrings only)
+   */
+  readonly policies?: ParameterPolicy[];
+
   /** The name relative to the hierarchy's path. */
   readonly name: string;
 
@@ -103,6 +112,14 @@ export interface HierarchyStringOptions {
 
 /** Options of a plain StringList parameter added to a hierarchy. */
 export interface HierarchyStringListOptions {
+  /**
+   * Policies of this parameter, set on the native resource: absolute expirations and notifications.
+   * A relative `expireAfter` is not supported on plain parameters yet.
+   *
+   * @default - none (the hierarchy's policies are the default of its SecureStrings only)
+   */
+  readonly policies?: ParameterPolicy[];
+
   /** The name relative to the hierarchy's path. */
   readonly name: string;
 
@@ -189,24 +206,30 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
 
   /** Plain configuration at `<path>/<name>`: a native `AWS::SSM::Parameter` of type String. */
   public addString(id: string, options: HierarchyStringOptions): ssm.StringParameter {
-    return this.remember(options.name, new ssm.StringParameter(this, id, {
+    const policies = options.policies ?? [];
+    const parameter = new ssm.StringParameter(this, id, {
       parameterName: this.fullName(options.name),
       stringValue: options.stringValue,
-      tier: options.tier ?? this.tier,
+      tier: this.plainTier(options.name, options.tier, policies),
       description: options.description,
       allowedPattern: options.allowedPattern,
-    }));
+    });
+    applyNativePolicies(parameter, policies);
+    return this.remember(options.name, parameter);
   }
 
   /** Plain configuration at `<path>/<name>`: a native `AWS::SSM::Parameter` of type StringList. */
   public addStringList(id: string, options: HierarchyStringListOptions): ssm.StringListParameter {
-    return this.remember(options.name, new ssm.StringListParameter(this, id, {
+    const policies = options.policies ?? [];
+    const parameter = new ssm.StringListParameter(this, id, {
       parameterName: this.fullName(options.name),
       stringListValue: options.stringListValue,
-      tier: options.tier ?? this.tier,
+      tier: this.plainTier(options.name, options.tier, policies),
       description: options.description,
       allowedPattern: options.allowedPattern,
-    }));
+    });
+    applyNativePolicies(parameter, policies);
+    return this.remember(options.name, parameter);
   }
 
   /**
@@ -317,6 +340,29 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     return changeRule(this, id, namesUnder(this.path), options);
   }
 
+  /** The tier of a plain parameter: policies make it Advanced, like SecureStrings; they are validated the same way. */
+  private plainTier(name: string, tier: ssm.ParameterTier | undefined, policies: ParameterPolicy[]): ssm.ParameterTier | undefined {
+    const effective = tier ?? this.tier ?? (policies.length > 0 ? ssm.ParameterTier.ADVANCED : undefined);
+    if (policies.length === 0) {
+      return effective;
+    }
+    const fullName = this.fullName(name);
+    if (effective === ssm.ParameterTier.STANDARD) {
+      throw new ParameterValidationError(this, `${fullName}: tier Standard cannot carry policies; use Advanced (or leave tier unset)`);
+    }
+    if (policies.some((p) => p.expiresAfter)) {
+      throw new ParameterValidationError(
+        this,
+        `${fullName}: expireAfter is supported on SecureStrings only; on a plain parameter use ParameterPolicy.expiration(at)`,
+      );
+    }
+    const problems = policyProblems(policies, new Date());
+    if (problems.length > 0) {
+      throw new ParameterValidationError(this, `${fullName}: policies are invalid: ${problems.join('; ')}`);
+    }
+    return effective;
+  }
+
   private fullName(name: string): string {
     if (name.startsWith('/')) {
       throw new ParameterValidationError(this, `name '${name}' must be relative to the path ${this.path} (no leading '/')`);
@@ -398,6 +444,13 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     if (defaultPolicy instanceof iam.CfnPolicy) {
       suppressForNag2(defaultPolicy, finding, reason);
     }
+  }
+}
+
+/** aws-cdk-lib's parameters have no `policies` prop; CloudFormation's resource has the property. */
+function applyNativePolicies(parameter: ssm.StringParameter | ssm.StringListParameter, policies: ParameterPolicy[]): void {
+  if (policies.length > 0) {
+    (parameter.node.defaultChild as ssm.CfnParameter).policies = policyProperties(policies).Policies;
   }
 }
 

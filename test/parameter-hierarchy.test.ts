@@ -72,6 +72,36 @@ describe('ParameterHierarchy', () => {
     expect(own.tier).toBe(ssm.ParameterTier.STANDARD);
   });
 
+  test('plain parameters carry absolute policies natively and become Advanced; hierarchy defaults are for SecureStrings', () => {
+    const { stack, hierarchy } = setup({ policies: [ParameterPolicy.noChangeNotification(Duration.days(30))] });
+
+    hierarchy.addString('Url', { name: 'api/url', stringValue: 'https://x', policies: [ParameterPolicy.expiration(new Date('2031-01-01T00:00:00.000Z'))] });
+    hierarchy.addStringList('Zones', { name: 'zones', stringListValue: ['a'] });
+
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/app/prod/api/url',
+      Tier: 'Advanced',
+      Policies: '[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"2031-01-01T00:00:00.000Z"}}]',
+    });
+    const zones = Object.values(template.findResources('AWS::SSM::Parameter', { Properties: { Name: '/app/prod/zones' } }))[0] as any;
+    expect(zones.Properties.Policies).toBeUndefined();
+    expect(zones.Properties.Tier).toBeUndefined();
+  });
+
+  test.each([
+    ['a relative expiration', [ParameterPolicy.expireAfter(Duration.days(1))], undefined,
+      'Stack/Prod: /app/prod/url: expireAfter is supported on SecureStrings only; on a plain parameter use ParameterPolicy.expiration(at)'],
+    ['an explicit Standard tier', [ParameterPolicy.noChangeNotification(Duration.days(1))], ssm.ParameterTier.STANDARD,
+      'Stack/Prod: /app/prod/url: tier Standard cannot carry policies; use Advanced (or leave tier unset)'],
+    ['a notification without expiration', [ParameterPolicy.expirationNotification(Duration.days(1))], undefined,
+      'Stack/Prod: /app/prod/url: policies are invalid: an ExpirationNotification needs an Expiration policy'],
+  ])('plain parameters refuse %s', (_name, policies, tier, message) => {
+    const { hierarchy } = setup();
+
+    expect(() => hierarchy.addString('Url', { name: 'url', stringValue: 'x', policies, tier })).toThrow(message);
+  });
+
   test('child hierarchies share the key and defaults and are found by lookup', () => {
     const { hierarchy } = setup({ tier: ssm.ParameterTier.ADVANCED });
 
