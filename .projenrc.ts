@@ -99,6 +99,9 @@ project.eslint?.addOverride({
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 
+// jsii's end-of-life banner for Node 20 (the machines' Node) says nothing actionable in every build log.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
 // Pins that projen would otherwise float to "latest" (see TOOLCHAIN.md).
 project.deps.addDependency(`@aws-cdk/integ-runner@${INTEG_RUNNER}`, DependencyType.DEVENV);
 project.deps.addDependency(`@aws-cdk/integ-tests-alpha@${INTEG_TESTS_ALPHA}`, DependencyType.DEVENV);
