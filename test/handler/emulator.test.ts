@@ -1,6 +1,13 @@
 import { CreateKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, GetParameterHistoryCommand, ListTagsForResourceCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DescribeParametersCommand,
+  GetParameterCommand,
+  GetParameterHistoryCommand,
+  ListTagsForResourceCommand,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { createEvent, deleteEvent, properties, updateEvent } from './events';
 import { Clients } from '../../lib/handler/clients';
 import { handleEvent } from '../../lib/handler/secure-string.lambda';
@@ -174,9 +181,11 @@ test('a relative expiration: Parameter Store reports the timestamp the handler f
 
   await run(createEvent(created));
 
-  const version = await newest(created.Name);
-  const policies = version.Policies!.map((p) => (typeof p.PolicyText === 'string' ? JSON.parse(p.PolicyText) : p.PolicyText));
-  expect(version.Tier).toBe('Advanced');
+  const [described] = (await clients.ssm.send(
+    new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [created.Name] }] }),
+  )).Parameters!;
+  const policies = described.Policies!.map((p) => (typeof p.PolicyText === 'string' ? JSON.parse(p.PolicyText) : p.PolicyText));
+  expect(described).toMatchObject({ Name: created.Name, Type: 'SecureString', Tier: 'Advanced', KeyId: keyArn });
   expect(policies).toEqual([{ Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: expect.any(String) } }, notification]);
   const expiresAt = Date.parse(policies[0].Attributes.Timestamp);
   expect(expiresAt).toBeGreaterThanOrEqual(before + 7_776_000_000 - 1000);
