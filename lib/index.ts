@@ -5,3 +5,4 @@ export * from './parameter-policy';
 export * from './parameter-hierarchy';
 export * from './parameter-events';
 export * from './parameter-notification-topic';
+export * from './nag/parameter-store-checks';

@@ -7,10 +7,12 @@ import { IConstruct } from 'constructs';
  * `Fn::Join` concatenated. Used to acknowledge exactly that finding and no other.
  */
 export function wildcardResourceFinding(scope: IConstruct, ruleId: string, resourceArn: string): string {
-  return `${ruleId}[Resource::${flatten(Stack.of(scope).resolve(resourceArn))}]`;
+  return `${ruleId}[Resource::${flattenReference(Stack.of(scope).resolve(resourceArn))}]`;
 }
 
-function flatten(node: unknown): string {
+/** A resolved template value as one string, the way cdk-nag prints it. */
+export function flattenReference(node: unknown): string {
+  const flatten = flattenReference;
   if (node === undefined) return '';
   if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
   const value = node as Record<string, any>;

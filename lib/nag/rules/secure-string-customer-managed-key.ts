@@ -1,0 +1,43 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagRuleCompliance } from 'cdk-nag';
+import { SECURE_STRING_TYPE, resolvedProperties, resourceText } from './template-reading';
+
+/**
+ * SecureStrings use a customer-managed key, not the AWS-managed `aws/ssm` key (which cannot carry an
+ * access policy or be shared). Reads this library's SecureStrings and any custom resource that calls
+ * SSM PutParameter for a SecureString (e.g. AwsCustomResource), which cdk-nag's own packs skip.
+ */
+export function SecureStringCustomerManagedKey(node: CfnResource): NagRuleCompliance {
+  if (node.cfnResourceType === SECURE_STRING_TYPE) {
+    return usesAwsManagedKey(resolvedProperties(node).KeyId) ? NagRuleCompliance.NON_COMPLIANT : NagRuleCompliance.COMPLIANT;
+  }
+  if (!node.cfnResourceType.startsWith('Custom::')) {
+    return NagRuleCompliance.NOT_APPLICABLE;
+  }
+  const puts = secureStringPuts(resolvedProperties(node));
+  if (puts.length === 0) {
+    return NagRuleCompliance.NOT_APPLICABLE;
+  }
+  return puts.some((parameters) => usesAwsManagedKey(parameters.KeyId)) ? NagRuleCompliance.NON_COMPLIANT : NagRuleCompliance.COMPLIANT;
+}
+
+/** No KeyId means `aws/ssm`; so does the alias, by name or ARN. */
+function usesAwsManagedKey(keyId: unknown): boolean {
+  return keyId === undefined || /(^|:)alias\/aws\/ssm$/i.test(resourceText(keyId));
+}
+
+/** The parameters of SSM PutParameter SecureString calls in an AwsCustomResource's Create/Update. */
+function secureStringPuts(properties: Record<string, unknown>): Array<Record<string, unknown>> {
+  return [properties.Create, properties.Update]
+    .filter((call) => call !== undefined)
+    .map((call) => {
+      try {
+        return JSON.parse(typeof call === 'string' ? call : resourceText(call));
+      } catch {
+        return {};
+      }
+    })
+    .filter((call) => /^(ssm|@aws-sdk\/client-ssm)$/i.test(String(call.service)) && /^putparameter$/i.test(String(call.action)))
+    .map((call) => (call.parameters ?? {}) as Record<string, unknown>)
+    .filter((parameters) => parameters.Type === 'SecureString');
+}
