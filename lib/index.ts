@@ -1,6 +1,7 @@
 export * from './parameter-key';
 export * from './secure-value';
 export * from './secure-string-parameter';
+export * from './secure-string-handler-options';
 export * from './parameter-policy';
 export * from './parameter-hierarchy';
 export * from './parameter-events';

@@ -14,6 +14,7 @@ import { parameterArnFor, parameterNameProblems } from './private/parameter-name
 import { policyProblems, policyProperties } from './private/policy-validation';
 import { SecureStringHandler } from './private/secure-string-handler';
 import { ParameterValidationError } from './private/validation-error';
+import { SecureStringHandlerOptions } from './secure-string-handler-options';
 import { SecureValue } from './secure-value';
 
 /** The resource type of each SecureString in the template. */
@@ -98,6 +99,17 @@ export interface SecureStringParameterProps {
  * grants are scoped to this parameter's encryption context on the key, never the whole key.
  */
 export class SecureStringParameter extends Resource implements ssm.IParameter, ITaggable, IParameterEventSource {
+  /**
+   * Settings of the stack's deploy-time handler (VPC, dead-letter queue, reserved concurrency, log key).
+   * Call before the stack's first SecureStringParameter; the handler is created with them.
+   *
+   * @param scope any construct of the stack
+   * @param options the settings
+   */
+  public static configureHandler(scope: Construct, options: SecureStringHandlerOptions): void {
+    SecureStringHandler.configure(scope, options);
+  }
+
   public readonly parameterName: string;
   public readonly parameterArn: string;
   public readonly parameterType: string = ssm.ParameterType.SECURE_STRING;

@@ -8,6 +8,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
 import { ENCRYPTION_CONTEXT_KEY } from './handler-protocol';
+import { ParameterValidationError } from './validation-error';
+import { SecureStringHandlerOptions } from '../secure-string-handler-options';
 import { acknowledgeFinding } from './nag-acknowledgements';
 import { wildcardResourceFinding } from './nag-finding-id';
 import { coveringPatterns } from './parameter-prefixes';
@@ -50,10 +52,22 @@ interface KeyUse {
  * parameter registered with `register`.
  */
 export class SecureStringHandler extends Construct {
-  /** The stack's handler, created on first use. */
+  /** The stack's handler, created with default settings on first use. */
   public static of(scope: IConstruct): SecureStringHandler {
     const stack = Stack.of(scope);
-    return (stack.node.tryFindChild(HANDLER_ID) as SecureStringHandler | undefined) ?? new SecureStringHandler(stack, HANDLER_ID);
+    return (stack.node.tryFindChild(HANDLER_ID) as SecureStringHandler | undefined) ?? new SecureStringHandler(stack, HANDLER_ID, {});
+  }
+
+  /** Creates the stack's handler with these settings; refuses if it already exists. */
+  public static configure(scope: IConstruct, options: SecureStringHandlerOptions): SecureStringHandler {
+    const stack = Stack.of(scope);
+    if (stack.node.tryFindChild(HANDLER_ID)) {
+      throw new ParameterValidationError(
+        scope,
+        `the SecureString handler of stack ${stack.node.path} already exists; call SecureStringParameter.configureHandler before the stack's first SecureStringParameter`,
+      );
+    }
+    return new SecureStringHandler(stack, HANDLER_ID, options);
   }
 
   public readonly function: lambda.Function;
@@ -61,15 +75,17 @@ export class SecureStringHandler extends Construct {
   private readonly policy: iam.CfnManagedPolicy;
   private readonly logGroupArn: string;
   private readonly acknowledgedPatterns = new Set<string>();
+  /** Statements that aws-cdk-lib adds to the role (e.g. for a dead-letter queue), kept in our one policy. */
+  private readonly roleStatements: iam.PolicyStatement[] = [];
   /** The covering patterns of the parameters registered so far; recomputed only when a name falls outside. */
   private patterns: string[] = [];
   private readonly parameters: HandledParameter[] = [];
   private readonly keyUses = new Map<kms.IKey, KeyUse>();
 
-  private constructor(scope: Construct, id: string) {
+  private constructor(scope: Construct, id: string, private readonly options: SecureStringHandlerOptions) {
     super(scope, id);
 
-    this.role = new iam.Role(this, 'Role', {
+    this.role = new HandlerRole(this, 'Role', this.roleStatements, () => this.policy, {
       // A name known at synth time lets key policies name this role without a circular reference.
       roleName: Fn.join('-', ['ssp-handler', shortHash(this.node.path), Aws.REGION]),
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -83,7 +99,13 @@ export class SecureStringHandler extends Construct {
       policyDocument: Lazy.any({ produce: () => this.policyDocument() }),
     });
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: options.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: options.logEncryptionKey,
+    });
+    if (options.logEncryptionKey) {
+      allowLogsToUse(options.logEncryptionKey);
+    }
     this.logGroupArn = logGroup.logGroupArn;
 
     this.function = new lambda.Function(this, 'Function', {
@@ -96,6 +118,11 @@ export class SecureStringHandler extends Construct {
       timeout: Duration.minutes(15),
       memorySize: 256,
       logGroup,
+      vpc: options.vpc,
+      vpcSubnets: options.vpcSubnets,
+      securityGroups: options.securityGroups,
+      deadLetterQueue: options.deadLetterQueue,
+      reservedConcurrentExecutions: options.reservedConcurrentExecutions,
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
@@ -208,6 +235,17 @@ export class SecureStringHandler extends Construct {
         actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
         resources: ['*'],
       }),
+      ...this.roleStatements,
+      ...(this.options.vpc
+        ? [
+          new iam.PolicyStatement({
+            sid: 'AttachToVpc',
+            // what AWSLambdaVPCAccessExecutionRole grants, without an AWS-managed policy (AwsSolutions-IAM4)
+            actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+            resources: ['*'],
+          }),
+        ]
+        : []),
     ];
     return new iam.PolicyDocument({ statements });
   }
@@ -283,31 +321,73 @@ export class SecureStringHandler extends Construct {
     const fn = this.function.node.defaultChild as lambda.CfnFunction;
     const cloudFormationOnly =
       'Only CloudFormation invokes this handler; each failure is reported to CloudFormation in the response and logged.';
-    for (const id of ['HIPAA.Security-LambdaDLQ', 'NIST.800.53.R5-LambdaDLQ', 'PCI.DSS.321-LambdaDLQ', 'Serverless-LambdaDLQ', 'Serverless-LambdaAsyncFailureDestination']) {
+    const dlqRules = this.options.deadLetterQueue ? [] : ['HIPAA.Security-LambdaDLQ', 'NIST.800.53.R5-LambdaDLQ', 'PCI.DSS.321-LambdaDLQ', 'Serverless-LambdaDLQ'];
+    for (const id of [...dlqRules, 'Serverless-LambdaAsyncFailureDestination']) {
       acknowledgeFinding(fn, id, cloudFormationOnly);
     }
     const noVpc = 'The handler calls only AWS APIs (SSM, KMS, Secrets Manager) and is invoked only by CloudFormation; it needs no access to a VPC.';
-    for (const id of ['HIPAA.Security-LambdaInsideVPC', 'NIST.800.53.R5-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC']) {
+    for (const id of this.options.vpc ? [] : ['HIPAA.Security-LambdaInsideVPC', 'NIST.800.53.R5-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC']) {
       acknowledgeFinding(fn, id, noVpc);
     }
     const noReservation =
       'A reserved concurrency fails deployment in accounts with a low concurrency quota; the handler paces itself against Parameter Store throttling instead.';
-    for (const id of ['HIPAA.Security-LambdaConcurrency', 'NIST.800.53.R5-LambdaConcurrency', 'PCI.DSS.321-LambdaConcurrency']) {
+    const reserved = this.options.reservedConcurrentExecutions !== undefined;
+    for (const id of reserved ? [] : ['HIPAA.Security-LambdaConcurrency', 'NIST.800.53.R5-LambdaConcurrency', 'PCI.DSS.321-LambdaConcurrency']) {
       acknowledgeFinding(fn, id, noReservation);
     }
     const cfnLogGroup = logGroup.node.defaultChild as CfnResource;
     const noSecretsInLogs =
       'The handler logs only request types, logical ids, parameter names and redacted reasons, never a value; CloudWatch Logs encrypts them at rest. A customer-managed key would be a fifth shared resource per stack.';
-    for (const id of ['HIPAA.Security-CloudWatchLogGroupEncrypted', 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', 'PCI.DSS.321-CloudWatchLogGroupEncrypted']) {
+    const encrypted = this.options.logEncryptionKey !== undefined;
+    for (const id of encrypted ? [] : ['HIPAA.Security-CloudWatchLogGroupEncrypted', 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', 'PCI.DSS.321-CloudWatchLogGroupEncrypted']) {
       acknowledgeFinding(cfnLogGroup, id, noSecretsInLogs);
     }
-    acknowledgeFinding(this.policy, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.');
+    acknowledgeFinding(
+      this.policy,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray PutTraceSegments and PutTelemetryRecords, and (in a VPC) the network-interface actions Lambda needs, support no resource-level permissions.',
+    );
     acknowledgeFinding(
       this.policy,
       wildcardResourceFinding(this, 'AwsSolutions-IAM5', this.logStreamsArn()),
       'Lambda names its log streams at run time; the wildcard covers only the streams of the handler\'s own log group.',
     );
   }
+}
+
+/**
+ * The handler's role: what aws-cdk-lib grants it (a dead-letter queue's SendMessage, ...) goes into the
+ * handler's customer-managed policy instead of an inline default policy (HIPAA, NIST and PCI refuse those).
+ */
+class HandlerRole extends iam.Role {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly statements: iam.PolicyStatement[],
+    private readonly policy: () => IConstruct,
+    props: iam.RoleProps,
+  ) {
+    super(scope, id, props);
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.statements.push(statement);
+    return { statementAdded: true, policyDependable: this.policy() };
+  }
+}
+
+/** CloudWatch Logs of this account may use a log key made in the app (an imported key's owner must allow it). */
+function allowLogsToUse(key: kms.IKey): void {
+  const stack = Stack.of(key);
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowCloudWatchLogsOfThisAccount',
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.${stack.urlSuffix}`)],
+      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+      resources: ['*'],
+      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*` } },
+    }),
+  );
 }
 
 function isCovered(name: string, patterns: string[]): boolean {

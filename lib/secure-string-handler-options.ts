@@ -1,0 +1,62 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+
+/**
+ * Settings of a stack's deploy-time SecureString handler, for teams whose rules require them. Pass them
+ * to `SecureStringParameter.configureHandler` before the stack's first SecureStringParameter.
+ */
+export interface SecureStringHandlerOptions {
+  /**
+   * Run the handler in this VPC. It calls SSM, KMS and Secrets Manager, so the subnets need a route to
+   * them: a NAT gateway or interface endpoints (`ssm`, `kms`, `secretsmanager`).
+   *
+   * @default - not in a VPC
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Where in the VPC.
+   *
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups of the handler in the VPC.
+   *
+   * @default - a new security group that allows all outbound traffic
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * A dead-letter queue for invocations the handler could not process.
+   *
+   * @default - none: CloudFormation is the only invoker and gets each failure in the response
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+
+  /**
+   * Reserved concurrency of the handler. It also paces writes under Parameter Store's 3 TPS, but fails
+   * deployment in accounts whose concurrency quota is too low to reserve any.
+   *
+   * @default - no reservation
+   */
+  readonly reservedConcurrentExecutions?: number;
+
+  /**
+   * A key to encrypt the handler's log group with. A key made in the app gets the key-policy statement
+   * CloudWatch Logs needs.
+   *
+   * @default - CloudWatch Logs' own encryption (the handler logs no values)
+   */
+  readonly logEncryptionKey?: kms.IKey;
+
+  /**
+   * How long the handler's logs are kept.
+   *
+   * @default RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
