@@ -117,3 +117,37 @@ describe('SecureStringParameter.configureHandler', () => {
     expect(nagViolations(new ParameterStoreChecks(), everything())).toEqual([]);
   });
 });
+
+describe('every acknowledgement the library makes', () => {
+  const stack = everything();
+  const v3 = stack.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason }))),
+  );
+  const v2 = Object.entries(Template.fromStack(stack).toJSON().Resources as Record<string, any>).flatMap(([logicalId, r]) =>
+    ((r.Metadata?.cdk_nag?.rules_to_suppress ?? []) as Array<{ id: string; reason: string; applies_to?: string[] }>).map((s) => ({ logicalId, ...s })),
+  );
+
+  test('cdk-nag 3: one rule, or one finding of a rule, with a reason', () => {
+    expect(v3.length).toBeGreaterThan(10);
+    for (const { id, reason } of v3) {
+      expect(id).toMatch(/^annotation::(AwsSolutions|HIPAA\.Security|NIST\.800\.53\.R5|PCI\.DSS\.321|Serverless)-[A-Za-z0-9]+(\[[^\]]+\])?$/);
+      expect(reason.trim().length).toBeGreaterThan(30);
+    }
+    // IAM5 is only ever acknowledged finding by finding
+    expect(v3.filter((a) => a.id.includes('IAM5') && !a.id.includes('['))).toEqual([]);
+  });
+
+  test('cdk-nag 2: the same, with applies_to naming the finding of a granular rule', () => {
+    expect(v2.length).toBeGreaterThan(5);
+    for (const suppression of v2) {
+      expect(suppression.reason.trim().length).toBeGreaterThan(30);
+      expect(suppression.id).not.toContain('[');
+      if (suppression.id === 'AwsSolutions-IAM5') {
+        expect(suppression.applies_to).toHaveLength(1);
+        expect(suppression.applies_to![0]).toMatch(/^Resource::/);
+      }
+    }
+  });
+});
