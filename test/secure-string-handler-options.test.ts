@@ -118,6 +118,12 @@ describe('SecureStringParameter.configureHandler', () => {
   });
 });
 
+interface Suppression {
+  readonly id: string;
+  readonly reason: string;
+  readonly applies_to?: string[];
+}
+
 describe('every acknowledgement the library makes', () => {
   const stack = everything();
   const v3 = stack.node.findAll().flatMap((c) =>
@@ -126,7 +132,7 @@ describe('every acknowledgement the library makes', () => {
       .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason }))),
   );
   const v2 = Object.entries(Template.fromStack(stack).toJSON().Resources as Record<string, any>).flatMap(([logicalId, r]) =>
-    ((r.Metadata?.cdk_nag?.rules_to_suppress ?? []) as Array<{ id: string; reason: string; applies_to?: string[] }>).map((s) => ({ logicalId, ...s })),
+    ((r.Metadata?.cdk_nag?.rules_to_suppress ?? []) as Suppression[]).map((s) => ({ logicalId, ...s })),
   );
 
   test('cdk-nag 3: one rule, or one finding of a rule, with a reason', () => {
