@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnResource, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,13 +8,14 @@ import { IParameterEventSource, ParameterChangeEventOptions, PolicyActionEventOp
 import { ParameterKey } from './parameter-key';
 import { ParameterPolicy } from './parameter-policy';
 import { changeRule, namesUnder, policyActionRule } from './private/event-rules';
-import { ENCRYPTION_CONTEXT_KEY } from './private/handler-protocol';
+import { ENCRYPTION_CONTEXT_KEY, PLAIN_POLICIES_TYPE, PlainPolicyProperties } from './private/handler-protocol';
 import { acknowledgeForNag3, suppressForNag2 } from './private/nag-acknowledgements';
 import { wildcardResourceFinding } from './private/nag-finding-id';
 import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, writeKeyActions } from './private/parameter-grants';
 import { parameterNameProblems } from './private/parameter-name';
 import { parameterStoreViaService } from './private/parameter-store-conditions';
 import { policyProblems, policyProperties } from './private/policy-validation';
+import { SecureStringHandler } from './private/secure-string-handler';
 import { ParameterValidationError } from './private/validation-error';
 import { SecureStringParameter } from './secure-string-parameter';
 import { SecureValue } from './secure-value';
@@ -87,8 +88,8 @@ export interface HierarchySecureStringOptions {
 /** Options of a plain String parameter added to a hierarchy. */
 export interface HierarchyStringOptions {
   /**
-   * Policies of this parameter, set on the native resource: absolute expirations and notifications.
-   * A relative `expireAfter` is not supported on plain parameters yet.
+   * Policies of this parameter. Absolute ones are set on the native resource; a relative `expireAfter`
+   * is written by the stack's handler, renewed whenever the value changes.
    *
    * @default - none (the hierarchy's policies are the default of its SecureStrings only)
    */
@@ -113,8 +114,8 @@ export interface HierarchyStringOptions {
 /** Options of a plain StringList parameter added to a hierarchy. */
 export interface HierarchyStringListOptions {
   /**
-   * Policies of this parameter, set on the native resource: absolute expirations and notifications.
-   * A relative `expireAfter` is not supported on plain parameters yet.
+   * Policies of this parameter. Absolute ones are set on the native resource; a relative `expireAfter`
+   * is written by the stack's handler, renewed whenever the value changes.
    *
    * @default - none (the hierarchy's policies are the default of its SecureStrings only)
    */
@@ -214,7 +215,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
       description: options.description,
       allowedPattern: options.allowedPattern,
     });
-    applyNativePolicies(parameter, policies);
+    this.attachPolicies(parameter, 'String', options.stringValue, policies);
     return this.remember(options.name, parameter);
   }
 
@@ -228,8 +229,33 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
       description: options.description,
       allowedPattern: options.allowedPattern,
     });
-    applyNativePolicies(parameter, policies);
+    this.attachPolicies(parameter, 'StringList', Fn.join(',', options.stringListValue), policies);
     return this.remember(options.name, parameter);
+  }
+
+  /**
+   * Absolute policies go on the native resource. A relative expiration needs a timestamp fixed at each
+   * write of the value, which CloudFormation cannot compute: the stack's handler writes the policies.
+   */
+  private attachPolicies(parameter: ssm.StringParameter | ssm.StringListParameter, type: string, value: string, policies: ParameterPolicy[]): void {
+    if (policies.length === 0) {
+      return;
+    }
+    const properties = policyProperties(policies);
+    const native = parameter.node.defaultChild as ssm.CfnParameter;
+    if (properties.ExpireAfterSeconds === undefined) {
+      native.policies = properties.Policies;
+      return;
+    }
+    const handler = SecureStringHandler.of(this);
+    const name = Stack.of(this).resolve(native.name) as string;
+    handler.registerPlain(name);
+    const policyProps: PlainPolicyProperties = { Name: name, ParameterType: type, Value: value, ...properties } as PlainPolicyProperties;
+    const resource = new CfnResource(parameter, 'Policies', {
+      type: PLAIN_POLICIES_TYPE,
+      properties: { ServiceToken: handler.serviceToken, ...policyProps },
+    });
+    resource.addDependency(native);
   }
 
   /**
@@ -350,12 +376,6 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     if (effective === ssm.ParameterTier.STANDARD) {
       throw new ParameterValidationError(this, `${fullName}: tier Standard cannot carry policies; use Advanced (or leave tier unset)`);
     }
-    if (policies.some((p) => p.expiresAfter)) {
-      throw new ParameterValidationError(
-        this,
-        `${fullName}: expireAfter is supported on SecureStrings only; on a plain parameter use ParameterPolicy.expiration(at)`,
-      );
-    }
     const problems = policyProblems(policies, new Date());
     if (problems.length > 0) {
       throw new ParameterValidationError(this, `${fullName}: policies are invalid: ${problems.join('; ')}`);
@@ -444,13 +464,6 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     if (defaultPolicy instanceof iam.CfnPolicy) {
       suppressForNag2(defaultPolicy, finding, reason);
     }
-  }
-}
-
-/** aws-cdk-lib's parameters have no `policies` prop; CloudFormation's resource has the property. */
-function applyNativePolicies(parameter: ssm.StringParameter | ssm.StringListParameter, policies: ParameterPolicy[]): void {
-  if (policies.length > 0) {
-    (parameter.node.defaultChild as ssm.CfnParameter).policies = policyProperties(policies).Policies;
   }
 }
 

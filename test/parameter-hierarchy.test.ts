@@ -1,5 +1,5 @@
 import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -89,9 +89,35 @@ describe('ParameterHierarchy', () => {
     expect(zones.Properties.Tier).toBeUndefined();
   });
 
+  test('a relative expiration on a plain parameter is written by the handler, renewed with each value', () => {
+    const { stack, hierarchy } = setup();
+    const notify = ParameterPolicy.expirationNotification(Duration.days(2));
+
+    const url = hierarchy.addString('Url', { name: 'api/url', stringValue: 'https://x', policies: [ParameterPolicy.expireAfter(Duration.days(30)), notify] });
+    hierarchy.addStringList('Zones', { name: 'zones', stringListValue: ['a', 'b'], policies: [ParameterPolicy.expireAfter(Duration.hours(12))] });
+
+    const template = Template.fromStack(stack);
+    const native = url.node.defaultChild as ssm.CfnParameter;
+    template.hasResource('AWS::SSM::Parameter', { Properties: { Name: '/app/prod/api/url', Tier: 'Advanced', Policies: Match.absent() } });
+    template.hasResource('Custom::PlainParameterPolicies', {
+      Properties: {
+        ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SecureStringParameterHandlerFunction'), 'Arn'] },
+        Name: '/app/prod/api/url',
+        ParameterType: 'String',
+        Value: 'https://x',
+        ExpireAfterSeconds: String(30 * 86400),
+        Policies: `[${notify.toJson()}]`,
+      },
+      DependsOn: [stack.getLogicalId(native)],
+    });
+    template.hasResourceProperties('Custom::PlainParameterPolicies', { Name: '/app/prod/zones', ParameterType: 'StringList', Value: 'a,b', ExpireAfterSeconds: '43200' });
+    // the handler may write these parameters, and no key is involved
+    const [handlerPolicy] = Object.values(template.findResources('AWS::IAM::ManagedPolicy')) as any[];
+    expect(handlerPolicy.Properties.PolicyDocument.Statement[0].Resource).toEqual(arn('app/prod/*'));
+    expect(JSON.stringify(handlerPolicy.Properties.PolicyDocument)).not.toContain('kms:');
+  });
+
   test.each([
-    ['a relative expiration', [ParameterPolicy.expireAfter(Duration.days(1))], undefined,
-      'Stack/Prod: /app/prod/url: expireAfter is supported on SecureStrings only; on a plain parameter use ParameterPolicy.expiration(at)'],
     ['an explicit Standard tier', [ParameterPolicy.noChangeNotification(Duration.days(1))], ssm.ParameterTier.STANDARD,
       'Stack/Prod: /app/prod/url: tier Standard cannot carry policies; use Advanced (or leave tier unset)'],
     ['a notification without expiration', [ParameterPolicy.expirationNotification(Duration.days(1))], undefined,

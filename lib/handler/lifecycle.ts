@@ -32,7 +32,7 @@ export interface LifecycleContext {
 }
 
 /** The attributes of the newest version, as Parameter Store reports them. */
-interface LiveParameter {
+export interface LiveParameter {
   readonly type?: string;
   readonly keyId?: string;
   readonly tier?: string;
@@ -129,7 +129,7 @@ function withExpiration(spec: ParameterSpec, keepFrom: LiveParameter | undefined
   return { ...spec, policies: `[${[expirationJson(timestamp), ...fixed].join(',')}]` };
 }
 
-function liveExpirationTimestamp(live: LiveParameter): string | undefined {
+export function liveExpirationTimestamp(live: LiveParameter): string | undefined {
   const expiration = live.policies.map((p) => JSON.parse(p)).find((p) => p.Type === 'Expiration');
   return expiration?.Attributes?.Timestamp;
 }
@@ -279,7 +279,7 @@ async function verify(spec: ParameterSpec, ctx: LifecycleContext): Promise<numbe
 }
 
 /** The newest version's attributes, from the history (scoped to this parameter's ARN, unlike DescribeParameters). */
-async function describe(name: string, ctx: LifecycleContext): Promise<LiveParameter> {
+export async function describe(name: string, ctx: LifecycleContext): Promise<LiveParameter> {
   let newest: ParameterHistory | undefined;
   let nextToken: string | undefined;
   do {
@@ -308,7 +308,7 @@ function normalizePolicy(text: unknown): string {
   return canonicalJson(parsed);
 }
 
-function samePolicies(expected: string | undefined, live: readonly string[]): boolean {
+export function samePolicies(expected: string | undefined, live: readonly string[]): boolean {
   const want = (expected ? (JSON.parse(expected) as unknown[]) : []).map(canonicalJson).filter((p) => p !== '{}').sort();
   return JSON.stringify(want) === JSON.stringify([...live].sort());
 }

@@ -2,10 +2,11 @@ import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { buildResponse, sendResponse } from './cfn-response';
 import { Clients, createClients } from './clients';
 import { explainError } from './errors';
-import { LifecycleContext, runLifecycle } from './lifecycle';
+import { LifecycleContext, LifecycleOutcome, runLifecycle } from './lifecycle';
+import { runPlainPolicies } from './plain-policies';
 import { redact } from './redact';
 import { parseRequest } from './request';
-import { ATTRIBUTE_VERSION } from '../private/handler-protocol';
+import { ATTRIBUTE_VERSION, PLAIN_POLICIES_TYPE } from '../private/handler-protocol';
 
 /** Time kept back from the Lambda deadline to report the outcome to CloudFormation. */
 const RESPONSE_MARGIN_MS = 15_000;
@@ -22,22 +23,42 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
   await sendResponse(event.ResponseURL, response);
 }
 
-/** Runs the lifecycle and builds CloudFormation's response. Exported for tests: no Lambda needed. */
+/** Runs the request and builds CloudFormation's response. Exported for tests: no Lambda needed. */
 export async function handleEvent(event: CloudFormationCustomResourceEvent, sdk: Clients, deadline: number) {
+  if (event.ResourceType === PLAIN_POLICIES_TYPE) {
+    // plain parameters hold configuration, not secrets
+    const name = String(event.ResourceProperties.Name);
+    const ctx: LifecycleContext = { clients: sdk, deadline, secrets: new Set() };
+    return respond(event, name, `${name}#policies`, '-', ctx, () => runPlainPolicies(event, ctx));
+  }
   const request = parseRequest(event);
   const name = request.physicalId ?? request.spec.name;
   const ctx: LifecycleContext = { clients: sdk, deadline, secrets: secretsOfTemplate(request.spec.source.Text) };
+  return respond(event, name, name, request.spec.keyId, ctx, () => runLifecycle(request, ctx), request.spec.source.SecretArn);
+}
+
+/**
+ * SUCCESS with the version, or FAILED with the operator's message, scrubbed of every value the request
+ * touched. A failed Create reports `failedPhysicalId`, so the rollback's Delete finds what it must check.
+ */
+async function respond(
+  event: CloudFormationCustomResourceEvent,
+  name: string,
+  failedPhysicalId: string,
+  keyId: string,
+  ctx: LifecycleContext,
+  run: () => Promise<LifecycleOutcome>,
+  secretArn?: string,
+) {
   try {
-    const outcome = await runLifecycle(request, ctx);
+    const outcome = await run();
     console.log(`${event.RequestType} ${event.LogicalResourceId} (${outcome.physicalId}): SUCCESS, version ${outcome.version ?? '-'}`);
     const data: Record<string, string> = outcome.version === undefined ? {} : { [ATTRIBUTE_VERSION]: String(outcome.version) };
     return buildResponse(event, { status: 'SUCCESS', physicalId: outcome.physicalId, data });
   } catch (err) {
-    const explained = explainError(err, { parameterName: name, keyId: request.spec.keyId, secretArn: request.spec.source.SecretArn });
-    const reason = redact(explained, ctx.secrets);
+    const reason = redact(explainError(err, { parameterName: name, keyId, secretArn }), ctx.secrets);
     console.error(`${event.RequestType} ${event.LogicalResourceId} (${name}): FAILED: ${reason}`);
-    // a failed Create reports the name, so the rollback's Delete finds it (and deletes it only if ours)
-    return buildResponse(event, { status: 'FAILED', physicalId: name, reason });
+    return buildResponse(event, { status: 'FAILED', physicalId: failedPhysicalId, reason });
   }
 }
 

@@ -100,3 +100,18 @@ export const MAX_CIPHERTEXT_BYTES = 6144;
 export function expirationJson(timestamp: string): string {
   return JSON.stringify({ Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: timestamp } });
 }
+
+/** The resource type of the policies of a plain String/StringList parameter that expire relative to each write. */
+export const PLAIN_POLICIES_TYPE = 'Custom::PlainParameterPolicies';
+
+/** The resource properties of a {@link PLAIN_POLICIES_TYPE} resource. */
+export interface PlainPolicyProperties {
+  readonly Name: string;
+  /** `String` or `StringList`. */
+  readonly ParameterType: string;
+  /** The value, as the native parameter holds it (plain configuration): a change renews the expiration. */
+  readonly Value: string;
+  readonly ExpireAfterSeconds: string;
+  /** The other (fixed) policies, as a JSON array. */
+  readonly Policies?: string;
+}

@@ -80,6 +80,7 @@ export class SecureStringHandler extends Construct {
   /** The covering patterns of the parameters registered so far; recomputed only when a name falls outside. */
   private patterns: string[] = [];
   private readonly parameters: HandledParameter[] = [];
+  private readonly plainNames: string[] = [];
   private readonly keyUses = new Map<kms.IKey, KeyUse>();
 
   private constructor(scope: Construct, id: string, private readonly options: SecureStringHandlerOptions) {
@@ -144,16 +145,26 @@ export class SecureStringHandler extends Construct {
   /** Grants the handler what this parameter needs, through the synth-time policy. */
   public register(parameter: HandledParameter): void {
     this.parameters.push(parameter);
-    if (!isCovered(parameter.name, this.patterns)) {
-      // a name inside the current patterns cannot change them: recomputing is needed only here
-      this.patterns = coveringPatterns(this.parameters.map((p) => p.name));
-      this.acknowledgeParameterPatterns();
-    }
+    this.cover(parameter.name);
     const keyUse = this.useKey(parameter.key);
     keyUse.viaSsm.add(parameter.writeAction);
     keyUse.viaSsm.add('kms:Decrypt');
     if (parameter.ciphertextKey) {
       this.allowDirectDecrypt(parameter.ciphertextKey);
+    }
+  }
+
+  /** A plain String/StringList parameter whose policies the handler writes: SSM permissions only, no key. */
+  public registerPlain(name: string): void {
+    this.plainNames.push(name);
+    this.cover(name);
+  }
+
+  private cover(name: string): void {
+    if (!isCovered(name, this.patterns)) {
+      // a name inside the current patterns cannot change them: recomputing is needed only here
+      this.patterns = coveringPatterns([...this.parameters.map((p) => p.name), ...this.plainNames]);
+      this.acknowledgeParameterPatterns();
     }
   }
 

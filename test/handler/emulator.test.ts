@@ -192,6 +192,29 @@ test('a relative expiration: Parameter Store reports the timestamp the handler f
   expect(expiresAt).toBeLessThanOrEqual(Date.now() + 7_776_000_000);
 });
 
+test('a plain String with a relative expiration: the handler writes the expiration, the value stays', async () => {
+  const name = '/emulator/plain/url';
+  await clients.ssm.send(new PutParameterCommand({ Name: name, Value: 'https://x', Type: 'String', Tier: 'Advanced' }));
+  const plain = {
+    RequestType: 'Create',
+    ServiceToken: 'x',
+    ResponseURL: 'https://example.com/response',
+    StackId: 'arn:aws:cloudformation:eu-west-1:111111111111:stack/AppStack/id',
+    RequestId: 'r',
+    LogicalResourceId: 'UrlPolicies',
+    ResourceType: 'Custom::PlainParameterPolicies',
+    ResourceProperties: { ServiceToken: 'x', Name: name, ParameterType: 'String', Value: 'https://x', ExpireAfterSeconds: '3600' },
+  } as any;
+
+  await run(plain);
+
+  const [described] = (await clients.ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [name] }] }))).Parameters!;
+  const policies = described.Policies!.map((p) => (typeof p.PolicyText === 'string' ? JSON.parse(p.PolicyText) : p.PolicyText));
+  expect(described).toMatchObject({ Type: 'String', Tier: 'Advanced' });
+  expect(policies).toEqual([{ Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: expect.any(String) } }]);
+  expect((await clients.ssm.send(new GetParameterCommand({ Name: name }))).Parameter!.Value).toBe('https://x');
+});
+
 test('ownership: a parameter made by someone else is refused and left untouched', async () => {
   const name = '/emulator/foreign';
   await clients.ssm.send(new PutParameterCommand({ Name: name, Value: 'not-yours', Type: 'SecureString', KeyId: keyArn }));

@@ -1,0 +1,72 @@
+import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { OperatorError } from './errors';
+import { LifecycleContext, LifecycleOutcome, LiveParameter, describe, liveExpirationTimestamp, samePolicies } from './lifecycle';
+import { withRetries } from './retry';
+import { PlainPolicyProperties, expirationJson } from '../private/handler-protocol';
+
+/**
+ * The policies of a plain String/StringList parameter that CloudFormation itself manages, when they hold
+ * a relative expiration: fixed at each write of the value, kept otherwise. The value is re-written as it
+ * is (plain configuration), because PutParameter takes policies only with a value.
+ */
+export async function runPlainPolicies(event: CloudFormationCustomResourceEvent, ctx: LifecycleContext): Promise<LifecycleOutcome> {
+  const props = event.ResourceProperties as unknown as PlainPolicyProperties;
+  const physicalId = `${props.Name}#policies`;
+  if (event.RequestType === 'Delete') {
+    await clearPolicies(props, ctx);
+    return { physicalId };
+  }
+  const old = event.RequestType === 'Update' ? (event.OldResourceProperties as unknown as PlainPolicyProperties) : undefined;
+  const live = await describe(props.Name, ctx);
+  const renew = !old || old.Value !== props.Value || old.ExpireAfterSeconds !== props.ExpireAfterSeconds || old.Name !== props.Name;
+  const policies = withExpiration(props, renew ? undefined : live);
+  if (!samePolicies(policies, live.policies)) {
+    await rewrite(props, policies, ctx);
+    const written = await describe(props.Name, ctx);
+    if (!samePolicies(policies, written.policies)) {
+      throw new OperatorError(`${props.Name} was written, but reading it back found other policies. Another writer may be changing this parameter; stop it and retry.`);
+    }
+    return { physicalId, version: written.version };
+  }
+  return { physicalId, version: live.version };
+}
+
+function withExpiration(props: PlainPolicyProperties, keepFrom: LiveParameter | undefined): string {
+  const timestamp = (keepFrom && liveExpirationTimestamp(keepFrom)) ?? new Date(Date.now() + Number(props.ExpireAfterSeconds) * 1000).toISOString();
+  const fixed = (JSON.parse(props.Policies ?? '[]') as unknown[]).map((p) => JSON.stringify(p));
+  return `[${[expirationJson(timestamp), ...fixed].join(',')}]`;
+}
+
+async function rewrite(props: PlainPolicyProperties, policies: string, ctx: LifecycleContext): Promise<void> {
+  const current = await withRetries('ssm:GetParameter', () => ctx.clients.ssm.send(new GetParameterCommand({ Name: props.Name })), ctx.deadline);
+  await withRetries(
+    'ssm:PutParameter',
+    () =>
+      ctx.clients.ssm.send(
+        new PutParameterCommand({
+          Name: props.Name,
+          Value: current.Parameter?.Value,
+          Type: props.ParameterType as PutParameterCommand['input']['Type'],
+          Tier: 'Advanced',
+          Overwrite: true,
+          Policies: policies,
+        }),
+      ),
+    ctx.deadline,
+  );
+}
+
+/** The policies go with this resource; a parameter that is already gone has none left to clear. */
+async function clearPolicies(props: PlainPolicyProperties, ctx: LifecycleContext): Promise<void> {
+  try {
+    const live = await describe(props.Name, ctx);
+    if (live.policies.length > 0) {
+      await rewrite(props, '[{}]', ctx);
+    }
+  } catch (err) {
+    if (!(err instanceof Error && err.name === 'ParameterNotFound')) {
+      throw err;
+    }
+  }
+}
