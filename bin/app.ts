@@ -1,33 +1,65 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { ParameterKey, ParameterPolicy, SecureStringParameter, SecureValue } from '../lib';
+import { ParameterHierarchy, ParameterNotificationTopic, ParameterPolicy, SecureValue } from '../lib';
 
 /**
  * The example app: `npx cdk synth` writes its template to cdk.out without credentials or network.
- * It grows with every capability of the library.
+ *
+ * A `/myapp/prod` hierarchy with a generated database password, a payment API key (from committed
+ * ciphertext when `-c apiKeyCiphertext=...` is given, else a placeholder the on-call engineer sets),
+ * plain configuration, expiry warnings by SNS, and a function that reads the hierarchy with a grant
+ * scoped to the path's encryption context.
  */
 const app = new App();
 const stack = new Stack(app, 'SecureParametersExample', {
   description: 'cdk-secure-parameters example: a /myapp/prod hierarchy of secrets and configuration',
 });
 
-const key = new ParameterKey(stack, 'ParametersKey', { alias: 'myapp/prod/parameters' });
+const prod = new ParameterHierarchy(stack, 'Prod', { path: '/myapp/prod' });
 
-new SecureStringParameter(stack, 'DatabasePassword', {
-  parameterName: '/myapp/prod/db/password',
+prod.addSecureString('DatabasePassword', {
+  name: 'db/password',
   description: 'Master password of the application database',
   value: SecureValue.generated({ length: 40, excludeCharacters: '"@/\\' }),
-  encryptionKey: key,
 });
 
-new SecureStringParameter(stack, 'PaymentApiKey', {
-  parameterName: '/myapp/prod/payments/api-key',
-  description: 'Issued by the payment provider; set by the on-call engineer',
-  value: SecureValue.placeholder(),
-  encryptionKey: key,
+const apiKeyCiphertext: string | undefined = app.node.tryGetContext('apiKeyCiphertext');
+const payments = prod.child('payments');
+payments.addSecureString('ApiKey', {
+  name: 'api-key',
+  description: 'Issued by the payment provider; valid 90 days',
+  value: apiKeyCiphertext ? SecureValue.fromCiphertext(apiKeyCiphertext) : SecureValue.placeholder(),
   tier: ssm.ParameterTier.ADVANCED,
-  // operators own this value: remind them when nobody has rotated it for 60 days
-  policies: [ParameterPolicy.noChangeNotification(Duration.days(60))],
+  // The provider's keys last 90 days. Committed ciphertext is written by each deploy, so the expiration
+  // follows it; a placeholder's value is written by operators, so only remind them to rotate it.
+  policies: apiKeyCiphertext
+    ? [ParameterPolicy.expireAfter(Duration.days(90)), ParameterPolicy.expirationNotification(Duration.days(14))]
+    : [ParameterPolicy.noChangeNotification(Duration.days(80))],
 });
+
+prod.addString('ApiUrl', { name: 'api/url', stringValue: 'https://api.example.com' });
+prod.addStringList('AllowedOrigins', { name: 'web/allowed-origins', stringListValue: ['https://example.com', 'https://www.example.com'] });
+
+const alerts = new ParameterNotificationTopic(stack, 'ExpiryAlerts');
+alerts.watch('ProdPolicyActions', prod);
+
+const web = new lambda.Function(stack, 'Web', {
+  runtime: lambda.Runtime.NODEJS_22_X,
+  handler: 'index.handler',
+  code: lambda.Code.fromInline(
+    "const { SSMClient, GetParametersByPathCommand } = require('@aws-sdk/client-ssm');\n" +
+      'const ssm = new SSMClient({});\n' +
+      'exports.handler = async () => {\n' +
+      '  const page = await ssm.send(new GetParametersByPathCommand({ Path: process.env.PARAMETER_PATH, Recursive: true, WithDecryption: true }));\n' +
+      '  return { names: page.Parameters.map((p) => p.Name) };\n' +
+      '};\n',
+  ),
+  environment: { PARAMETER_PATH: prod.path },
+  logGroup: new logs.LogGroup(stack, 'WebLogs', { retention: logs.RetentionDays.ONE_MONTH }),
+});
+// kms:Decrypt only for /myapp/prod/* and only through Parameter Store
+prod.grantRead(web);
 
 app.synth();
