@@ -93,12 +93,107 @@ export interface SecureStringParameterProps {
 }
 
 /**
+ * A SecureString parameter, made in this app or imported: its grants are scoped to its encryption context.
+ */
+export interface ISecureStringParameter extends ssm.IParameter, IParameterEventSource {
+  /** The key that encrypts the value. */
+  readonly encryptionKey: kms.IKey;
+
+  /** The tier, which decides the KMS action of a write grant. */
+  readonly tier: ssm.ParameterTier;
+}
+
+/**
+ * Attributes of an existing SecureString, for {@link SecureStringParameter.fromSecureStringParameterAttributes}.
+ */
+export interface SecureStringParameterAttributes {
+  /**
+   * The parameter's name, in this stack's account and region.
+   *
+   * @default - taken from `parameterArn`
+   */
+  readonly parameterName?: string;
+
+  /**
+   * The parameter's full ARN: for a parameter of another account (shared through AWS RAM) or region.
+   *
+   * @default - built from `parameterName` and this stack's account and region
+   */
+  readonly parameterArn?: string;
+
+  /** The key that encrypts the value (for another account: `kms.Key.fromKeyArn` with that account's key). */
+  readonly encryptionKey: kms.IKey;
+
+  /**
+   * The parameter's tier.
+   *
+   * @default ParameterTier.STANDARD
+   */
+  readonly tier?: ssm.ParameterTier;
+}
+
+/** What every SecureString, made or imported, does the same way: grants scoped to its context, events. */
+abstract class SecureStringParameterBase extends Resource implements ISecureStringParameter {
+  public abstract readonly parameterName: string;
+  public abstract readonly parameterArn: string;
+  public abstract readonly encryptionKey: kms.IKey;
+  public abstract readonly tier: ssm.ParameterTier;
+  public readonly parameterType: string = ssm.ParameterType.SECURE_STRING;
+
+  public get parameterRef(): ssm.ParameterReference {
+    return { parameterName: this.parameterName };
+  }
+
+  /**
+   * Read access to this parameter: `ssm:GetParameter(s)` and `ssm:GetParameterHistory` on its ARN, and
+   * `kms:Decrypt` on its key only for its encryption context and only through Parameter Store.
+   */
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return grantOnParameters(this, grantee, this.grantTarget(), READ_ACTIONS, this.encryptionKey, ['kms:Decrypt']);
+  }
+
+  /**
+   * Write access to this parameter: `ssm:PutParameter` on its ARN, and the tier's KMS action
+   * (`kms:Encrypt` for Standard, `kms:GenerateDataKey` otherwise) under the same conditions as reads.
+   */
+  public grantWrite(grantee: iam.IGrantable): iam.Grant {
+    return grantOnParameters(this, grantee, this.grantTarget(), WRITE_ACTIONS, this.encryptionKey, writeKeyActions(this.tier));
+  }
+
+  /**
+   * An EventBridge rule for this parameter's policy actions: its expiration, and the events its
+   * ExpirationNotification and NoChangeNotification policies emit.
+   */
+  public onPolicyAction(id: string, options?: PolicyActionEventOptions): events.Rule {
+    return policyActionRule(this, id, exactName(this.parameterName), options);
+  }
+
+  /** An EventBridge rule for changes of this parameter (create, update, delete, label). */
+  public onChange(id: string, options?: ParameterChangeEventOptions): events.Rule {
+    return changeRule(this, id, exactName(this.parameterName), options);
+  }
+
+  private grantTarget(): GrantTarget {
+    return { contextOperator: 'StringEquals', parameterArns: this.parameterArn };
+  }
+}
+
+/**
  * A Parameter Store SecureString parameter, created at deploy time by the stack's handler.
  *
  * It implements `ssm.IParameter`, so it plugs into `ecs.Secret.fromSsmParameter` and friends, and its
  * grants are scoped to this parameter's encryption context on the key, never the whole key.
  */
-export class SecureStringParameter extends Resource implements ssm.IParameter, ITaggable, IParameterEventSource {
+export class SecureStringParameter extends SecureStringParameterBase implements ITaggable {
+  /**
+   * An existing SecureString, by name or by ARN (another account's, shared through AWS RAM, keeps its
+   * account). Its grants carry the same encryption-context and Parameter Store conditions as ours; for a
+   * parameter of another account, that account's key policy must also allow the grantee.
+   */
+  public static fromSecureStringParameterAttributes(scope: Construct, id: string, attrs: SecureStringParameterAttributes): ISecureStringParameter {
+    return new ImportedSecureStringParameter(scope, id, attrs);
+  }
+
   /**
    * Settings of the stack's deploy-time handler (VPC, dead-letter queue, reserved concurrency, log key).
    * Call before the stack's first SecureStringParameter; the handler is created with them.
@@ -112,7 +207,6 @@ export class SecureStringParameter extends Resource implements ssm.IParameter, I
 
   public readonly parameterName: string;
   public readonly parameterArn: string;
-  public readonly parameterType: string = ssm.ParameterType.SECURE_STRING;
   public readonly encryptionKey: kms.IKey;
   public readonly tier: ssm.ParameterTier;
   /** Where the value comes from. */
@@ -173,10 +267,6 @@ export class SecureStringParameter extends Resource implements ssm.IParameter, I
     this.parameterVersion = Token.asString(resource.getAtt(ATTRIBUTE_VERSION));
   }
 
-  public get parameterRef(): ssm.ParameterReference {
-    return { parameterName: this.parameterName };
-  }
-
   /**
    * A `{{resolve:ssm-secure:name:version}}` reference pinned to the version this stack wrote, for the
    * few properties CloudFormation resolves it in (RDS and Redshift master passwords, ElastiCache
@@ -187,39 +277,45 @@ export class SecureStringParameter extends Resource implements ssm.IParameter, I
   public get secureValue(): SecretValue {
     return SecretValue.ssmSecure(this.parameterName, this.parameterVersion);
   }
+}
 
-  /**
-   * Read access to this parameter: `ssm:GetParameter(s)` and `ssm:GetParameterHistory` on its ARN, and
-   * `kms:Decrypt` on its key only for its encryption context and only through Parameter Store.
-   */
-  public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return grantOnParameters(this, grantee, this.grantTarget(), READ_ACTIONS, this.encryptionKey, ['kms:Decrypt']);
-  }
+class ImportedSecureStringParameter extends SecureStringParameterBase {
+  public readonly parameterName: string;
+  public readonly parameterArn: string;
+  public readonly encryptionKey: kms.IKey;
+  public readonly tier: ssm.ParameterTier;
 
-  /**
-   * Write access to this parameter: `ssm:PutParameter` on its ARN, and the tier's KMS action
-   * (`kms:Encrypt` for Standard, `kms:GenerateDataKey` otherwise) under the same conditions as reads.
-   */
-  public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    return grantOnParameters(this, grantee, this.grantTarget(), WRITE_ACTIONS, this.encryptionKey, writeKeyActions(this.tier));
+  constructor(scope: Construct, id: string, attrs: SecureStringParameterAttributes) {
+    super(scope, id, { environmentFromArn: attrs.parameterArn });
+    const { name, arn } = nameAndArn(this, attrs);
+    this.parameterName = name;
+    this.parameterArn = arn;
+    this.encryptionKey = attrs.encryptionKey;
+    this.tier = attrs.tier ?? ssm.ParameterTier.STANDARD;
   }
+}
 
-  /**
-   * An EventBridge rule for this parameter's policy actions: its expiration, and the events its
-   * ExpirationNotification and NoChangeNotification policies emit.
-   */
-  public onPolicyAction(id: string, options?: PolicyActionEventOptions): events.Rule {
-    return policyActionRule(this, id, exactName(this.parameterName), options);
+/** One of name or ARN, concrete enough to derive the other: grants and the encryption context need both. */
+function nameAndArn(scope: IConstruct, attrs: SecureStringParameterAttributes): { name: string; arn: string } {
+  if (attrs.parameterArn !== undefined) {
+    const match = Token.isUnresolved(attrs.parameterArn) ? null : /^arn:[^:]+:ssm:[^:]*:\d{12}:parameter\/(.+)$/.exec(attrs.parameterArn);
+    if (!match) {
+      throw new ParameterValidationError(scope, `parameterArn '${attrs.parameterArn}' is invalid: expected a concrete arn:<partition>:ssm:<region>:<account>:parameter/<name>`);
+    }
+    const nameFromArn = match[1].includes('/') ? `/${match[1]}` : match[1];
+    if (attrs.parameterName !== undefined && attrs.parameterName !== nameFromArn && attrs.parameterName !== match[1]) {
+      throw new ParameterValidationError(scope, `parameterName '${attrs.parameterName}' does not match parameterArn '${attrs.parameterArn}'`);
+    }
+    return { name: attrs.parameterName ?? nameFromArn, arn: attrs.parameterArn };
   }
-
-  /** An EventBridge rule for changes of this parameter (create, update, delete, label). */
-  public onChange(id: string, options?: ParameterChangeEventOptions): events.Rule {
-    return changeRule(this, id, exactName(this.parameterName), options);
+  if (attrs.parameterName === undefined) {
+    throw new ParameterValidationError(scope, 'an imported SecureString needs parameterName or parameterArn');
   }
-
-  private grantTarget(): GrantTarget {
-    return { contextOperator: 'StringEquals', parameterArns: this.parameterArn };
+  const problems = parameterNameProblems(scope, attrs.parameterName);
+  if (problems.length > 0) {
+    throw new ParameterValidationError(scope, `parameterName '${attrs.parameterName}' is invalid: ${problems.join('; ')}`);
   }
+  return { name: attrs.parameterName, arn: parameterArnFor(scope, attrs.parameterName) };
 }
 
 function defaultKey(scope: IConstruct): kms.IKey {
