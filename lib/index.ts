@@ -7,3 +7,4 @@ export * from './parameter-hierarchy';
 export * from './parameter-events';
 export * from './parameter-notification-topic';
 export * from './nag/parameter-store-checks';
+export * from './secrets-manager-reference';
