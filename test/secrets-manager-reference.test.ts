@@ -41,7 +41,8 @@ describe('SecretsManagerReference', () => {
       },
     ]);
     // aws-cdk-lib's secret grant puts the key side in the secret key's policy, for this role, via Secrets Manager only
-    const keyPolicy = (Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(key.node.defaultChild as kms.CfnKey)] as any).Properties.KeyPolicy;
+    const keyLogicalId = stack.getLogicalId(key.node.defaultChild as kms.CfnKey);
+    const keyPolicy = (Template.fromStack(stack).toJSON().Resources[keyLogicalId] as any).Properties.KeyPolicy;
     expect(keyPolicy.Statement).toContainEqual({
       Effect: 'Allow',
       Action: 'kms:Decrypt',
