@@ -8,3 +8,4 @@ export * from './parameter-events';
 export * from './parameter-notification-topic';
 export * from './nag/parameter-store-checks';
 export * from './secrets-manager-reference';
+export * from './share-target';

@@ -1,7 +1,8 @@
-import { CfnResource, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnResource, Fn, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as ram from 'aws-cdk-lib/aws-ram';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
 import { IParameterEventSource, ParameterChangeEventOptions, PolicyActionEventOptions } from './parameter-events';
@@ -13,12 +14,14 @@ import { acknowledgeForNag3, suppressForNag2 } from './private/nag-acknowledgeme
 import { wildcardResourceFinding } from './private/nag-finding-id';
 import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, writeKeyActions } from './private/parameter-grants';
 import { parameterNameProblems } from './private/parameter-name';
+import { shareParameters } from './private/parameter-sharing';
 import { parameterStoreViaService } from './private/parameter-store-conditions';
 import { policyProblems, policyProperties } from './private/policy-validation';
 import { SecureStringHandler } from './private/secure-string-handler';
 import { ParameterValidationError } from './private/validation-error';
 import { SecureStringParameter } from './secure-string-parameter';
 import { SecureValue } from './secure-value';
+import { ShareTarget } from './share-target';
 
 /**
  * Properties of a {@link ParameterHierarchy}.
@@ -381,6 +384,34 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
       throw new ParameterValidationError(this, `${fullName}: policies are invalid: ${problems.join('; ')}`);
     }
     return effective;
+  }
+
+  /**
+   * Shares every SecureString under this path through AWS RAM and lets the targets' principals decrypt
+   * them through Parameter Store (a key-policy statement for `<path>/*`). Every SecureString of the
+   * hierarchy must be Advanced; the key must be one this app can edit.
+   */
+  public shareWith(id: string, targets: ShareTarget[]): ram.CfnResourceShare {
+    const target = this.pathTarget(undefined);
+    const share = shareParameters(this, id, {
+      resourceArns: Lazy.list({ produce: () => this.secureStrings().map((p) => p.parameterArn) }),
+      contextOperator: 'StringLike',
+      contextArns: target.parameterArns,
+      key: this.encryptionKey,
+      targets,
+    });
+    this.node.addValidation({
+      validate: () => {
+        const notAdvanced = this.secureStrings().filter((p) => p.tier !== ssm.ParameterTier.ADVANCED);
+        const problems = notAdvanced.map((p) => `${this.node.path}: ${p.parameterName} is ${p.tier} and cannot be shared; Parameter Store shares Advanced parameters only`);
+        return this.secureStrings().length === 0 ? [`${this.node.path}: shareWith has no SecureString to share under ${this.path}`] : problems;
+      },
+    });
+    return share;
+  }
+
+  private secureStrings(): SecureStringParameter[] {
+    return this.parameters.filter((p): p is SecureStringParameter => p instanceof SecureStringParameter);
   }
 
   private fullName(name: string): string {

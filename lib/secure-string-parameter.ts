@@ -2,6 +2,7 @@ import { CfnResource, ITaggable, Lazy, RemovalPolicy, Resource, SecretValue, Sta
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as ram from 'aws-cdk-lib/aws-ram';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
 import { IParameterEventSource, ParameterChangeEventOptions, PolicyActionEventOptions } from './parameter-events';
@@ -11,11 +12,13 @@ import { changeRule, exactName, policyActionRule } from './private/event-rules';
 import { ATTRIBUTE_VERSION, DEFAULT_TIER, MAX_VALUE_BYTES, ParameterProperties, SourceType } from './private/handler-protocol';
 import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, writeKeyAction, writeKeyActions } from './private/parameter-grants';
 import { parameterArnFor, parameterNameProblems } from './private/parameter-name';
+import { shareParameters } from './private/parameter-sharing';
 import { policyProblems, policyProperties } from './private/policy-validation';
 import { SecureStringHandler } from './private/secure-string-handler';
 import { ParameterValidationError } from './private/validation-error';
 import { SecureStringHandlerOptions } from './secure-string-handler-options';
 import { SecureValue } from './secure-value';
+import { ShareTarget } from './share-target';
 
 /** The resource type of each SecureString in the template. */
 const RESOURCE_TYPE = 'Custom::SecureStringParameter';
@@ -265,6 +268,25 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
     });
     resource.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
     this.parameterVersion = Token.asString(resource.getAtt(ATTRIBUTE_VERSION));
+  }
+
+  /**
+   * Shares this parameter through AWS RAM and lets the targets' principals decrypt it through Parameter
+   * Store (a key-policy statement with this parameter's encryption context). Consumers read it by its full
+   * ARN; shared parameters are not available to dynamic references or ECS secrets in the other account.
+   * Needs tier Advanced and a key whose policy this app can edit.
+   */
+  public shareWith(id: string, targets: ShareTarget[]): ram.CfnResourceShare {
+    if (this.tier !== ssm.ParameterTier.ADVANCED) {
+      throw new ParameterValidationError(this, `${this.parameterName}: tier ${this.tier} cannot be shared; Parameter Store shares Advanced parameters only (set tier: ParameterTier.ADVANCED)`);
+    }
+    return shareParameters(this, id, {
+      resourceArns: [this.parameterArn],
+      contextOperator: 'StringEquals',
+      contextArns: this.parameterArn,
+      key: this.encryptionKey,
+      targets,
+    });
   }
 
   /**
