@@ -9,3 +9,4 @@ export * from './parameter-notification-topic';
 export * from './nag/parameter-store-checks';
 export * from './secrets-manager-reference';
 export * from './share-target';
+export * from './parameter-store-extension';

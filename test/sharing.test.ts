@@ -1,10 +1,14 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { ParameterHierarchy, ParameterPolicy, ParameterStoreChecks, SecretsManagerReference, SecureStringParameter, SecureValue, ShareTarget } from '../lib';
+import { ParameterHierarchy, ParameterPolicy, ParameterStoreChecks, ParameterStoreExtension, SecretsManagerReference, SecureStringParameter, SecureValue, ShareTarget } from '../lib';
 import { ManagedPolicyRole } from './helpers/managed-policy-role';
 import { NAG_PACKS, nagViolations } from './helpers/nag';
 
@@ -127,13 +131,47 @@ describe('ParameterHierarchy.shareWith', () => {
   });
 });
 
-describe('cdk-nag on sharing and references', () => {
+describe('cdk-nag on sharing, references and a Lambda consumer', () => {
   function stack(): Stack {
     const s = new Stack(new App(), 'Stack', { env: ENV });
-    advanced(s).shareWith('Share', [ShareTarget.account('222222222222'), ShareTarget.organization(ORG)]);
+    const shared = advanced(s);
+    shared.shareWith('Share', [ShareTarget.account('222222222222'), ShareTarget.organization(ORG)]);
     const reader = new ManagedPolicyRole(s, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     new SecretsManagerReference(s, 'Ref', { secret: secretsmanager.Secret.fromSecretNameV2(s, 'S', 'db') }).grantRead(reader);
+    ParameterStoreExtension.connect(compliantConsumer(s, reader), 'DB_PASSWORD_PARAMETER', shared);
     return s;
+  }
+
+  /** A Lambda consumer set up the way a team under HIPAA/NIST/PCI/Serverless rules sets up its functions. */
+  function compliantConsumer(s: Stack, role: iam.Role): lambda.Function {
+    const key = new kms.Key(s, 'ConsumerKey', { enableKeyRotation: true });
+    const dlq = new sqs.Queue(s, 'ConsumerDlq', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key, enforceSSL: true });
+    Validations.of(dlq).acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason: 'This queue is the consumer function\'s dead-letter queue.' });
+    const vpc = ec2.Vpc.fromVpcAttributes(s, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-0123456789abcdef0'] });
+    const fn = new lambda.Function(s, 'Consumer', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+      role,
+      vpc,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      tracing: lambda.Tracing.ACTIVE,
+      reservedConcurrentExecutions: 2,
+      deadLetterQueue: dlq,
+      onFailure: new destinations.SqsDestination(dlq),
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      paramsAndSecrets: ParameterStoreExtension.layer(),
+    });
+    // aws-cdk-lib's own grants for this function (X-Ray, the encrypted DLQ): the team's decisions, not ours
+    Validations.of(role).acknowledge(
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray tracing of the consumer function has no resource-level permissions.' },
+      { id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: 'aws-cdk-lib grants the function the KMS actions of its encrypted dead-letter queue.' },
+      { id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'aws-cdk-lib grants the function the KMS actions of its encrypted dead-letter queue.' },
+    );
+    return fn;
   }
 
   test.each(NAG_PACKS)('$name: no violation', ({ create }) => {
