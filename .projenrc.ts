@@ -79,7 +79,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     devdirs: TS_SIDE_FOLDERS,
     ignorePatterns: ['*.js', '*.d.ts', 'node_modules/', '*.generated.ts', 'coverage', 'cdk.out', '*.snapshot/'],
   },
-  gitignore: ['cdk.out/', '/integ/cdk-integ.out.*', '/bench/out/'],
+  gitignore: ['cdk.out/', '/integ/cdk-integ.out.*', '/bench/out/', '.jsii.tabl.json'],
 });
 
 // The deploy-time handler, bundled at build time; the SDK v3 that the Lambda runtime ships stays external.
@@ -170,6 +170,16 @@ const cfnLint = project.addTask('cfn-lint', {
 cfnLint.exec('cdk synth --quiet');
 cfnLint.exec('cfn-lint cdk.out/*.template.json');
 
+// Every TypeScript example of the README and the API docs compiles, in strict mode (rosetta/default.ts-fixture).
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile every TypeScript example of the README and API docs with jsii-rosetta --strict',
+  exec: 'jsii-rosetta extract --strict --fail',
+});
+project.postCompileTask.spawn(rosetta);
+const docsCheck = project.addTask('docs:check', { description: 'jsii compile, then the strict example check' });
+docsCheck.spawn(project.compileTask);
+docsCheck.spawn(rosetta);
+
 project.addTask('bench', {
   description: 'Run the benchmarks and write bench/RESULTS.md',
   exec: 'ts-node --prefer-ts-exts -P bench/tsconfig.json bench/run.ts',
@@ -184,11 +194,14 @@ project.testTask.exec('jest --ci', { receiveArgs: true });
 project.testTask.spawn(project.tasks.tryFind('eslint')!);
 project.testTask.spawn(project.tasks.tryFind('integ')!);
 project.testTask.spawn(cfnLint);
+project.testTask.spawn(docsCheck);
 
 project.addPackageIgnore('/bin/');
 project.addPackageIgnore('/integ/');
 project.addPackageIgnore('/bench/');
 project.addPackageIgnore('/.ci/');
+project.addPackageIgnore('/rosetta/');
+project.addPackageIgnore('/.cfnlintrc.yaml');
 project.addPackageIgnore('/cdk.json');
 project.addPackageIgnore('/integ.config.json');
 project.addPackageIgnore('/cdk.out/');

@@ -26,7 +26,15 @@ export interface ParameterStoreExtensionOptions {
  * (a local HTTP cache on port 2773), with this library's scoped grants.
  *
  * ```ts
- * const fn = new lambda.Function(this, 'Fn', { ..., paramsAndSecrets: ParameterStoreExtension.layer() });
+ * import * as lambda from 'aws-cdk-lib/aws-lambda';
+ * import { ParameterStoreExtension } from 'cdk-secure-parameters';
+ *
+ * const fn = new lambda.Function(this, 'Fn', {
+ *   runtime: lambda.Runtime.NODEJS_22_X,
+ *   handler: 'index.handler',
+ *   code: lambda.Code.fromAsset('fn'),
+ *   paramsAndSecrets: ParameterStoreExtension.layer(),
+ * });
  * ParameterStoreExtension.connectHierarchy(fn, 'PARAMETER_PATH', prod);
  * ```
  */

@@ -9,8 +9,11 @@ import * as rules from './rules';
  * It reads this library's SecureStrings, aws-cdk-lib's constructs, and raw CloudFormation resources.
  *
  * ```ts
+ * import { Validations } from 'aws-cdk-lib';
+ * import { ParameterStoreChecks } from 'cdk-secure-parameters';
+ *
  * Validations.of(app).addPlugins(new ParameterStoreChecks(app));   // report at synth
- * new ParameterStoreChecks().validateScope(stack);                 // in a test
+ * const report = new ParameterStoreChecks().validateScope(stack);  // in a test
  * ```
  */
 export class ParameterStoreChecks extends NagPack {
