@@ -5,8 +5,9 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { ParameterKey, SecureStringParameter, SecureValue } from '../lib';
 
 /**
- * One SecureString per value source that can be deployed from a template alone (committed ciphertext
- * needs a ciphertext made under the deployed key first; the emulator suite covers it).
+ * One SecureString per value source that can be deployed from a template alone: generated, copied from
+ * Secrets Manager, placeholder and plain text (committed ciphertext needs a ciphertext made under the
+ * deployed key first; the emulator suite covers it).
  * Assertions read types, versions, keys and tiers, never a value: an assertion's response travels
  * through CloudFormation.
  */
@@ -26,6 +27,8 @@ const parameters = [
   new SecureStringParameter(stack, 'Generated', { ...common, parameterName: `${PATH}/generated`, value: SecureValue.generated() }),
   new SecureStringParameter(stack, 'Copied', { ...common, parameterName: `${PATH}/copied`, value: SecureValue.fromSecret(secret, 'password') }),
   new SecureStringParameter(stack, 'Placeholder', { ...common, parameterName: `${PATH}/placeholder`, value: SecureValue.placeholder() }),
+  // not a secret: the escape hatch writes its text into the template
+  new SecureStringParameter(stack, 'Plain', { ...common, parameterName: `${PATH}/plain`, value: SecureValue.unsafePlainText('integ-test-value') }),
   new SecureStringParameter(stack, 'Advanced', {
     ...common,
     parameterName: `${PATH}/advanced`,
