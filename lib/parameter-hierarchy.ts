@@ -9,13 +9,12 @@ import { IParameterEventSource, ParameterChangeEventOptions, PolicyActionEventOp
 import { ParameterKey } from './parameter-key';
 import { ParameterPolicy } from './parameter-policy';
 import { changeRule, namesUnder, policyActionRule } from './private/event-rules';
-import { ENCRYPTION_CONTEXT_KEY, PLAIN_POLICIES_TYPE, PlainPolicyProperties } from './private/handler-protocol';
+import { PLAIN_POLICIES_TYPE, PlainPolicyProperties } from './private/handler-protocol';
 import { acknowledgeForNag3, suppressForNag2 } from './private/nag-acknowledgements';
 import { wildcardResourceFinding } from './private/nag-finding-id';
-import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, writeKeyActions } from './private/parameter-grants';
-import { parameterNameProblems } from './private/parameter-name';
+import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, keyContextConditions, writeKeyActions } from './private/parameter-grants';
+import { parameterArnFor, parameterNameProblems } from './private/parameter-name';
 import { shareParameters } from './private/parameter-sharing';
-import { parameterStoreViaService } from './private/parameter-store-conditions';
 import { policyProblems, policyProperties } from './private/policy-validation';
 import { SecureStringHandler } from './private/secure-string-handler';
 import { ParameterValidationError } from './private/validation-error';
@@ -347,10 +346,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
       grantee,
       actions: ['kms:Decrypt'],
       resourceArns: [this.encryptionKey.keyArn],
-      conditions: {
-        StringLike: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: target.parameterArns },
-        StringEquals: { 'kms:ViaService': parameterStoreViaService(this) },
-      },
+      conditions: keyContextConditions(this, 'StringLike', target.parameterArns),
     });
     this.acknowledgePathWildcard(grantee, target);
     return ssmGrant.combine(keyGrant);
@@ -447,7 +443,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
 
   private pathTarget(subPath: string | undefined): GrantTarget {
     const path = subPath === undefined ? this.path : this.fullName(subPath.replace(/\/+$/, ''));
-    const pathArn = pathArnFor(this, path);
+    const pathArn = parameterArnFor(this, path);
     return { contextOperator: 'StringLike', parameterArns: `${pathArn}/*`, pathArn };
   }
 
@@ -508,11 +504,6 @@ function validatePath(scope: IConstruct, path: string): void {
   }
 }
 
-function pathArnFor(scope: IConstruct, path: string): string {
-  const stack = Stack.of(scope);
-  return `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter${path}`;
-}
-
 function covers(scope: IConstruct, grant: PathGrant, parameterName: string): boolean {
-  return pathArnFor(scope, parameterName).startsWith(`${grant.pathArn}/`);
+  return parameterArnFor(scope, parameterName).startsWith(`${grant.pathArn}/`);
 }

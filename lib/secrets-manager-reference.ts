@@ -1,8 +1,9 @@
-import { Resource, Stack } from 'aws-cdk-lib';
+import { Resource } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { parameterArnFor } from './private/parameter-name';
 import { ParameterValidationError } from './private/validation-error';
 
 /** Properties of a {@link SecretsManagerReference}. */
@@ -31,10 +32,9 @@ export class SecretsManagerReference extends Resource implements ssm.IParameter 
 
   constructor(scope: Construct, id: string, props: SecretsManagerReferenceProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     this.secret = props.secret;
     this.parameterName = `${REFERENCE_PATH}${props.secret.secretName}`;
-    this.parameterArn = `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter${this.parameterName}`;
+    this.parameterArn = parameterArnFor(this, this.parameterName);
   }
 
   public get parameterRef(): ssm.ParameterReference {

@@ -46,14 +46,12 @@ export class ShareTarget {
   }
 
   /**
-   * The key-policy statement that lets these consumers decrypt `parameterArns` through Parameter Store.
+   * The key-policy statement that lets these consumers decrypt under `contextConditions` (the shared
+   * parameters' encryption context, through Parameter Store).
    * @internal
    */
-  public _keyPolicyStatement(contextOperator: string, parameterArns: string, viaService: string): iam.PolicyStatement {
-    const context = { [`${'kms:EncryptionContext:PARAMETER_ARN'}`]: parameterArns };
-    const conditions: Record<string, Record<string, unknown>> = contextOperator === 'StringEquals'
-      ? { StringEquals: { ...context, 'kms:ViaService': viaService } }
-      : { StringLike: context, StringEquals: { 'kms:ViaService': viaService } };
+  public _keyPolicyStatement(contextConditions: Record<string, Record<string, unknown>>): iam.PolicyStatement {
+    const conditions = { ...contextConditions };
     for (const [operator, values] of Object.entries(this.principalConditions)) {
       conditions[operator] = { ...(conditions[operator] ?? {}), ...values };
     }

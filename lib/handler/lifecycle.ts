@@ -124,12 +124,20 @@ function withExpiration(spec: ParameterSpec, keepFrom: LiveParameter | undefined
   if (spec.expireAfterSeconds === undefined) {
     return spec;
   }
-  const timestamp = (keepFrom && liveExpirationTimestamp(keepFrom)) ?? new Date(Date.now() + spec.expireAfterSeconds * 1000).toISOString();
-  const fixed = spec.policies ? (JSON.parse(spec.policies) as unknown[]).map((p) => JSON.stringify(p)) : [];
-  return { ...spec, policies: `[${[expirationJson(timestamp), ...fixed].join(',')}]` };
+  return { ...spec, policies: policiesWithExpiration(spec.expireAfterSeconds, spec.policies, keepFrom) };
 }
 
-export function liveExpirationTimestamp(live: LiveParameter): string | undefined {
+/**
+ * The fixed policies (a JSON array) preceded by an Expiration: the timestamp the live parameter has when
+ * `keepFrom` is given and has one, else now plus `expireAfterSeconds`.
+ */
+export function policiesWithExpiration(expireAfterSeconds: number, fixedPolicies: string | undefined, keepFrom: LiveParameter | undefined): string {
+  const timestamp = (keepFrom && liveExpirationTimestamp(keepFrom)) ?? new Date(Date.now() + expireAfterSeconds * 1000).toISOString();
+  const fixed = fixedPolicies ? (JSON.parse(fixedPolicies) as unknown[]).map((p) => JSON.stringify(p)) : [];
+  return `[${[expirationJson(timestamp), ...fixed].join(',')}]`;
+}
+
+function liveExpirationTimestamp(live: LiveParameter): string | undefined {
   const expiration = live.policies.map((p) => JSON.parse(p)).find((p) => p.Type === 'Expiration');
   return expiration?.Attributes?.Timestamp;
 }

@@ -1,9 +1,9 @@
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { OperatorError } from './errors';
-import { LifecycleContext, LifecycleOutcome, LiveParameter, describe, liveExpirationTimestamp, samePolicies } from './lifecycle';
+import { LifecycleContext, LifecycleOutcome, describe, policiesWithExpiration, samePolicies } from './lifecycle';
 import { withRetries } from './retry';
-import { PlainPolicyProperties, expirationJson } from '../private/handler-protocol';
+import { PlainPolicyProperties } from '../private/handler-protocol';
 
 /**
  * The policies of a plain String/StringList parameter that CloudFormation itself manages, when they hold
@@ -20,7 +20,7 @@ export async function runPlainPolicies(event: CloudFormationCustomResourceEvent,
   const old = event.RequestType === 'Update' ? (event.OldResourceProperties as unknown as PlainPolicyProperties) : undefined;
   const live = await describe(props.Name, ctx);
   const renew = !old || old.Value !== props.Value || old.ExpireAfterSeconds !== props.ExpireAfterSeconds || old.Name !== props.Name;
-  const policies = withExpiration(props, renew ? undefined : live);
+  const policies = policiesWithExpiration(Number(props.ExpireAfterSeconds), props.Policies, renew ? undefined : live);
   if (!samePolicies(policies, live.policies)) {
     await rewrite(props, policies, ctx);
     const written = await describe(props.Name, ctx);
@@ -30,12 +30,6 @@ export async function runPlainPolicies(event: CloudFormationCustomResourceEvent,
     return { physicalId, version: written.version };
   }
   return { physicalId, version: live.version };
-}
-
-function withExpiration(props: PlainPolicyProperties, keepFrom: LiveParameter | undefined): string {
-  const timestamp = (keepFrom && liveExpirationTimestamp(keepFrom)) ?? new Date(Date.now() + Number(props.ExpireAfterSeconds) * 1000).toISOString();
-  const fixed = (JSON.parse(props.Policies ?? '[]') as unknown[]).map((p) => JSON.stringify(p));
-  return `[${[expirationJson(timestamp), ...fixed].join(',')}]`;
 }
 
 async function rewrite(props: PlainPolicyProperties, policies: string, ctx: LifecycleContext): Promise<void> {

@@ -49,12 +49,23 @@ export function grantOnParameters(
     const byPath = iam.Grant.addToPrincipal({ grantee, actions: [READ_BY_PATH_ACTION], resourceArns: [target.pathArn, target.parameterArns] });
     grant = grant.combine(byPath);
   }
-  const context = { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: target.parameterArns };
+  return grant.combine(grantOnKey(grantee, key, keyActions, keyContextConditions(scope, target.contextOperator, target.parameterArns)));
+}
+
+/**
+ * The conditions of every key statement for parameters: their encryption context (`StringEquals` one ARN,
+ * `StringLike` `<path ARN>/*`) and Parameter Store as the only way in.
+ */
+export function keyContextConditions(
+  scope: IConstruct,
+  contextOperator: 'StringEquals' | 'StringLike',
+  parameterArns: string,
+): Record<string, Record<string, unknown>> {
+  const context = { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: parameterArns };
   const viaService = { 'kms:ViaService': parameterStoreViaService(scope) };
-  const conditions: Record<string, Record<string, unknown>> = target.contextOperator === 'StringEquals'
+  return contextOperator === 'StringEquals'
     ? { StringEquals: { ...context, ...viaService } }
     : { StringLike: context, StringEquals: viaService };
-  return grant.combine(grantOnKey(grantee, key, keyActions, conditions));
 }
 
 /**

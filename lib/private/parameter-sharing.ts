@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ram from 'aws-cdk-lib/aws-ram';
 import { Construct } from 'constructs';
 import { flattenReference } from './nag-finding-id';
-import { parameterStoreViaService } from './parameter-store-conditions';
+import { keyContextConditions } from './parameter-grants';
 import { ParameterValidationError } from './validation-error';
 import { ShareTarget } from '../share-target';
 
@@ -30,9 +30,9 @@ export function shareParameters(scope: Construct, id: string, request: ShareRequ
   if (/alias\/aws\/ssm$/.test(flattenReference(Stack.of(scope).resolve(request.key.keyArn)))) {
     throw new ParameterValidationError(scope, 'a parameter encrypted with the AWS-managed aws/ssm key cannot be shared: its key policy cannot let other accounts decrypt. Use a ParameterKey.');
   }
-  const viaService = parameterStoreViaService(scope);
+  const contextConditions = keyContextConditions(scope, request.contextOperator, request.contextArns);
   for (const target of request.targets) {
-    const statement = target._keyPolicyStatement(request.contextOperator, request.contextArns, viaService);
+    const statement = target._keyPolicyStatement(contextConditions);
     if (!request.key.addToResourcePolicy(statement).statementAdded) {
       throw new ParameterValidationError(
         scope,

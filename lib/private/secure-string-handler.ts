@@ -12,6 +12,7 @@ import { ParameterValidationError } from './validation-error';
 import { SecureStringHandlerOptions } from '../secure-string-handler-options';
 import { acknowledgeFinding } from './nag-acknowledgements';
 import { wildcardResourceFinding } from './nag-finding-id';
+import { parameterArnFor } from './parameter-name';
 import { coveringPatterns } from './parameter-prefixes';
 import { parameterStoreViaService } from './parameter-store-conditions';
 
@@ -43,7 +44,8 @@ export interface HandledParameter {
 interface KeyUse {
   readonly key: kms.IKey;
   readonly viaSsm: Set<string>;
-  readonly direct: boolean;
+  /** Whether committed ciphertext is decrypted under this key directly (not through Parameter Store). */
+  direct: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export class SecureStringHandler extends Construct {
 
     this.role = new HandlerRole(this, 'Role', this.roleStatements, () => this.policy, {
       // A name known at synth time lets key policies name this role without a circular reference.
-      roleName: Fn.join('-', ['ssp-handler', shortHash(this.node.path), Aws.REGION]),
+      roleName: Fn.join('-', [this.roleNamePrefix(), Aws.REGION]),
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Creates, updates and deletes the SecureString parameters of this stack',
     });
@@ -187,9 +189,8 @@ export class SecureStringHandler extends Construct {
     if (use.direct) {
       return;
     }
-    (use as { direct: boolean }).direct = true;
-    const stack = Stack.of(this);
-    const accountParameters = `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter/*`;
+    use.direct = true;
+    const accountParameters = parameterArnFor(this, '*');
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowHandlerToDecryptCommittedCiphertext',
@@ -216,14 +217,16 @@ export class SecureStringHandler extends Construct {
   /** The role's ARN built from its name, so a key policy in this stack can name it without a cycle. */
   private roleArnWithoutReference(): string {
     const stack = Stack.of(this);
-    return `arn:${stack.partition}:iam::${stack.account}:role/ssp-handler-${shortHash(this.node.path)}-${stack.region}`;
+    return `arn:${stack.partition}:iam::${stack.account}:role/${this.roleNamePrefix()}-${stack.region}`;
+  }
+
+  /** The role's name without its region: stable for this handler's place in the app. */
+  private roleNamePrefix(): string {
+    return `ssp-handler-${shortHash(this.node.path)}`;
   }
 
   private parameterArns(): string[] {
-    const stack = Stack.of(this);
-    return this.patterns.map(
-      (p) => `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter/${p}`,
-    );
+    return this.patterns.map((p) => parameterArnFor(this, p));
   }
 
   private logStreamsArn(): string {
