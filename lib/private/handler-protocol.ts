@@ -4,6 +4,7 @@
  *
  * CloudFormation delivers every custom resource property as a string, so every field is one.
  */
+import { createHash } from 'crypto';
 
 /** Where the value comes from; the discriminator of {@link SourceProperties}. */
 export enum SourceType {
@@ -82,6 +83,17 @@ export const ENCRYPTION_CONTEXT_KEY = 'PARAMETER_ARN';
 
 /** Attributes the custom resource returns (Fn::GetAtt). */
 export const ATTRIBUTE_VERSION = 'Version';
+/** The parameter's ARN, returned so that consumers referencing it deploy after the resource that writes it. */
+export const ATTRIBUTE_ARN = 'Arn';
+
+/**
+ * How long CloudFormation waits for the handler's answer (the custom resource's `ServiceTimeout`, seconds):
+ * the handler's 15-minute Lambda timeout plus a margin, instead of CloudFormation's default of one hour.
+ */
+export const SERVICE_TIMEOUT_SECONDS = 1200;
+
+/** Tag values are at most 256 characters. */
+const MAX_TAG_VALUE_LENGTH = 256;
 
 /** The tier of a parameter whose properties name none (the template omits the default). */
 export const DEFAULT_TIER = 'Standard';
@@ -114,4 +126,25 @@ export interface PlainPolicyProperties {
   readonly ExpireAfterSeconds: string;
   /** The other (fixed) policies, as a JSON array. */
   readonly Policies?: string;
+}
+
+/**
+ * `a` and `/a` are one parameter: the canonical form drops the leading `/` of a name with one level.
+ * Names with more levels keep it (`/app/db`), as Parameter Store requires.
+ */
+export function canonicalParameterName(name: string): string {
+  return /^\/[^/]+$/.test(name) ? name.slice(1) : name;
+}
+
+/**
+ * The owner tag value of a resource: `<stack name>/<logical id>`, cut to the tag value limit with a hash of
+ * the logical id so two long ids stay apart. The handler role's permissions match `<stack name>/*`.
+ */
+export function ownerTagValue(stackName: string, logicalId: string): string {
+  const full = `${stackName}/${logicalId}`;
+  if (full.length <= MAX_TAG_VALUE_LENGTH) {
+    return full;
+  }
+  const suffix = `~${createHash('sha256').update(logicalId).digest('hex').slice(0, 8)}`;
+  return `${full.slice(0, MAX_TAG_VALUE_LENGTH - suffix.length)}${suffix}`;
 }
