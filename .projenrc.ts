@@ -50,6 +50,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `@aws-sdk/client-secrets-manager@${AWS_SDK}`,
     '@types/aws-lambda@^8',
     'esbuild@^0.28',
+    // an IAM policy simulator behind the emulator tests (moto evaluates no IAM)
+    '@cloud-copilot/iam-simulate@0.1.173',
   ],
 
   publishToPypi: { distName: 'cdk-secure-parameters', module: 'cdk_secure_parameters' },
