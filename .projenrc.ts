@@ -124,10 +124,11 @@ for (const folder of TS_SIDE_FOLDERS.filter((f) => f !== 'test')) {
   });
 }
 
-// The example app: `npx cdk synth` needs no credentials and no network.
+// The example app: `npx cdk synth` needs no credentials and no network. It bundles the handler first, so the
+// README's `npm ci && npx cdk synth` works on a fresh clone (the bundle is a build output, not committed).
 new JsonFile(project, 'cdk.json', {
   obj: {
-    app: 'npx ts-node --prefer-ts-exts -P bin/tsconfig.json bin/app.ts',
+    app: 'npx projen bundle && npx ts-node --prefer-ts-exts -P bin/tsconfig.json bin/app.ts',
     output: 'cdk.out',
     // offline by design: no notices or telemetry requests from the CLI
     notices: false,

@@ -3,7 +3,7 @@
 // A failing step that counts no test (npm ci, type-check, eslint, cfn-lint) still counts as one failure.
 const fs = require('fs');
 
-const [junitPath, logPath, exitStatus] = process.argv.slice(2);
+const [junitPath, logPath, exitStatus, exampleStatus = '0'] = process.argv.slice(2);
 
 function jestCounts() {
   if (!fs.existsSync(junitPath)) return { passed: 0, failed: 0 };
@@ -30,6 +30,10 @@ let failed = jest.failed + integ.failed;
 if (Number(exitStatus) !== 0 && failed === 0) {
   failed = 1;
   console.log('A step without counted tests failed (npm ci, type-check, eslint, integ-runner or cfn-lint): see above.');
+}
+if (Number(exampleStatus) !== 0) {
+  failed += 1;
+  console.log("The README's example command failed: see its output at the top.");
 }
 console.log(`jest: ${jest.passed} passed, ${jest.failed} failed; integ snapshots: ${integ.passed} passed, ${integ.failed} failed`);
 console.log(`${passed} passed, ${failed} failed`);
