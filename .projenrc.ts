@@ -52,6 +52,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'esbuild@^0.28',
     // an IAM policy simulator behind the emulator tests (moto evaluates no IAM)
     '@cloud-copilot/iam-simulate@0.1.173',
+    // mutation testing (`npx projen mutation`), outside CI: which lines no test would notice changing
+    '@stryker-mutator/core@9.6.1',
+    '@stryker-mutator/jest-runner@9.6.1',
   ],
 
   publishToPypi: { distName: 'cdk-secure-parameters', module: 'cdk_secure_parameters' },
@@ -187,6 +190,16 @@ project.addTask('bench', {
   description: 'Run the benchmarks and write bench/RESULTS.md',
   exec: 'ts-node --prefer-ts-exts -P bench/tsconfig.json bench/run.ts',
 });
+
+// Mutation testing, outside CI (minutes per module on two cores): stryker.config.json names the modules.
+const mutation = project.addTask('mutation', {
+  description: 'Mutation testing of the modules in stryker.config.json; the report goes to reports/mutation/',
+});
+mutation.spawn(project.tasks.tryFind('bundle')!);
+mutation.exec('stryker run', { receiveArgs: true });
+project.gitignore.exclude('/reports/', '/.stryker-tmp/');
+project.addPackageIgnore('/stryker.config.json');
+project.addPackageIgnore('/stryker.jest.config.js');
 
 // `npm test`: type-check, jest, lint, integ snapshots, cfn-lint. Order: cheap and broad first.
 // `--ci` makes a missing snapshot a failure instead of writing it.
