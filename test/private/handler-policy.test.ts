@@ -1,9 +1,12 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { App, CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { ParameterHierarchy, ParameterKey, ParameterPolicy, SecureStringParameter, SecureValue } from '../../lib';
 import { HANDLER_SSM_ACTIONS } from '../../lib/private/handler-policy';
+import { nagViolations } from '../helpers/nag';
 import { resolveIntrinsics } from '../helpers/resolve-intrinsics';
 
 // GIVEN a stack in a known environment, with the partition left to CloudFormation as aws-cdk-lib does
@@ -233,5 +236,86 @@ describe('the handler policy stays within IAM limits whatever the number of keys
     for (const id of keyIds) {
       expect(document).not.toContain(id);
     }
+  });
+});
+
+describe("the policy's cdk-nag findings are acknowledged one by one, and only those that exist", () => {
+  function policyAcknowledgements(stack: Stack): string[] {
+    const policy = stack.node.findChild('SecureStringParameterHandler').node.findChild('Policy');
+    return policy.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.keys(m.data))
+      .map((id) => id.replace(/^annotation::/, ''));
+  }
+  function logStreamsFinding(stack: Stack): string {
+    const logGroup = stack.node.findChild('SecureStringParameterHandler').node.findChild('Logs').node.defaultChild as CfnResource;
+    return `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(logGroup)}.Arn>:log-stream:*]`;
+  }
+
+  test('an environment-agnostic stack: every wildcard of the policy by its exact id, and AwsSolutions finds nothing', () => {
+    const stack = new Stack(new App(), 'Stack');
+    new SecureStringParameter(stack, 'Token', { parameterName: '/app/prod/token', value: SecureValue.fromCiphertext('AQID') });
+
+    expect(policyAcknowledgements(stack).sort()).toEqual([
+      'AwsSolutions-IAM5[Resource::*]',
+      logStreamsFinding(stack),
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/app/prod/*]',
+    ].sort());
+    expect(nagViolations(new AwsSolutionsChecks(), stack)).toEqual([]);
+  });
+
+  test('without a SecureString the key wildcard is not in the policy, and not acknowledged', () => {
+    const stack = newStack();
+    new ParameterHierarchy(stack, 'Config', { path: '/app/config' })
+      .addString('Url', { name: 'url', stringValue: 'https://example.com', policies: [ParameterPolicy.expireAfter(Duration.days(30))] });
+
+    expect(policyAcknowledgements(stack).filter((id) => id.includes(':kms:'))).toEqual([]);
+    expect(nagViolations(new AwsSolutionsChecks(), stack)).toEqual([]);
+  });
+});
+
+describe('the SSM statements, evaluated by an IAM simulator', () => {
+  // kms:EncryptionContext:<key> conditions are left to the emulator tests' IAM layer: this simulator
+  // version drops context keys whose variable part follows a ':' rather than a '/'.
+  const PARAMETER = (name: string) => `arn:aws:ssm:eu-west-1:111111111111:parameter/${name}`;
+  const OWNER = 'aws:ResourceTag/cdk-secure-parameters:owner';
+
+  async function decision(action: string, resource: string, contextVariables: Record<string, string>): Promise<string> {
+    const stack = newStack('AppBlue');
+    new SecureStringParameter(stack, 'Db', { parameterName: '/app/prod/db', value: SecureValue.generated() });
+    const policy = resolveIntrinsics(handlerPolicyDocument(stack), {
+      partition: 'aws',
+      region: ENV.region,
+      accountId: ENV.account,
+      resource: (logicalId) => (logicalId === 'AWS::StackName' ? stack.stackName : `arn:aws:logs:${ENV.region}:${ENV.account}:log-group:${logicalId}`),
+    });
+    const result = await runSimulation({
+      request: {
+        principal: `arn:aws:iam::${ENV.account}:role/ssp-handler`,
+        action,
+        resource: { resource, accountId: ENV.account },
+        contextVariables,
+      },
+      identityPolicies: [{ name: 'handler', policy }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    }, {});
+    return (result as { overallResult: string }).overallResult;
+  }
+
+  test.each([
+    ['creates a parameter the template names', 'ssm:PutParameter', PARAMETER('app/prod/db'), {}, 'Allowed'],
+    ['labels a version of it', 'ssm:LabelParameterVersion', PARAMETER('app/prod/db'), {}, 'Allowed'],
+    ['overwrites a parameter it owns outside the template (a rollback to an old name)', 'ssm:PutParameter', PARAMETER('old/db'), { [OWNER]: 'AppBlue/Db' }, 'Allowed'],
+    ['deletes a parameter it owns outside the template (a rename)', 'ssm:DeleteParameter', PARAMETER('old/db'), { [OWNER]: 'AppBlue/Db' }, 'Allowed'],
+    ['reads the tags of any parameter', 'ssm:ListTagsForResource', PARAMETER('someone/else'), {}, 'Allowed'],
+    ['never creates a parameter outside the template (no tag yet)', 'ssm:PutParameter', PARAMETER('old/db'), {}, 'ImplicitlyDenied'],
+    ["never deletes another stack's parameter, even one whose name starts like ours", 'ssm:DeleteParameter', PARAMETER('old/db'), { [OWNER]: 'AppBlue-2/Db' }, 'ImplicitlyDenied'],
+    ['never reads an untagged parameter outside the template', 'ssm:GetParameter', PARAMETER('app/production/db'), {}, 'ImplicitlyDenied'],
+    ['never removes tags of a parameter it does not own', 'ssm:RemoveTagsFromResource', PARAMETER('other/db'), { [OWNER]: 'Other/Db' }, 'ImplicitlyDenied'],
+  ])('%s', async (_, action, resource, context, expected) => {
+    expect(await decision(action, resource, context)).toBe(expected);
   });
 });
