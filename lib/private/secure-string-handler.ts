@@ -41,6 +41,7 @@ const BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'lib', 'handler', 
 /** What a SecureStringParameter tells the handler about itself, so the role grants exactly that. */
 export interface HandledParameter {
   readonly name: string;
+  /** Named in the policy only when it may be in another account: S4's `key/*` covers this account's keys. */
   readonly key: kms.IKey;
   /** The key that committed ciphertext is decrypted under, for fromCiphertext values. */
   readonly ciphertextKey?: kms.IKey;
