@@ -4,6 +4,7 @@ import * as path from 'path';
 import { BenchResult } from './bench-result';
 import { deploySimulationBench } from './deploy-simulation.bench';
 import { handlerBundleBench } from './handler-bundle.bench';
+import { handlerPolicyBench } from './handler-policy.bench';
 import { keyPolicyBench } from './key-policy.bench';
 import { pathGrantBench } from './path-grant.bench';
 import { synthTimeBench } from './synth-time.bench';
@@ -18,6 +19,7 @@ const BENCHMARKS: Array<() => BenchResult[] | Promise<BenchResult[]>> = [
   templateSizeBench,
   synthTimeBench,
   handlerBundleBench,
+  handlerPolicyBench,
   pathGrantBench,
   deploySimulationBench,
 ];

@@ -10,9 +10,10 @@ import { ParameterKey } from './parameter-key';
 import { ParameterPolicy } from './parameter-policy';
 import { changeRule, namesUnder, policyActionRule } from './private/event-rules';
 import { PLAIN_POLICIES_TYPE, PlainPolicyProperties } from './private/handler-protocol';
+import { tierKeyActions } from './private/key-actions';
 import { acknowledgeForNag3, suppressForNag2 } from './private/nag-acknowledgements';
 import { wildcardResourceFinding } from './private/nag-finding-id';
-import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, keyContextConditions, writeKeyActions } from './private/parameter-grants';
+import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, keyContextConditions } from './private/parameter-grants';
 import { parameterArnFor, parameterNameProblems } from './private/parameter-name';
 import { shareParameters } from './private/parameter-sharing';
 import { policyProblems, policyProperties } from './private/policy-validation';
@@ -322,7 +323,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
       return single.grantWrite(grantee);
     }
     const target = this.pathTarget(subPath);
-    const keyActions = writeKeyActions(this.tier ?? ssm.ParameterTier.STANDARD);
+    const keyActions = tierKeyActions(this.tier ?? ssm.ParameterTier.STANDARD);
     const grant = grantOnParameters(this, grantee, target, WRITE_ACTIONS, this.encryptionKey, keyActions);
     this.rememberPathGrant('grantWrite', subPath, target, grant);
     this.acknowledgePathWildcard(grantee, target);
@@ -455,7 +456,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
   /** A SecureString of another tier under a path that writers may write gets its KMS action added to their grant. */
   private extendWriteGrantsFor(parameterName: string, tier: string): void {
     for (const grant of this.pathGrants.filter((g) => g.keyStatement && covers(this, g, parameterName))) {
-      const missing = writeKeyActions(tier).filter((a) => !grant.keyStatement!.actions.includes(a));
+      const missing = tierKeyActions(tier).filter((a) => !grant.keyStatement!.actions.includes(a));
       if (missing.length > 0) {
         grant.keyStatement!.addActions(...missing);
       }

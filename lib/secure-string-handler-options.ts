@@ -1,5 +1,6 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 
@@ -59,4 +60,13 @@ export interface SecureStringHandlerOptions {
    * @default RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * The Lambda runtime of the handler: a Node.js runtime, Node.js 22 or newer (the handler is bundled for
+   * Node.js 22). The default is pinned by this library, not by aws-cdk-lib, so an aws-cdk-lib upgrade
+   * does not change the handler's runtime.
+   *
+   * @default lambda.Runtime.NODEJS_22_X
+   */
+  readonly runtime?: lambda.Runtime;
 }

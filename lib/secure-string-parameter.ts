@@ -10,7 +10,8 @@ import { ParameterKey } from './parameter-key';
 import { ParameterPolicy } from './parameter-policy';
 import { changeRule, exactName, policyActionRule } from './private/event-rules';
 import { ATTRIBUTE_VERSION, DEFAULT_TIER, MAX_VALUE_BYTES, ParameterProperties, SourceType } from './private/handler-protocol';
-import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, writeKeyAction, writeKeyActions } from './private/parameter-grants';
+import { tierKeyActions } from './private/key-actions';
+import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters } from './private/parameter-grants';
 import { parameterArnFor, parameterNameProblems } from './private/parameter-name';
 import { shareParameters } from './private/parameter-sharing';
 import { policyProblems, policyProperties } from './private/policy-validation';
@@ -156,11 +157,12 @@ abstract class SecureStringParameterBase extends Resource implements ISecureStri
   }
 
   /**
-   * Write access to this parameter: `ssm:PutParameter` on its ARN, and the tier's KMS action
-   * (`kms:Encrypt` for Standard, `kms:GenerateDataKey` otherwise) under the same conditions as reads.
+   * Write access to this parameter: `ssm:PutParameter` on its ARN, and the tier's KMS actions
+   * (`kms:Encrypt` for Standard, `kms:GenerateDataKey` for Advanced, both for Intelligent-Tiering) under
+   * the same conditions as reads.
    */
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    return grantOnParameters(this, grantee, this.grantTarget(), WRITE_ACTIONS, this.encryptionKey, writeKeyActions(this.tier));
+    return grantOnParameters(this, grantee, this.grantTarget(), WRITE_ACTIONS, this.encryptionKey, tierKeyActions(this.tier));
   }
 
   /**
@@ -246,7 +248,6 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
     handler.register({
       name: props.parameterName,
       key: this.encryptionKey,
-      writeAction: writeKeyAction(this.tier),
       ciphertextKey: props.value.sourceType === SourceType.CIPHERTEXT ? this.encryptionKey : undefined,
       secret: props.value._secret,
     });

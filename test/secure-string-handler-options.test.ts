@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import {
@@ -123,6 +124,59 @@ interface Suppression {
   readonly reason: string;
   readonly applies_to?: string[];
 }
+
+describe('SecureStringHandlerOptions.runtime', () => {
+  function handlerWith(runtime?: lambda.Runtime): Stack {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    SecureStringParameter.configureHandler(stack, { runtime });
+    new SecureStringParameter(stack, 'P', { parameterName: '/app/p', value: SecureValue.generated() });
+    return stack;
+  }
+
+  function acknowledgedOnFunction(stack: Stack): string[] {
+    return stack.node.findChild('SecureStringParameterHandler').node.findChild('Function').node.findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((m) => Object.keys(m.data)));
+  }
+
+  test('by default the pinned Node.js 22, whatever aws-cdk-lib thinks is newest; its "not the latest" findings acknowledged', () => {
+    // WHEN
+    const stack = handlerWith(undefined);
+
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'cdk-secure-parameters: deploy-time handler of SecureString parameters',
+      Runtime: 'nodejs22.x',
+    });
+    expect(acknowledgedOnFunction(stack)).toEqual(expect.arrayContaining(['annotation::AwsSolutions-L1', 'annotation::Serverless-LambdaLatestVersion']));
+  });
+
+  test('an app that picks a runtime gets it, and sees the runtime findings itself', () => {
+    const stack = handlerWith(lambda.Runtime.NODEJS_24_X);
+
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'cdk-secure-parameters: deploy-time handler of SecureString parameters',
+      Runtime: 'nodejs24.x',
+    });
+    expect(acknowledgedOnFunction(stack).filter((id) => /L1|LambdaLatestVersion/.test(id))).toEqual([]);
+  });
+
+  test.each([
+    [lambda.Runtime.PYTHON_3_12, 'python3.12'],
+    [lambda.Runtime.NODEJS_20_X, 'nodejs20.x'],
+    [lambda.Runtime.NODEJS_18_X, 'nodejs18.x'],
+  ])('a runtime that cannot run the Node.js 22 bundle is refused: %s', (runtime, name) => {
+    expect(() => handlerWith(runtime)).toThrow(
+      `Stack/SecureStringParameterHandler: runtime ${name} cannot run the SecureString handler, a Node.js bundle built for Node.js 22; ` +
+        'use lambda.Runtime.NODEJS_22_X or a newer Node.js runtime',
+    );
+  });
+
+  test("Lambda's asynchronous retries stay on: no EventInvokeConfig", () => {
+    const template = Template.fromStack(handlerWith(undefined));
+
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
+  });
+});
 
 describe('every acknowledgement the library makes', () => {
   const stack = everything();

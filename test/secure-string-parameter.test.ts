@@ -241,11 +241,11 @@ describe('the stack handler', () => {
     expect(Object.keys(template.toJSON().Resources)).toHaveLength(5 + 4 + 1 /* default ParameterKey */);
   });
 
-  test('runs on the newest Node.js runtime, traced, with JSON logs kept one year', () => {
+  test('runs on the pinned Node.js runtime, traced, with JSON logs kept one year', () => {
     const template = Template.fromStack(stackWithEverySource());
 
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs24.x',
+      Runtime: 'nodejs22.x',
       Handler: 'index.handler',
       Timeout: 900,
       MemorySize: 256,
@@ -255,7 +255,7 @@ describe('the stack handler', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
-  test('its policy: SSM on covering paths with the trailing slash, KMS only for those contexts', () => {
+  test('its policy: SSM on covering paths with the trailing slash, KMS only through Parameter Store or for committed ciphertext', () => {
     const stack = stackWithEverySource();
     const key = { 'Fn::GetAtt': [keyLogicalId(stack, (stack.node.findChild('Generated') as SecureStringParameter).encryptionKey), 'Arn'] };
     const covered = [arn('app/prod/*'), arn('app/staging/*'), arn('flat')];
@@ -263,34 +263,39 @@ describe('the stack handler', () => {
     const statements = handlerPolicyStatements(stack);
 
     expect(statements[0]).toEqual({
-      Sid: 'ManageParameters',
+      Sid: 'ManageParametersOfThisStack',
       Effect: 'Allow',
       Action: [
         'ssm:PutParameter',
         'ssm:GetParameter',
         'ssm:GetParameterHistory',
         'ssm:DeleteParameter',
-        'ssm:ListTagsForResource',
         'ssm:AddTagsToResource',
         'ssm:RemoveTagsFromResource',
+        'ssm:LabelParameterVersion',
+        'ssm:UnlabelParameterVersion',
       ],
       Resource: covered,
     });
-    expect(statements[1]).toEqual({
-      Effect: 'Allow',
-      Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
-      Resource: key,
-      Condition: { StringEquals: { 'kms:ViaService': VIA_SSM }, StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': covered } },
-    });
     // committed ciphertext is decrypted directly, only for these parameters
-    expect(statements[2]).toEqual({
+    expect(statements[4]).toEqual({
+      Sid: 'DecryptCommittedCiphertext',
       Effect: 'Allow',
       Action: 'kms:Decrypt',
       Resource: key,
       Condition: { StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': covered } },
     });
-    expect(statements[3]).toEqual({ Sid: 'CopySecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: SECRET_ARN });
-    expect(statements.map((s) => s.Sid)).toEqual(['ManageParameters', undefined, undefined, 'CopySecrets', 'WriteOwnLogs', 'WriteTraces']);
+    expect(statements[5]).toEqual({ Sid: 'CopySecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: SECRET_ARN });
+    expect(statements.map((s) => s.Sid)).toEqual([
+      'ManageParametersOfThisStack',
+      'ReachParametersThisStackOwns',
+      'ReadOwnershipTags',
+      'UseKeysOnlyThroughParameterStore',
+      'DecryptCommittedCiphertext',
+      'CopySecrets',
+      'WriteOwnLogs',
+      'WriteTraces',
+    ]);
     expect(JSON.stringify(statements)).not.toMatch(/parameter\/app\/prod\*|"ssm:\*"|"kms:\*"/);
   });
 
@@ -340,11 +345,10 @@ describe('the stack handler', () => {
     const template = Template.fromStack(stack).toJSON();
 
     const role = Object.values(template.Resources).find((r: any) => r.Type === 'AWS::IAM::Role') as any;
-    const prefix = role.Properties.RoleName['Fn::Join'][1][0];
     const key = Object.values(template.Resources).find((r: any) => r.Type === 'AWS::KMS::Key') as any;
     const principalArn = key.Properties.KeyPolicy.Statement[2].Condition.ArnEquals['aws:PrincipalArn']['Fn::Join'][1][2];
-    expect(role.Properties.RoleName).toEqual({ 'Fn::Join': ['-', [prefix, { Ref: 'AWS::Region' }]] });
-    expect(principalArn).toBe(`:iam::111111111111:role/${prefix}-eu-west-1`);
+    expect(role.Properties.RoleName).toMatch(/^ssp-handler-[0-9a-f]{8}-eu-west-1$/);
+    expect(principalArn).toBe(`:iam::111111111111:role/${role.Properties.RoleName}`);
   });
 
   test('snapshot', () => {

@@ -12,16 +12,6 @@ export const WRITE_ACTIONS = ['ssm:PutParameter'];
 /** Authorized against the path itself (`parameter/app/prod`), unlike the other reads. */
 export const READ_BY_PATH_ACTION = 'ssm:GetParametersByPath';
 
-/** Standard-tier writes call kms:Encrypt; Advanced (and Intelligent-Tiering) use envelope encryption. */
-export function writeKeyAction(tier: string): string {
-  return tier === 'Standard' ? 'kms:Encrypt' : 'kms:GenerateDataKey';
-}
-
-/** The KMS actions a writer needs for a tier: Intelligent-Tiering may store either way. */
-export function writeKeyActions(tier: string): string[] {
-  return tier === 'Intelligent-Tiering' ? ['kms:Encrypt', 'kms:GenerateDataKey'] : [writeKeyAction(tier)];
-}
-
 /** Which parameters a grant covers: one exact ARN, or every parameter under a path. */
 export interface GrantTarget {
   /** `StringEquals` on one parameter ARN, or `StringLike` on `<path ARN>/*`. */
