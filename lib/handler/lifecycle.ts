@@ -68,7 +68,13 @@ async function create(request: LifecycleRequest, spec: ParameterSpec, ctx: Lifec
 }
 
 /** The name exists: converge it to the template if we may, keeping or restoring the value it should hold. */
-async function takeOver(request: LifecycleRequest, spec: ParameterSpec, ctx: LifecycleContext, options: CreateOptions, value: string): Promise<LifecycleOutcome> {
+async function takeOver(
+  request: LifecycleRequest,
+  spec: ParameterSpec,
+  ctx: LifecycleContext,
+  options: CreateOptions,
+  value: string,
+): Promise<LifecycleOutcome> {
   const ownership = await existingOwnership(spec.name, ctx);
   const adopting = assertMayTakeOver(spec.name, ownership, request.owner, options.mode);
   const live = await readHistory(spec.name, ctx);

@@ -32,7 +32,11 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
  * Runs the request and builds CloudFormation's response; every failure, a malformed event included,
  * becomes a FAILED answer. Exported for tests: no Lambda needed.
  */
-export async function handleEvent(event: CloudFormationCustomResourceEvent, sdk: Clients, deadline: number): Promise<CloudFormationCustomResourceResponse> {
+export async function handleEvent(
+  event: CloudFormationCustomResourceEvent,
+  sdk: Clients,
+  deadline: number,
+): Promise<CloudFormationCustomResourceResponse> {
   const ctx: LifecycleContext = { clients: sdk, deadline, secrets: secretsOfTemplate(event) };
   const name = nameOf(event);
   if (event.ResourceType === PLAIN_POLICIES_TYPE) {
@@ -41,8 +45,8 @@ export async function handleEvent(event: CloudFormationCustomResourceEvent, sdk:
   }
   const properties = (event.ResourceProperties ?? {}) as Record<string, unknown>;
   const keyId = String(properties.KeyId ?? '-');
-  const secretArn = (properties.Source as { SecretArn?: string } | undefined)?.SecretArn;
-  return respond(event, name, name, ctx, async () => runLifecycle(parseRequest(event), ctx), keyId, secretArn);
+  const secretArn = sourceOf(properties)?.SecretArn;
+  return respond(event, name, name, ctx, async () => runLifecycle(parseRequest(event), ctx), keyId, typeof secretArn === 'string' ? secretArn : undefined);
 }
 
 /**
@@ -89,6 +93,10 @@ function nameOf(event: CloudFormationCustomResourceEvent): string {
 /** The texts of placeholder or plain-text sources (new and old), redacted from any message like a generated value. */
 function secretsOfTemplate(event: CloudFormationCustomResourceEvent): Set<string> {
   const old = 'OldResourceProperties' in event ? event.OldResourceProperties : undefined;
-  const texts = [event.ResourceProperties, old].map((props) => ((props as Record<string, unknown> | undefined)?.Source as { Text?: unknown } | undefined)?.Text);
+  const texts = [event.ResourceProperties, old].map((props) => sourceOf(props)?.Text);
   return new Set(texts.filter((t): t is string => typeof t === 'string' && t.length > 0));
+}
+
+function sourceOf(properties: unknown): { Text?: unknown; SecretArn?: unknown } | undefined {
+  return (properties as Record<string, unknown> | undefined)?.Source as { Text?: unknown; SecretArn?: unknown } | undefined;
 }

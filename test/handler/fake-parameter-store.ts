@@ -39,6 +39,10 @@ export interface StoredParameter extends StoredVersion {
 
 const KEPT_VERSIONS = 100;
 
+function versionOnly({ value, keyId, tier, description, allowedPattern, policies, version, labels }: StoredVersion): StoredVersion {
+  return { value, keyId, tier, description, allowedPattern, policies, version, labels };
+}
+
 /**
  * Parameter Store's observable behaviour for the calls the handler makes, in memory:
  * `a` and `/a` are one parameter; Overwrite false refuses an existing name, Overwrite with Tags is invalid;
@@ -199,8 +203,7 @@ export class FakeParameterStore {
       tags: existing?.tags ?? input.Tags ?? [],
       version: (existing?.version ?? 0) + 1,
       labels: [],
-      older: kept.slice(kept.length >= KEPT_VERSIONS ? 1 : 0).map(({ value, keyId, tier, description, allowedPattern, policies: p, version, labels }) =>
-        ({ value, keyId, tier, description, allowedPattern, policies: p, version, labels })),
+      older: kept.slice(kept.length >= KEPT_VERSIONS ? 1 : 0).map(versionOnly),
     };
     this.parameters.set(key, stored);
     return { Version: stored.version, Tier: stored.tier };

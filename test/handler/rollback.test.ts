@@ -135,6 +135,36 @@ describe('a rollback restores, never rotates', () => {
   });
 });
 
+describe('a rename', () => {
+  const RENAMED = '/app/prod/db/main-password';
+
+  test('that also changes the source writes a new value under the new name and leaves the old one as it was', async () => {
+    await run(createEvent(generation(1)));
+    const first = value();
+
+    const response = await run(updateEvent({ ...generation(2), Name: RENAMED }, generation(1)));
+
+    expect(response.PhysicalResourceId).toBe(RENAMED);
+    expect(store.parameters.get(RENAMED)!.value).not.toBe(first);
+    expect(store.parameters.get(RENAMED)!.value).toHaveLength(32);
+    expect(store.parameters.get(NAME)).toMatchObject({ value: first, version: 1 });
+  });
+
+  test('rolled back, it finds the old name still ours and its value in place: nothing is written', async () => {
+    await run(createEvent(generation(1)));
+    const first = value();
+    await run(updateEvent({ ...generation(2), Name: RENAMED }, generation(1)));
+    const writes = store.calls(PutParameterCommand).length;
+
+    const rollback = await run(updateEvent(generation(1), { ...generation(2), Name: RENAMED }, RENAMED));
+
+    expect(rollback.PhysicalResourceId).toBe(NAME);
+    expect(value()).toBe(first);
+    // the first attempt (Overwrite false) finds the name taken, and nothing else is written
+    expect(store.calls(PutParameterCommand).slice(writes)).toEqual([expect.objectContaining({ Name: NAME, Overwrite: false })]);
+  });
+});
+
 describe('a redelivered event makes no second value', () => {
   test('Create delivered twice: one version, one value', async () => {
     await run(createEvent(generation(1)));
