@@ -38,11 +38,12 @@ export async function handleEvent(
   deadline: number,
 ): Promise<CloudFormationCustomResourceResponse> {
   const ctx: LifecycleContext = { clients: sdk, deadline, secrets: secretsOfTemplate(event) };
-  const name = nameOf(event);
   if (event.ResourceType === PLAIN_POLICIES_TYPE) {
     // plain parameters hold configuration, not secrets
-    return respond(event, name, `${name}#policies`, ctx, async () => runPlainPolicies(event, ctx));
+    const parameterName = String((event.ResourceProperties as Record<string, unknown> | undefined)?.Name);
+    return respond(event, parameterName, `${parameterName}#policies`, ctx, async () => runPlainPolicies(event, ctx));
   }
+  const name = nameOf(event);
   const properties = (event.ResourceProperties ?? {}) as Record<string, unknown>;
   const keyId = String(properties.KeyId ?? '-');
   const secretArn = sourceOf(properties)?.SecretArn;
