@@ -142,9 +142,12 @@ export function samePolicies(expected: string | undefined, live: readonly string
   return JSON.stringify(want) === JSON.stringify([...live].sort());
 }
 
-/** Intelligent-Tiering picks Standard or Advanced by itself. */
+/**
+ * Intelligent-Tiering picks Standard or Advanced by itself; emulators (moto) report the requested
+ * `Intelligent-Tiering` instead.
+ */
 export function tierMatches(expected: string, live: string | undefined): boolean {
-  return expected === 'Intelligent-Tiering' ? live === 'Standard' || live === 'Advanced' : expected === live;
+  return expected === 'Intelligent-Tiering' ? live === 'Standard' || live === 'Advanced' || live === expected : expected === live;
 }
 
 /**

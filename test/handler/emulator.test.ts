@@ -347,3 +347,13 @@ async function tagsOf(name: string): Promise<Record<string, string>> {
   const result = await clients.ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: name }));
   return Object.fromEntries((result.TagList ?? []).map((t) => [t.Key, t.Value]));
 }
+
+test('Intelligent-Tiering: written, read back and kept on update', async () => {
+  const created = props('/emulator/intelligent-tiering', { Tier: 'Intelligent-Tiering' });
+
+  const response = await run(createEvent(created));
+  await run(updateEvent({ ...created, Description: 'tiered' }, created));
+
+  expect(response.Data).toMatchObject({ Version: '1' });
+  expect(await decrypted(created.Name)).toHaveLength(32);
+});
