@@ -1,7 +1,7 @@
 import { DecryptCommand } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, GetParameterHistoryCommand, LabelParameterVersionCommand, PutParameterCommand, UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
-import { KEY_ARN, createEvent, properties, updateEvent } from './events';
+import { KEY_ARN, awsError, createEvent, properties, updateEvent } from './events';
 import { FakeParameterStore } from './fake-parameter-store';
 import { handleEvent } from '../../lib/handler/secure-string.lambda';
 import { sourceLabel } from '../../lib/handler/source-fingerprint';
@@ -132,6 +132,39 @@ describe('a rollback restores, never rotates', () => {
 
     expect(store.parameters.get(NAME)).toMatchObject({ value: first, keyId: OTHER_KEY, version: 2 });
     expect(store.calls(GetParameterCommand).at(-1)).toEqual({ Name: NAME, WithDecryption: true });
+  });
+});
+
+describe('failures around labels', () => {
+  test('a label Parameter Store refuses fails the request instead of leaving a version unlabelled', async () => {
+    const label = sourceLabel(generation(1).Source);
+    store.ssm.on(LabelParameterVersionCommand).resolves({ InvalidLabels: [label] });
+
+    const response = await handleEvent(createEvent(generation(1)), store.clients, Date.now() + 60_000);
+
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toBe(
+      `${NAME}: Parameter Store refused the version label ${label}: the handler and Parameter Store disagree on label rules. Report this to cdk-secure-parameters.`,
+    );
+  });
+
+  test('a placeholder Create delivered twice keeps what the operator set in between', async () => {
+    const placeholder = properties({ Source: { Type: 'placeholder', Text: 'set me' } });
+    await run(createEvent(placeholder));
+    store.parameters.get(NAME)!.value = 'set-by-operator';
+
+    await run(createEvent(placeholder));
+
+    expect(value()).toBe('set-by-operator');
+    expect(store.calls(PutParameterCommand).filter((p) => p.Overwrite)).toEqual([]);
+  });
+
+  test('a name that exists at Create and is gone right after fails with advice', async () => {
+    store.ssm.on(PutParameterCommand).rejectsOnce(awsError('ParameterAlreadyExists'));
+
+    const response = await handleEvent(createEvent(generation(1)), store.clients, Date.now() + 60_000);
+
+    expect(response.Reason).toContain(`${NAME} existed when the handler created it, and was deleted right after.`);
   });
 });
 
