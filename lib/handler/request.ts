@@ -54,7 +54,8 @@ export function parseRequest(event: CloudFormationCustomResourceEvent): Lifecycl
   return {
     requestType,
     spec: parseSpec(event.ResourceProperties, requestType !== 'Delete', 'ResourceProperties'),
-    oldSpec: event.RequestType === 'Update' ? parseSpec(event.OldResourceProperties, true, 'OldResourceProperties') : undefined,
+    // not checked: the rollback of an Update whose template was malformed carries that template as the old one
+    oldSpec: event.RequestType === 'Update' ? parseSpec(event.OldResourceProperties, false, 'OldResourceProperties') : undefined,
     physicalId: event.RequestType === 'Create' ? undefined : event.PhysicalResourceId,
     owner: ownerTagValue(stackName, String(event.LogicalResourceId)),
     ssmArnPrefix: `arn:${partition}:ssm:${region}:${account}`,

@@ -55,13 +55,16 @@ describe('a malformed event still gets a FAILED answer', () => {
     expect((await run(noName)).PhysicalResourceId).toBe('DbPassword');
   });
 
-  test('an Update with malformed old properties fails without writing', async () => {
-    const event: any = updateEvent(properties(), properties());
-    delete event.OldResourceProperties.KeyId;
+  test('the rollback of a malformed Update (malformed old properties) converges to the new ones', async () => {
+    await run(createEvent(properties({ Source: { Type: 'plaintext', Text: 'v1' } })));
+    const malformed: any = properties({ Source: { Type: 'plaintext', Text: 'v2' } });
+    delete malformed.KeyId;
+    expect((await run(updateEvent(malformed, properties({ Source: { Type: 'plaintext', Text: 'v1' } })))).Status).toBe('FAILED');
 
-    const response = await run(event);
+    const rollback = await run(updateEvent(properties({ Source: { Type: 'plaintext', Text: 'v1' } }), malformed));
 
-    expect(response.Reason).toContain('OldResourceProperties.KeyId is missing or not a string');
+    expect(rollback.Status).toBe('SUCCESS');
+    expect(store.parameters.get('/app/prod/db/password')).toMatchObject({ value: 'v1', version: 1 });
   });
 
   test("a Delete needs only its physical id: malformed properties never block the stack's rollback", async () => {
