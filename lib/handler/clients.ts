@@ -15,10 +15,22 @@ export interface Clients {
  */
 export const SDK_RETRY = { retryMode: 'adaptive', maxAttempts: 6 } as const;
 
+/**
+ * Each attempt is bounded, so a lost connection becomes a retried error instead of a Lambda that hangs
+ * until its timeout without answering CloudFormation. The handler options are given as an object (the
+ * SDK builds its Node.js handler from it; no @smithy package is bundled); `throwOnRequestTimeout` makes
+ * the request timeout an error in @smithy/node-http-handler 4.4 and later, which otherwise only warn.
+ */
+export const SDK_TIMEOUTS = {
+  requestHandler: { connectionTimeout: 3_000, requestTimeout: 20_000, throwOnRequestTimeout: true },
+} as const;
+
+const SDK_CONFIG = { ...SDK_RETRY, ...SDK_TIMEOUTS };
+
 export function createClients(): Clients {
   return {
-    ssm: new SSMClient(SDK_RETRY),
-    kms: new KMSClient(SDK_RETRY),
-    secrets: new SecretsManagerClient(SDK_RETRY),
+    ssm: new SSMClient(SDK_CONFIG),
+    kms: new KMSClient(SDK_CONFIG),
+    secrets: new SecretsManagerClient(SDK_CONFIG),
   };
 }

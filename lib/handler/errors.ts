@@ -133,7 +133,8 @@ const EXPLAINERS: Record<string, Explainer> = {
   ParameterLimitExceeded: () =>
     'the account has reached its Standard-tier parameter quota (10,000 per region). Use tier Advanced or delete unused parameters.',
   ParameterMaxVersionLimitExceeded: () =>
-    'the parameter has 100 versions and the oldest one carries a label, so it cannot be replaced. Remove that label (aws ssm unlabel-parameter-version) and retry.',
+    'the parameter has 100 versions and the oldest one carries a label set outside this stack (the handler moves its own src- labels), ' +
+    'so it cannot be dropped for a new version. Move or remove that label (aws ssm unlabel-parameter-version) and retry.',
   TooManyUpdates: () =>
     'another writer kept updating this parameter while the handler retried. Stop the concurrent writer (or another stack managing the same name) and retry the deployment.',
   ThrottlingException: () =>

@@ -1,7 +1,9 @@
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { OperatorError } from './errors';
-import { LifecycleContext, LifecycleOutcome, describe, policiesWithExpiration, samePolicies } from './lifecycle';
+import { policiesWithExpiration } from './expiration';
+import { LifecycleContext, LifecycleOutcome } from './lifecycle';
+import { readHistory, samePolicies } from './read-back';
 import { withRetries } from './retry';
 import { PlainPolicyProperties } from '../private/handler-protocol';
 
@@ -18,12 +20,12 @@ export async function runPlainPolicies(event: CloudFormationCustomResourceEvent,
     return { physicalId };
   }
   const old = event.RequestType === 'Update' ? (event.OldResourceProperties as unknown as PlainPolicyProperties) : undefined;
-  const live = await describe(props.Name, ctx);
+  const live = await readHistory(props.Name, ctx);
   const renew = !old || old.Value !== props.Value || old.ExpireAfterSeconds !== props.ExpireAfterSeconds || old.Name !== props.Name;
   const policies = policiesWithExpiration(Number(props.ExpireAfterSeconds), props.Policies, renew ? undefined : live);
   if (!samePolicies(policies, live.policies)) {
     await rewrite(props, policies, ctx);
-    const written = await describe(props.Name, ctx);
+    const written = await readHistory(props.Name, ctx);
     if (!samePolicies(policies, written.policies)) {
       throw new OperatorError(`${props.Name} was written, but reading it back found other policies. Another writer may be changing this parameter; stop it and retry.`);
     }
@@ -54,7 +56,7 @@ async function rewrite(props: PlainPolicyProperties, policies: string, ctx: Life
 /** The policies go with this resource; a parameter that is already gone has none left to clear. */
 async function clearPolicies(props: PlainPolicyProperties, ctx: LifecycleContext): Promise<void> {
   try {
-    const live = await describe(props.Name, ctx);
+    const live = await readHistory(props.Name, ctx);
     if (live.policies.length > 0) {
       await rewrite(props, '[{}]', ctx);
     }

@@ -1,5 +1,6 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { DEFAULT_TIER, ParameterProperties, SourceProperties } from '../private/handler-protocol';
+import { OperatorError } from './errors';
+import { DEFAULT_TIER, ParameterProperties, SourceProperties, ownerTagValue } from '../private/handler-protocol';
 
 /** One SecureString as the handler understands it, parsed from the string-only resource properties. */
 export interface ParameterSpec {
@@ -24,31 +25,55 @@ export interface LifecycleRequest {
   readonly oldSpec?: ParameterSpec;
   /** The physical id CloudFormation knows: the parameter name (absent on Create). */
   readonly physicalId?: string;
-  /** The owner tag value of this resource: `<stack name>/<logical id>`. */
+  /** The owner tag value of this resource: `<stack name>/<logical id>`, within the tag value limit. */
   readonly owner: string;
   /** `arn:<partition>:ssm:<region>:<account>` of the stack, to build parameter ARNs. */
   readonly ssmArnPrefix: string;
 }
 
+/** `arn:<partition>:cloudformation:<region>:<account>:stack/<stack name>/<id>` */
+const STACK_ID = /^arn:([^:]+):cloudformation:([^:]+):(\d+):stack\/([^/]+)\/.+$/;
+
+/**
+ * Parses and checks the event. Errors name the field that is wrong, never a property's value: the event
+ * carries the source (and, for unsafePlainText, its text).
+ */
 export function parseRequest(event: CloudFormationCustomResourceEvent): LifecycleRequest {
-  const [, partition, , region, account, resource] = event.StackId.split(':');
-  const stackName = resource.split('/')[1];
+  const stack = STACK_ID.exec(String(event.StackId));
+  if (!stack) {
+    throw new OperatorError('the request is malformed: its StackId is not a CloudFormation stack ARN');
+  }
+  const [, partition, region, account, stackName] = stack;
+  const requestType = event.RequestType;
+  if (requestType === 'Delete') {
+    // a Delete needs only the physical id: a malformed template must never keep a stack from rolling back
+    requireString(event.PhysicalResourceId, 'PhysicalResourceId');
+  } else if (requestType !== 'Create' && requestType !== 'Update') {
+    throw new OperatorError(`the request is malformed: unknown RequestType ${JSON.stringify(String(requestType)).slice(0, 40)}`);
+  }
   return {
-    requestType: event.RequestType,
-    spec: parseSpec(event.ResourceProperties as unknown as ParameterProperties),
-    oldSpec: event.RequestType === 'Update' ? parseSpec(event.OldResourceProperties as unknown as ParameterProperties) : undefined,
+    requestType,
+    spec: parseSpec(event.ResourceProperties, requestType !== 'Delete', 'ResourceProperties'),
+    // not checked: the rollback of an Update whose template was malformed carries that template as the old one
+    oldSpec: event.RequestType === 'Update' ? parseSpec(event.OldResourceProperties, false, 'OldResourceProperties') : undefined,
     physicalId: event.RequestType === 'Create' ? undefined : event.PhysicalResourceId,
-    owner: `${stackName}/${event.LogicalResourceId}`,
+    owner: ownerTagValue(stackName, String(event.LogicalResourceId)),
     ssmArnPrefix: `arn:${partition}:ssm:${region}:${account}`,
   };
 }
 
-function parseSpec(props: ParameterProperties): ParameterSpec {
+function parseSpec(raw: unknown, strict: boolean, field: string): ParameterSpec {
+  const props = (raw ?? {}) as Partial<ParameterProperties>;
+  if (strict) {
+    requireString(props.Name, `${field}.Name`);
+    requireString(props.KeyId, `${field}.KeyId`);
+    requireString(props.Source?.Type, `${field}.Source.Type`);
+  }
   return {
-    name: props.Name,
-    keyId: props.KeyId,
+    name: String(props.Name ?? ''),
+    keyId: String(props.KeyId ?? ''),
     tier: props.Tier ?? DEFAULT_TIER,
-    source: props.Source,
+    source: props.Source ?? { Type: '' },
     description: props.Description,
     allowedPattern: props.AllowedPattern,
     policies: props.Policies,
@@ -56,6 +81,15 @@ function parseSpec(props: ParameterProperties): ParameterSpec {
     adopt: props.Adopt === 'true',
     tags: props.Tags ?? [],
   };
+}
+
+function requireString(value: unknown, field: string): void {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new OperatorError(
+      `the request is malformed: ${field} is missing or not a string. The handler and the construct versions may differ; ` +
+        'redeploy with one version of cdk-secure-parameters.',
+    );
+  }
 }
 
 /** The ARN Parameter Store uses as the encryption context: no double slash for names with a leading one. */

@@ -1,4 +1,4 @@
-import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse, Context } from 'aws-lambda';
 import { buildResponse, sendResponse } from './cfn-response';
 import { Clients, createClients } from './clients';
 import { explainError } from './errors';
@@ -6,16 +6,21 @@ import { LifecycleContext, LifecycleOutcome, runLifecycle } from './lifecycle';
 import { runPlainPolicies } from './plain-policies';
 import { redact } from './redact';
 import { parseRequest } from './request';
-import { ATTRIBUTE_VERSION, PLAIN_POLICIES_TYPE } from '../private/handler-protocol';
+import { ATTRIBUTE_ARN, ATTRIBUTE_VERSION, PLAIN_POLICIES_TYPE } from '../private/handler-protocol';
 
-/** Time kept back from the Lambda deadline to report the outcome to CloudFormation. */
-const RESPONSE_MARGIN_MS = 15_000;
+/**
+ * Time kept back from the Lambda deadline to report the outcome to CloudFormation: enough for every
+ * attempt of `sendResponse` (see cfn-response.ts).
+ */
+const RESPONSE_MARGIN_MS = 20_000;
 
 let clients: Clients | undefined;
 
 /**
  * The deploy-time handler of SecureStringParameter: one per stack. It logs the request type,
  * logical id and parameter name only, and never a value, a property or an AWS message unredacted.
+ * It throws only when CloudFormation could not be told the outcome: Lambda then runs the event again
+ * (asynchronous invocations are retried), and every request is safe to run twice.
  */
 export async function handler(event: CloudFormationCustomResourceEvent, context: Context): Promise<void> {
   clients ??= createClients();
@@ -23,38 +28,45 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
   await sendResponse(event.ResponseURL, response);
 }
 
-/** Runs the request and builds CloudFormation's response. Exported for tests: no Lambda needed. */
-export async function handleEvent(event: CloudFormationCustomResourceEvent, sdk: Clients, deadline: number) {
+/**
+ * Runs the request and builds CloudFormation's response; every failure, a malformed event included,
+ * becomes a FAILED answer. Exported for tests: no Lambda needed.
+ */
+export async function handleEvent(
+  event: CloudFormationCustomResourceEvent,
+  sdk: Clients,
+  deadline: number,
+): Promise<CloudFormationCustomResourceResponse> {
+  const ctx: LifecycleContext = { clients: sdk, deadline, secrets: secretsOfTemplate(event) };
   if (event.ResourceType === PLAIN_POLICIES_TYPE) {
     // plain parameters hold configuration, not secrets
-    const name = String(event.ResourceProperties.Name);
-    const ctx: LifecycleContext = { clients: sdk, deadline, secrets: new Set() };
-    return respond(event, name, `${name}#policies`, '-', ctx, () => runPlainPolicies(event, ctx));
+    const parameterName = String((event.ResourceProperties as Record<string, unknown> | undefined)?.Name);
+    return respond(event, parameterName, `${parameterName}#policies`, ctx, async () => runPlainPolicies(event, ctx));
   }
-  const request = parseRequest(event);
-  const name = request.physicalId ?? request.spec.name;
-  const ctx: LifecycleContext = { clients: sdk, deadline, secrets: secretsOfTemplate(request.spec.source.Text) };
-  return respond(event, name, name, request.spec.keyId, ctx, () => runLifecycle(request, ctx), request.spec.source.SecretArn);
+  const name = nameOf(event);
+  const properties = (event.ResourceProperties ?? {}) as Record<string, unknown>;
+  const keyId = String(properties.KeyId ?? '-');
+  const secretArn = sourceOf(properties)?.SecretArn;
+  return respond(event, name, name, ctx, async () => runLifecycle(parseRequest(event), ctx), keyId, typeof secretArn === 'string' ? secretArn : undefined);
 }
 
 /**
- * SUCCESS with the version, or FAILED with the operator's message, scrubbed of every value the request
- * touched. A failed Create reports `failedPhysicalId`, so the rollback's Delete finds what it must check.
+ * SUCCESS with the version and ARN, or FAILED with the operator's message, scrubbed of every value the
+ * request touched. A failed Create reports `failedPhysicalId`, so the rollback's Delete finds what it must check.
  */
 async function respond(
   event: CloudFormationCustomResourceEvent,
   name: string,
   failedPhysicalId: string,
-  keyId: string,
   ctx: LifecycleContext,
   run: () => Promise<LifecycleOutcome>,
+  keyId = '-',
   secretArn?: string,
-) {
+): Promise<CloudFormationCustomResourceResponse> {
   try {
     const outcome = await run();
     console.log(`${event.RequestType} ${event.LogicalResourceId} (${outcome.physicalId}): SUCCESS, version ${outcome.version ?? '-'}`);
-    const data: Record<string, string> = outcome.version === undefined ? {} : { [ATTRIBUTE_VERSION]: String(outcome.version) };
-    return buildResponse(event, { status: 'SUCCESS', physicalId: outcome.physicalId, data });
+    return buildResponse(event, { status: 'SUCCESS', physicalId: outcome.physicalId, data: responseData(outcome) });
   } catch (err) {
     const reason = redact(explainError(err, { parameterName: name, keyId, secretArn }), ctx.secrets);
     console.error(`${event.RequestType} ${event.LogicalResourceId} (${name}): FAILED: ${reason}`);
@@ -62,6 +74,30 @@ async function respond(
   }
 }
 
-function secretsOfTemplate(text: string | undefined): Set<string> {
-  return new Set(text ? [text] : []);
+function responseData(outcome: LifecycleOutcome): Record<string, string> {
+  return {
+    ...(outcome.version === undefined ? {} : { [ATTRIBUTE_VERSION]: String(outcome.version) }),
+    ...(outcome.arn === undefined ? {} : { [ATTRIBUTE_ARN]: outcome.arn }),
+  };
+}
+
+/**
+ * The physical id CloudFormation knows, else the name the template asks for, else the logical id: a
+ * malformed Create still answers an id, and the rollback's Delete of an id that names no parameter succeeds.
+ */
+function nameOf(event: CloudFormationCustomResourceEvent): string {
+  const physicalId = 'PhysicalResourceId' in event ? event.PhysicalResourceId : undefined;
+  const name = (event.ResourceProperties as Record<string, unknown> | undefined)?.Name;
+  return physicalId ?? (typeof name === 'string' && name.length > 0 ? name : String(event.LogicalResourceId));
+}
+
+/** The texts of placeholder or plain-text sources (new and old), redacted from any message like a generated value. */
+function secretsOfTemplate(event: CloudFormationCustomResourceEvent): Set<string> {
+  const old = 'OldResourceProperties' in event ? event.OldResourceProperties : undefined;
+  const texts = [event.ResourceProperties, old].map((props) => sourceOf(props)?.Text);
+  return new Set(texts.filter((t): t is string => typeof t === 'string' && t.length > 0));
+}
+
+function sourceOf(properties: unknown): { Text?: unknown; SecretArn?: unknown } | undefined {
+  return (properties as Record<string, unknown> | undefined)?.Source as { Text?: unknown; SecretArn?: unknown } | undefined;
 }

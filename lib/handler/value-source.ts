@@ -4,7 +4,8 @@ import { Clients } from './clients';
 import { OperatorError } from './errors';
 import { generateValue } from './generator';
 import { withRetries } from './retry';
-import { DEFAULT_GENERATOR_OPTIONS, ENCRYPTION_CONTEXT_KEY, GeneratorOptions, SourceProperties, SourceType } from '../private/handler-protocol';
+import { generatorOptions } from './source-fingerprint';
+import { ENCRYPTION_CONTEXT_KEY, SourceProperties, SourceType } from '../private/handler-protocol';
 
 /** What resolving a value needs to know about the parameter. */
 export interface ValueTarget {
@@ -18,7 +19,7 @@ export interface ValueTarget {
 export async function resolveValue(source: SourceProperties, target: ValueTarget, clients: Clients): Promise<string> {
   switch (source.Type) {
     case SourceType.GENERATED:
-      return generateValue({ ...DEFAULT_GENERATOR_OPTIONS, ...(JSON.parse(source.Options ?? '{}') as Partial<GeneratorOptions>) });
+      return generateValue(generatorOptions(source.Options));
     case SourceType.CIPHERTEXT:
       return decryptCiphertext(source.Ciphertext ?? '', target, clients);
     case SourceType.SECRET:
@@ -34,15 +35,6 @@ export async function resolveValue(source: SourceProperties, target: ValueTarget
 /** Sources whose value, once written, is kept across updates unless the source itself changes. */
 export function keepsWrittenValue(source: SourceProperties): boolean {
   return source.Type === SourceType.GENERATED || source.Type === SourceType.PLACEHOLDER;
-}
-
-/** Whether two sources ask for the same value (so an existing one must not be replaced). */
-export function sameSource(a: SourceProperties | undefined, b: SourceProperties): boolean {
-  return a !== undefined && JSON.stringify(sortedEntries(a)) === JSON.stringify(sortedEntries(b));
-}
-
-function sortedEntries(source: SourceProperties): Array<[string, unknown]> {
-  return Object.entries(source).filter(([, v]) => v !== undefined).sort(([x], [y]) => x.localeCompare(y));
 }
 
 async function decryptCiphertext(ciphertext: string, target: ValueTarget, clients: Clients): Promise<string> {

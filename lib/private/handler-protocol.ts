@@ -78,6 +78,12 @@ export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = {
 /** The tag that records which stack and logical id own a parameter. */
 export const OWNER_TAG_KEY = 'cdk-secure-parameters:owner';
 
+/**
+ * The tag that records that a parameter existed before its resource and was taken over with adoptExisting:
+ * a Delete (a rollback included) gives such a parameter back instead of deleting it.
+ */
+export const ADOPTED_TAG_KEY = 'cdk-secure-parameters:adopted';
+
 /** The encryption context key Parameter Store uses, and that committed ciphertext must carry. */
 export const ENCRYPTION_CONTEXT_KEY = 'PARAMETER_ARN';
 

@@ -11,7 +11,8 @@ import {
 import { createEvent, deleteEvent, properties, updateEvent } from './events';
 import { Clients } from '../../lib/handler/clients';
 import { handleEvent } from '../../lib/handler/secure-string.lambda';
-import { OWNER_TAG_KEY, ParameterProperties } from '../../lib/private/handler-protocol';
+import { sourceLabel } from '../../lib/handler/source-fingerprint';
+import { ADOPTED_TAG_KEY, OWNER_TAG_KEY, ParameterProperties } from '../../lib/private/handler-protocol';
 import { MotoServer } from '../helpers/moto-server';
 
 /**
@@ -240,4 +241,119 @@ test('rename: the new parameter gets the generated value and our owner tag', asy
   expect(await decrypted('/emulator/rename/new')).toBe(value);
   const tags = await clients.ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: '/emulator/rename/new' }));
   expect(tags.TagList).toEqual([{ Key: OWNER_TAG_KEY, Value: 'AppStack/DbPassword' }]);
+});
+
+describe('rollbacks and redeliveries against Parameter Store', () => {
+  const generation = (name: string, n: number, options = '') => props(name, { Source: { Type: 'generated', Options: `{${options}"generation":${n}}` } });
+
+  test('rollback after a rotation: generation 1 → 2, back to 1 restores its value, forward to 2 restores the second', async () => {
+    const name = '/emulator/rollback/rotation';
+    await run(createEvent(generation(name, 1)));
+    const first = await decrypted(name);
+    await run(updateEvent(generation(name, 2), generation(name, 1)));
+    const second = await decrypted(name);
+    expect(second).not.toBe(first);
+
+    await run(updateEvent(generation(name, 1), generation(name, 2)));
+    expect(await decrypted(name)).toBe(first);
+
+    await run(updateEvent(generation(name, 2), generation(name, 1)));
+    expect(await decrypted(name)).toBe(second);
+    const history = (await clients.ssm.send(new GetParameterHistoryCommand({ Name: name }))).Parameters!;
+    const [label1, label2] = [1, 2].map((n) => sourceLabel(generation(name, n).Source));
+    expect(history.map((v) => v.Labels ?? [])).toEqual([[], [], [label1], [label2]]);
+  });
+
+  test('a redelivered Create and a redelivered Update make no second value', async () => {
+    const name = '/emulator/rollback/redelivered';
+    await run(createEvent(generation(name, 1)));
+    const first = await decrypted(name);
+    await run(createEvent(generation(name, 1)));
+    expect(await decrypted(name)).toBe(first);
+
+    await run(updateEvent(generation(name, 2), generation(name, 1)));
+    const second = await decrypted(name);
+    const again = await run(updateEvent(generation(name, 2), generation(name, 1)));
+
+    expect(await decrypted(name)).toBe(second);
+    expect(again.Data).toMatchObject({ Version: '2' });
+    expect((await newest(name)).Version).toBe(2);
+  });
+
+  test('a key change keeps the value, now under the new key; rolled back, the value returns under the old key', async () => {
+    const name = '/emulator/rollback/key-change';
+    const newKey = (await clients.kms.send(new CreateKeyCommand({ Description: 'new key' }))).KeyMetadata!.Arn!;
+    const created = generation(name, 1);
+    await run(createEvent(created));
+    const first = await decrypted(name);
+
+    await run(updateEvent({ ...created, KeyId: newKey }, created));
+    expect(await decrypted(name)).toBe(first);
+    expect(await newest(name)).toMatchObject({ KeyId: newKey, Version: 2 });
+
+    await run(updateEvent(created, { ...created, KeyId: newKey }));
+    expect(await decrypted(name)).toBe(first);
+    expect(await newest(name)).toMatchObject({ KeyId: keyArn, Version: 3 });
+  });
+
+  test('options in another order never rotate the value', async () => {
+    const name = '/emulator/rollback/reordered';
+    const before = props(name, { Source: { Type: 'generated', Options: '{"length":40,"excludePunctuation":true}' } });
+    const after = props(name, { Source: { Type: 'generated', Options: '{"excludePunctuation":true,"generation":1,"length":40}' } });
+    await run(createEvent(before));
+    const first = await decrypted(name);
+
+    await run(updateEvent(after, before));
+
+    expect(await decrypted(name)).toBe(first);
+    expect((await newest(name)).Version).toBe(1);
+  });
+
+  test('a → /a is the same parameter: the old physical id is answered, and nothing is written', async () => {
+    const plain = props('emulator-single', {});
+    await run(createEvent(plain));
+    const value = await decrypted('emulator-single');
+
+    const response = await run(updateEvent({ ...plain, Name: '/emulator-single' }, plain));
+
+    expect(response.PhysicalResourceId).toBe('emulator-single');
+    expect(await decrypted('/emulator-single')).toBe(value);
+    expect((await newest('emulator-single')).Version).toBe(1);
+  });
+
+  test("adoptExisting refuses another stack's parameter, adopts an untagged one, and releases it on Delete", async () => {
+    const theirs = '/emulator/adopt/theirs';
+    const untagged = '/emulator/adopt/untagged';
+    await clients.ssm.send(new PutParameterCommand({
+      Name: theirs, Value: 'their-value', Type: 'SecureString', KeyId: keyArn, Tags: [{ Key: OWNER_TAG_KEY, Value: 'OtherStack/Thing' }],
+    }));
+    await clients.ssm.send(new PutParameterCommand({ Name: untagged, Value: 'hand-made', Type: 'SecureString', KeyId: keyArn }));
+
+    const refused = await handleEvent(createEvent(props(theirs, { Adopt: 'true' })), clients, Date.now() + 60_000);
+    await run(createEvent(props(untagged, { Adopt: 'true' })));
+    const adoptedTags = await tagsOf(untagged);
+    await run(deleteEvent(props(untagged, { Adopt: 'true' })));
+
+    expect(refused.Status).toBe('FAILED');
+    expect(refused.Reason).toContain('it is owned by OtherStack/Thing. adoptExisting never takes a parameter from another stack or resource.');
+    expect(await decrypted(theirs)).toBe('their-value');
+    expect(adoptedTags).toEqual({ [OWNER_TAG_KEY]: 'AppStack/DbPassword', [ADOPTED_TAG_KEY]: 'true' });
+    expect(await decrypted(untagged)).toBe('hand-made');
+    expect(await tagsOf(untagged)).toEqual({});
+  });
+});
+
+async function tagsOf(name: string): Promise<Record<string, string>> {
+  const result = await clients.ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: name }));
+  return Object.fromEntries((result.TagList ?? []).map((t) => [t.Key, t.Value]));
+}
+
+test('Intelligent-Tiering: written, read back and kept on update', async () => {
+  const created = props('/emulator/intelligent-tiering', { Tier: 'Intelligent-Tiering' });
+
+  const response = await run(createEvent(created));
+  await run(updateEvent({ ...created, Description: 'tiered' }, created));
+
+  expect(response.Data).toMatchObject({ Version: '1' });
+  expect(await decrypted(created.Name)).toHaveLength(32);
 });

@@ -5,33 +5,53 @@ import {
   DeleteParameterCommand,
   GetParameterCommand,
   GetParameterHistoryCommand,
+  LabelParameterVersionCommand,
   ListTagsForResourceCommand,
   PutParameterCommand,
   RemoveTagsFromResourceCommand,
   SSMClient,
   Tag,
+  UnlabelParameterVersionCommand,
 } from '@aws-sdk/client-ssm';
 import { AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { awsError } from './events';
 import { Clients } from '../../lib/handler/clients';
+import { canonicalParameterName } from '../../lib/private/handler-protocol';
 
-export interface StoredParameter {
+/** One version of a parameter. */
+export interface StoredVersion {
   value: string;
   keyId: string;
   tier: string;
   description?: string;
   allowedPattern?: string;
   policies: string[];
-  tags: Tag[];
   version: number;
+  labels: string[];
+}
+
+/** The newest version's fields (tests may change them, as another writer would), the older ones, the tags. */
+export interface StoredParameter extends StoredVersion {
+  tags: Tag[];
+  /** Older kept versions, oldest first (the newest is the parameter itself). */
+  older: StoredVersion[];
+}
+
+const KEPT_VERSIONS = 100;
+
+function versionOnly({ value, keyId, tier, description, allowedPattern, policies, version, labels }: StoredVersion): StoredVersion {
+  return { value, keyId, tier, description, allowedPattern, policies, version, labels };
 }
 
 /**
  * Parameter Store's observable behaviour for the calls the handler makes, in memory:
- * Overwrite false refuses an existing name, Overwrite with Tags is invalid, history reports the
- * newest version's attributes. Tests inject faults with `ssm.on(Command).rejectsOnce(...)`.
+ * `a` and `/a` are one parameter; Overwrite false refuses an existing name, Overwrite with Tags is invalid;
+ * 100 versions are kept and a write fails when the oldest carries a label; a label names one version and
+ * moves when set on another; GetParameter reads `name:label` and `name:version`.
+ * Tests inject faults with `ssm.on(Command).rejectsOnce(...)`.
  */
 export class FakeParameterStore {
+  /** Keyed by canonical name: use `a`, not `/a`, for one-level names. */
   public readonly parameters = new Map<string, StoredParameter>();
   public readonly ssm: AwsStub<any, any, any>;
   public readonly kms: AwsStub<any, any, any>;
@@ -58,38 +78,54 @@ export class FakeParameterStore {
 
   /** Puts a parameter in place as if someone else had created it. */
   public seed(name: string, parameter: Partial<StoredParameter>): void {
-    this.parameters.set(name, { value: 'existing', keyId: 'alias/aws/ssm', tier: 'Standard', policies: [], tags: [], version: 1, ...parameter });
+    this.parameters.set(canonicalParameterName(name), {
+      value: 'existing', keyId: 'alias/aws/ssm', tier: 'Standard', policies: [], tags: [], version: 1, labels: [], older: [], ...parameter,
+    });
   }
 
   public calls(command: any): any[] {
     return this.ssm.commandCalls(command).map((c) => c.args[0].input);
   }
 
+  /** Every kept version, oldest first. */
+  public versions(name: string): StoredVersion[] {
+    const p = this.get(name);
+    return [...p.older, p];
+  }
+
   private install(): void {
     this.ssm.on(PutParameterCommand).callsFake((input) => this.putParameter(input));
     this.ssm.on(GetParameterCommand).callsFake((input) => {
-      const p = this.get(input.Name);
-      return { Parameter: { Name: input.Name, Value: p.value, Version: p.version, Type: 'SecureString' } };
+      const [name, selector] = input.Name.split(':');
+      const v = this.select(name, selector);
+      return { Parameter: { Name: name, Value: v.value, Version: v.version, Type: 'SecureString' } };
     });
     this.ssm.on(GetParameterHistoryCommand).callsFake((input) => {
-      const p = this.get(input.Name);
+      const all = this.versions(input.Name);
+      const start = Number(input.NextToken ?? 0);
+      const size = input.MaxResults ?? 50;
       return {
-        Parameters: [
-          {
-            Name: input.Name,
-            Type: 'SecureString',
-            KeyId: p.keyId,
-            Tier: p.tier,
-            Description: p.description,
-            AllowedPattern: p.allowedPattern,
-            Policies: p.policies.map((text) => ({ PolicyText: text, PolicyType: JSON.parse(text).Type, PolicyStatus: 'Pending' })),
-            Version: p.version,
-          },
-        ],
+        Parameters: all.slice(start, start + size).map((v) => this.history(input.Name, v)),
+        NextToken: start + size < all.length ? String(start + size) : undefined,
       };
     });
+    this.ssm.on(LabelParameterVersionCommand).callsFake((input) => {
+      const versions = this.versions(input.Name);
+      const target = versions.find((v) => v.version === input.ParameterVersion);
+      if (!target) throw awsError('ParameterVersionNotFound', `Version ${input.ParameterVersion} not found`);
+      for (const label of input.Labels as string[]) {
+        for (const v of versions) v.labels = v.labels.filter((l) => l !== label);
+        target.labels.push(label);
+      }
+      return { InvalidLabels: [], ParameterVersion: target.version };
+    });
+    this.ssm.on(UnlabelParameterVersionCommand).callsFake((input) => {
+      const target = this.versions(input.Name).find((v) => v.version === input.ParameterVersion)!;
+      target.labels = target.labels.filter((l) => !input.Labels.includes(l));
+      return { RemovedLabels: input.Labels, InvalidLabels: [] };
+    });
     this.ssm.on(ListTagsForResourceCommand).callsFake((input) => {
-      const p = this.parameters.get(input.ResourceId);
+      const p = this.parameters.get(canonicalParameterName(input.ResourceId));
       if (!p) throw awsError('InvalidResourceId', 'Invalid Resource Id');
       return { TagList: p.tags };
     });
@@ -107,25 +143,52 @@ export class FakeParameterStore {
     });
     this.ssm.on(DeleteParameterCommand).callsFake((input) => {
       this.get(input.Name);
-      this.parameters.delete(input.Name);
+      this.parameters.delete(canonicalParameterName(input.Name));
       return {};
     });
   }
 
   private get(name: string): StoredParameter {
-    const p = this.parameters.get(name);
+    const p = this.parameters.get(canonicalParameterName(name));
     if (!p) throw awsError('ParameterNotFound', `Parameter ${name} not found.`);
     return p;
   }
 
+  private select(name: string, selector: string | undefined): StoredVersion {
+    const versions = this.versions(name);
+    if (selector === undefined) return versions.at(-1)!;
+    const found = /^\d+$/.test(selector) ? versions.find((v) => v.version === Number(selector)) : versions.find((v) => v.labels.includes(selector));
+    if (!found) throw awsError('ParameterVersionNotFound', `Systems Manager could not find version ${selector} of ${name}.`);
+    return found;
+  }
+
+  private history(name: string, v: StoredVersion) {
+    return {
+      Name: name,
+      Type: 'SecureString',
+      KeyId: v.keyId,
+      Tier: v.tier,
+      Description: v.description,
+      AllowedPattern: v.allowedPattern,
+      Policies: v.policies.map((text) => ({ PolicyText: text, PolicyType: JSON.parse(text).Type, PolicyStatus: 'Pending' })),
+      Version: v.version,
+      Labels: [...v.labels],
+    };
+  }
+
   /** PutParameter as Parameter Store behaves; public so a test can chain faults before it. */
   public putParameter(input: any): { Version: number; Tier: string } {
-    const existing = this.parameters.get(input.Name);
+    const key = canonicalParameterName(input.Name);
+    const existing = this.parameters.get(key);
     if (existing && !input.Overwrite) {
       throw awsError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
     }
     if (input.Overwrite && input.Tags) {
       throw awsError('ValidationException', "Invalid request: tags and overwrite can't be used together.");
+    }
+    const kept = existing ? this.versions(input.Name) : [];
+    if (kept.length >= KEPT_VERSIONS && kept[0].labels.length > 0) {
+      throw awsError('ParameterMaxVersionLimitExceeded', `Version ${kept[0].version}, the oldest version, can't be deleted because it has a label associated with it.`);
     }
     const policies = input.Policies === undefined
       ? existing?.policies ?? []
@@ -139,8 +202,10 @@ export class FakeParameterStore {
       policies,
       tags: existing?.tags ?? input.Tags ?? [],
       version: (existing?.version ?? 0) + 1,
+      labels: [],
+      older: kept.slice(kept.length >= KEPT_VERSIONS ? 1 : 0).map(versionOnly),
     };
-    this.parameters.set(input.Name, stored);
+    this.parameters.set(key, stored);
     return { Version: stored.version, Tier: stored.tier };
   }
 }

@@ -61,7 +61,7 @@ describe('Create', () => {
     expect(response.Status).toBe('FAILED');
     expect(response.Reason).toBe(
       `${NAME}: ${NAME} already exists and is not managed by this resource (${OWNER}): it is owned by OtherStack/Thing. ` +
-        'Choose another name, delete the existing parameter, or set adoptExisting: true to take it over.',
+        'Choose another name, or remove the parameter from its owner first.',
     );
     expect(store.calls(PutParameterCommand).filter((p) => p.Overwrite)).toEqual([]);
     expect(store.parameters.get(NAME)!.value).toBe('someone-elses');
@@ -174,7 +174,7 @@ describe('Update', () => {
 
     const response = await run(updateEvent({ ...created, Description: 'new words' }, created));
 
-    expect(response.Data).toEqual({ Version: '2' });
+    expect(response.Data).toEqual({ Version: '2', Arn: 'arn:aws:ssm:eu-west-1:111111111111:parameter/app/prod/db/password' });
     expect(store.parameters.get(NAME)).toMatchObject({ value: before, description: 'new words' });
   });
 
@@ -328,7 +328,7 @@ describe('relative expiration (ParameterPolicy.expireAfter)', () => {
 
     await run(createEvent(relative));
 
-    expect(store.calls(PutParameterCommand).at(-1).Policies).toBe(`[${expiration('2030-01-02T00:00:00.000Z')},${NOTIFY}]`);
+    expect(store.parameters.get(NAME)).toMatchObject({ version: 1, policies: [expiration('2030-01-02T00:00:00.000Z'), NOTIFY] });
   });
 
   test('nothing changed at all: nothing is written', async () => {

@@ -93,3 +93,12 @@ test('a Parameter Store refusal is explained', async () => {
   expect(response.Status).toBe('FAILED');
   expect(response.Reason).toContain(`${NAME}: ssm:PutParameter failed: Parameter Store rejected the parameter policies (IncompatiblePolicyException)`);
 });
+
+test('a failed Update answers the physical id CloudFormation knows, and names the parameter', async () => {
+  store.ssm.on(PutParameterCommand).rejects(awsError('InternalServerError'));
+
+  const response = await run(event('Update', { ...props, Value: 'https://v2' }, props));
+
+  expect(response).toMatchObject({ Status: 'FAILED', PhysicalResourceId: `${NAME}#policies` });
+  expect(response.Reason).toContain(`${NAME}: ssm:PutParameter failed: Parameter Store failed internally.`);
+});

@@ -1,0 +1,81 @@
+import { AddTagsToResourceCommand, GetParameterCommand, PutParameterCommand, RemoveTagsFromResourceCommand, Tag } from '@aws-sdk/client-ssm';
+import { Clients } from './clients';
+import { OperatorError } from './errors';
+import { listTags } from './ownership';
+import { LiveParameter, WrittenVersion } from './read-back';
+import { ParameterSpec } from './request';
+import { withRetries } from './retry';
+import { labelVersion, makeRoomForWrite } from './source-labels';
+
+/** What a write needs besides the parameter. */
+export interface WriteContext {
+  readonly clients: Clients;
+  readonly deadline: number;
+  /** Every plaintext the handler touched, so the entry point can redact it from any message. */
+  readonly secrets: Set<string>;
+}
+
+/** Creates a new parameter (never touching one that exists) or overwrites ours (tags are set apart). */
+export type WriteMode = { readonly Overwrite: false; readonly Tags: Tag[] } | { readonly Overwrite: true };
+
+/**
+ * Writes the value with every attribute as a new version, labelled with its source's fingerprint.
+ * Clears a description, pattern or policies the user removed.
+ */
+export async function writeVersion(
+  spec: ParameterSpec,
+  value: string,
+  sourceLabel: string,
+  live: LiveParameter | undefined,
+  mode: WriteMode,
+  ctx: WriteContext,
+): Promise<WrittenVersion> {
+  await makeRoomForWrite(spec.name, live, ctx);
+  const clearPolicies = spec.policies === undefined && (live?.policies.length ?? 0) > 0;
+  const put = new PutParameterCommand({
+    Name: spec.name,
+    Value: value,
+    Type: 'SecureString',
+    KeyId: spec.keyId,
+    Tier: spec.tier as PutParameterCommand['input']['Tier'],
+    Description: spec.description ?? (live?.description ? '' : undefined),
+    AllowedPattern: spec.allowedPattern ?? (live?.allowedPattern ? '' : undefined),
+    Policies: clearPolicies ? '[{}]' : spec.policies,
+    ...mode,
+  });
+  const result = await withRetries('ssm:PutParameter', () => ctx.clients.ssm.send(put), ctx.deadline);
+  if (result.Version === undefined) {
+    throw new OperatorError('Parameter Store accepted the value but answered no version. Retry the deployment.');
+  }
+  await labelVersion(spec.name, result.Version, sourceLabel, ctx);
+  return { version: result.Version, tier: result.Tier };
+}
+
+/** The newest value, decrypted through Parameter Store (so under the key it was written with). */
+export async function currentValue(name: string, ctx: WriteContext): Promise<string> {
+  const result = await withRetries('ssm:GetParameter', () => ctx.clients.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })), ctx.deadline);
+  const value = result.Parameter?.Value ?? '';
+  ctx.secrets.add(value);
+  return value;
+}
+
+/** Adds or updates the desired tags; removes only user tags that the previous template had set. */
+export async function syncTags(name: string, desired: readonly Tag[], previous: readonly Tag[], ctx: WriteContext): Promise<void> {
+  const current = await listTags(name, ctx);
+  const toAdd = desired.filter((d) => !current.some((c) => c.Key === d.Key && c.Value === d.Value));
+  const toRemove = previous.filter((p) => !desired.some((d) => d.Key === p.Key)).map((p) => p.Key!);
+  if (toAdd.length > 0) {
+    await withRetries(
+      'ssm:AddTagsToResource',
+      () => ctx.clients.ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: name, Tags: toAdd })),
+      ctx.deadline,
+    );
+  }
+  if (toRemove.length > 0) {
+    await withRetries(
+      'ssm:RemoveTagsFromResource',
+      () => ctx.clients.ssm.send(new RemoveTagsFromResourceCommand({ ResourceType: 'Parameter', ResourceId: name, TagKeys: toRemove })),
+      ctx.deadline,
+    );
+  }
+}

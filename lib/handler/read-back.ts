@@ -1,0 +1,174 @@
+import { GetParameterHistoryCommand, ParameterHistory } from '@aws-sdk/client-ssm';
+import { Clients } from './clients';
+import { OperatorError } from './errors';
+import { ParameterSpec } from './request';
+import { withRetries } from './retry';
+import { SOURCE_LABEL_PREFIX, canonicalJson } from './source-fingerprint';
+
+/** What the handler needs from a parameter's history: the newest version's attributes, and our labels. */
+export interface LiveParameter {
+  readonly type?: string;
+  readonly keyId?: string;
+  readonly tier?: string;
+  readonly description?: string;
+  readonly allowedPattern?: string;
+  readonly policies: string[];
+  readonly version?: number;
+  /** The versions Parameter Store keeps (at most 100). */
+  readonly versionCount: number;
+  /** The oldest kept version and its labels: a write at 100 versions drops it, and fails if it is labelled. */
+  readonly oldest?: { readonly version: number; readonly labels: readonly string[] };
+  /** Each source label the handler set, and the version it names. */
+  readonly sourceLabels: ReadonlyMap<string, number>;
+}
+
+/** What PutParameter answered. */
+export interface WrittenVersion {
+  readonly version: number;
+  readonly tier?: string;
+}
+
+interface HistoryContext {
+  readonly clients: Clients;
+  readonly deadline: number;
+}
+
+/**
+ * Every kept version of the parameter, oldest first. Parameter Store keeps at most 100 versions and pages
+ * GetParameterHistory by at most 50, so this is one or two calls; unlike DescribeParameters (which only
+ * works on `*`) it is authorized against this parameter's ARN.
+ */
+export async function readHistory(name: string, ctx: HistoryContext): Promise<LiveParameter> {
+  const versions: ParameterHistory[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await withRetries(
+      'ssm:GetParameterHistory',
+      () => ctx.clients.ssm.send(new GetParameterHistoryCommand({ Name: name, NextToken: nextToken, MaxResults: 50 })),
+      ctx.deadline,
+    );
+    versions.push(...(page.Parameters ?? []));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return liveParameter(versions);
+}
+
+function liveParameter(versions: readonly ParameterHistory[]): LiveParameter {
+  const newest = versions.at(-1);
+  const oldest = versions[0];
+  const sourceLabels = new Map<string, number>();
+  for (const v of versions) {
+    for (const label of v.Labels ?? []) {
+      if (label.startsWith(SOURCE_LABEL_PREFIX) && v.Version !== undefined) sourceLabels.set(label, v.Version);
+    }
+  }
+  return {
+    type: newest?.Type,
+    keyId: newest?.KeyId,
+    tier: newest?.Tier,
+    description: newest?.Description,
+    allowedPattern: newest?.AllowedPattern,
+    policies: (newest?.Policies ?? []).map((p) => normalizePolicy(p.PolicyText)).filter((p) => p !== '{}'),
+    version: newest?.Version,
+    versionCount: versions.length,
+    oldest: oldest?.Version === undefined ? undefined : { version: oldest.Version, labels: oldest.Labels ?? [] },
+    sourceLabels,
+  };
+}
+
+/**
+ * Reads the history back after a write and fails on any difference from what was written: a concurrent
+ * writer (a newer version than ours), or drift that Parameter Store accepted silently. The version and tier
+ * come from PutParameter's answer; the key, type, pattern and policies only the history reports.
+ */
+export async function verifyWrite(spec: ParameterSpec, written: WrittenVersion, ctx: HistoryContext): Promise<number> {
+  const live = await readHistory(spec.name, ctx);
+  const mismatches = [
+    live.version !== written.version && `version ${live.version} (expected ${written.version}, the version just written)`,
+    written.tier !== undefined && !tierMatches(spec.tier, written.tier) && `tier ${written.tier} (expected ${spec.tier})`,
+    ...attributeMismatches(spec, live),
+  ].filter((m): m is string => typeof m === 'string');
+  assertNoMismatch(spec.name, mismatches);
+  return written.version;
+}
+
+/** Checks the newest version when nothing was written (it must still be what the template asks for). */
+export function verifyLive(spec: ParameterSpec, live: LiveParameter): number | undefined {
+  assertNoMismatch(spec.name, attributeMismatches(spec, live));
+  return live.version;
+}
+
+function attributeMismatches(spec: ParameterSpec, live: LiveParameter): Array<string | false> {
+  return [
+    live.type !== 'SecureString' && `type ${live.type} (expected SecureString)`,
+    sameKey(spec.keyId, live.keyId) === false && `key ${live.keyId} (expected ${spec.keyId})`,
+    !tierMatches(spec.tier, live.tier) && `tier ${live.tier} (expected ${spec.tier})`,
+    (spec.allowedPattern ?? '') !== (live.allowedPattern ?? '') && `allowed pattern ${live.allowedPattern ?? '(none)'} (expected ${spec.allowedPattern ?? '(none)'})`,
+    !samePolicies(spec.policies, live.policies) && `policies ${JSON.stringify(live.policies)} (expected ${spec.policies ?? '[]'})`,
+  ];
+}
+
+function assertNoMismatch(name: string, mismatches: ReadonlyArray<string | false>): void {
+  const found = mismatches.filter((m): m is string => typeof m === 'string');
+  if (found.length > 0) {
+    throw new OperatorError(
+      `${name} was written, but reading it back found ${found.join(', ')}. ` +
+        'Another writer may be changing this parameter at the same time; stop it and retry the deployment.',
+    );
+  }
+}
+
+/** Whether the key, tier, description, pattern or policies of the template differ from the live ones. */
+export function attributesChanged(spec: ParameterSpec, live: LiveParameter, oldKeyId: string | undefined): boolean {
+  const keyMatch = sameKey(spec.keyId, live.keyId);
+  return (
+    // an alias against a key ARN cannot be compared without KMS: the template's own change decides
+    (keyMatch === undefined ? oldKeyId !== spec.keyId : !keyMatch) ||
+    !tierMatches(spec.tier, live.tier) ||
+    (spec.description ?? '') !== (live.description ?? '') ||
+    (spec.allowedPattern ?? '') !== (live.allowedPattern ?? '') ||
+    !samePolicies(spec.policies, live.policies)
+  );
+}
+
+/** Parameter Store returns policy text as a string; some emulators return the object. */
+function normalizePolicy(text: unknown): string {
+  const parsed = typeof text === 'string' ? JSON.parse(text || '{}') : text ?? {};
+  return canonicalJson(parsed);
+}
+
+export function samePolicies(expected: string | undefined, live: readonly string[]): boolean {
+  const want = (expected ? (JSON.parse(expected) as unknown[]) : []).map(canonicalJson).filter((p) => p !== '{}').sort();
+  return JSON.stringify(want) === JSON.stringify([...live].sort());
+}
+
+/**
+ * Intelligent-Tiering picks Standard or Advanced by itself; emulators (moto) report the requested
+ * `Intelligent-Tiering` instead.
+ */
+export function tierMatches(expected: string, live: string | undefined): boolean {
+  return expected === 'Intelligent-Tiering' ? live === 'Standard' || live === 'Advanced' || live === expected : expected === live;
+}
+
+/**
+ * Whether the template's key is the live one. Keys may be given as key ARN, key id, alias name or alias
+ * ARN: a key id matches the key ARN that ends with it, an alias matches the same alias. An alias against a
+ * key ARN (or the reverse) cannot be decided without KMS (`undefined`), except the AWS managed `aws/ssm`
+ * key that Parameter Store uses when a writer names none: it is never the template's key unless named.
+ */
+export function sameKey(expected: string, live: string | undefined): boolean | undefined {
+  if (live === undefined) return false;
+  if ([expected, live].some((k) => k.endsWith(AWS_MANAGED_KEY))) return expected.endsWith(AWS_MANAGED_KEY) && live.endsWith(AWS_MANAGED_KEY);
+  const a = keyReference(expected);
+  const b = keyReference(live);
+  if (a.kind !== b.kind) return undefined;
+  return a.id === b.id && (a.arnPrefix === undefined || b.arnPrefix === undefined || a.arnPrefix === b.arnPrefix);
+}
+
+const AWS_MANAGED_KEY = 'alias/aws/ssm';
+
+function keyReference(keyId: string): { kind: 'key' | 'alias'; id: string; arnPrefix?: string } {
+  const arn = /^(arn:[^:]+:kms:[^:]*:[^:]*):(key|alias)\/(.+)$/.exec(keyId);
+  if (arn) return { kind: arn[2] as 'key' | 'alias', id: arn[3], arnPrefix: arn[1] };
+  return keyId.startsWith('alias/') ? { kind: 'alias', id: keyId.slice('alias/'.length) } : { kind: 'key', id: keyId };
+}
