@@ -1,6 +1,7 @@
-import { GetParameterCommand, GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, GetParameterHistoryCommand, GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { ParameterHierarchy, SecureValue } from '../lib';
 import { DeployedStack } from './helpers/deployed-stack';
 import { PolicyDocument } from './helpers/iam-simulator';
@@ -31,7 +32,10 @@ async function deployWorld() {
     oneReader: new iam.Role(stack, 'OneReader', lambda),
     writer: new iam.Role(stack, 'Writer', lambda),
     stranger: new iam.Role(stack, 'Stranger', lambda),
+    tieredWriter: new iam.Role(stack, 'TieredWriter', lambda),
   };
+  const tiered = new ParameterHierarchy(stack, 'Tiered', { path: '/app/tiered', tier: ssm.ParameterTier.INTELLIGENT_TIERING });
+  tiered.grantWrite(roles.tieredWriter);
   hierarchy.grantRead(roles.pathReader);
   password.grantRead(roles.oneReader);
   hierarchy.grantWrite(roles.writer);
@@ -45,6 +49,7 @@ async function deployWorld() {
   const roleId = (role: iam.Role) => deployed.logicalId(role);
   return {
     keyArn,
+    tieredKeyArn: deployed.keyArn(deployed.logicalId(tiered.encryptionKey)),
     value: (await admin.send(new GetParameterCommand({ Name: PASSWORD, WithDecryption: true }))).Parameter!.Value!,
     policiesOf: (who: keyof typeof roles) => deployed.identityPolicies(roleId(roles[who])),
     as: (who: keyof typeof roles, identityPolicies?: PolicyDocument[]) => deployed.clientsAs(roleId(roles[who]), { identityPolicies }).ssm,
@@ -125,5 +130,29 @@ describe('writers', () => {
 
   test('the writer cannot read what it wrote', async () => {
     await expect(read(world.as('writer'), PASSWORD)).rejects.toMatchObject(denied('ssm:GetParameter'));
+  });
+});
+
+describe('an Intelligent-Tiering writer', () => {
+  const write = (name: string, value: string, identityPolicies?: PolicyDocument[]) =>
+    world.as('tieredWriter', identityPolicies).send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', KeyId: world.tieredKeyArn, Tier: 'Intelligent-Tiering' }));
+  const storedTier = async (name: string) => (await admin.send(new GetParameterHistoryCommand({ Name: name }))).Parameters!.at(-1)!.Tier;
+
+  test.each([
+    ['a small value is stored Standard (kms:Encrypt)', '/app/tiered/small', 'x'.repeat(4096), 'Standard'],
+    ['a value over 4 KB is stored Advanced (kms:GenerateDataKey)', '/app/tiered/large', 'x'.repeat(4097), 'Advanced'],
+  ])('%s', async (_name, name, value, tier) => {
+    await write(name, value);
+
+    expect(await storedTier(name)).toBe(tier);
+  });
+
+  test('a writer granted only kms:GenerateDataKey cannot store a small value: Parameter Store calls kms:Encrypt', async () => {
+    const withoutEncrypt = world.policiesOf('tieredWriter').map((p) => ({
+      ...p,
+      Statement: (p.Statement as Array<{ Action: unknown }>).map((s) => ({ ...s, Action: [s.Action].flat().filter((a) => a !== 'kms:Encrypt') })),
+    }));
+
+    await expect(write('/app/tiered/denied', 'small', withoutEncrypt)).rejects.toMatchObject(denied('kms:Encrypt'));
   });
 });

@@ -1,6 +1,8 @@
 import { EncryptCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { SecureStringParameter, SecureValue } from '../../lib';
@@ -19,11 +21,15 @@ import { createEventFor, deleteEventFor, updateEventFor } from '../helpers/templ
 const ACCOUNT = '111111111111';
 const REGION = 'eu-west-1';
 let moto: MotoServer;
-let admin: { ssm: SSMClient; kms: KMSClient };
+let admin: { ssm: SSMClient; kms: KMSClient; secrets: SecretsManagerClient };
 
 beforeAll(async () => {
   moto = await MotoServer.start(ACCOUNT);
-  admin = { ssm: new SSMClient(moto.clientConfig(REGION)), kms: new KMSClient(moto.clientConfig(REGION)) };
+  admin = {
+    ssm: new SSMClient(moto.clientConfig(REGION)),
+    kms: new KMSClient(moto.clientConfig(REGION)),
+    secrets: new SecretsManagerClient(moto.clientConfig(REGION)),
+  };
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
   jest.spyOn(console, 'error').mockImplementation(() => undefined);
 }, 30_000);
@@ -35,14 +41,16 @@ afterAll(async () => {
 
 type ParameterOptions = Partial<ConstructorParameters<typeof SecureStringParameter>[2]>;
 
+type ParameterOptionsIn = (stack: Stack) => ParameterOptions;
+
 /** One stack with one SecureString `Secret` named `name`; `options` as the template version asks. */
-async function deploy(name: string, options: ParameterOptions = {}, updates?: DeployedStack): Promise<{ deployed: DeployedStack; id: string }> {
+async function deploy(name: string, options: ParameterOptions | ParameterOptionsIn = {}, updates?: DeployedStack) {
   const stack = new Stack(new App(), 'IamStack', { env: { account: ACCOUNT, region: REGION } });
   const parameter = new SecureStringParameter(stack, 'Secret', {
     parameterName: name,
     value: SecureValue.generated(),
     removalPolicy: RemovalPolicy.DESTROY,
-    ...options,
+    ...(typeof options === 'function' ? options(stack) : options),
   });
   const deployed = await DeployedStack.deploy(stack, moto, { updates });
   return { deployed, id: deployed.logicalId(parameter) };
@@ -138,6 +146,32 @@ describe.each([ssm.ParameterTier.STANDARD, ssm.ParameterTier.ADVANCED])('%s tier
     expect(await decrypted(name)).toBe('operator-value');
 
     await succeeds(deleteEventFor(v2.deployed, v2.id, name), v2.deployed.handlerClients());
+    await expectGone(name);
+  });
+});
+
+describe('a value copied from Secrets Manager, with IAM enforced', () => {
+  const fromSecret = (arn: string) => (stack: Stack) => ({ value: SecureValue.fromSecret(secretsmanager.Secret.fromSecretCompleteArn(stack, 'Source', arn), 'password') });
+
+  test('the handler reads the secret it is granted and writes its field', async () => {
+    const name = '/iam/secret/copied';
+    const secret = await admin.secrets.send(new CreateSecretCommand({ Name: 'iam-copied', SecretString: JSON.stringify({ password: 'from-secrets-manager' }) }));
+    const { deployed, id } = await deploy(name, fromSecret(secret.ARN!));
+
+    await succeeds(createEventFor(deployed, id), deployed.handlerClients());
+
+    expect(await decrypted(name)).toBe('from-secrets-manager');
+  });
+
+  test('without secretsmanager:GetSecretValue the copy is denied and nothing is written', async () => {
+    const name = '/iam/secret/denied';
+    const secret = await admin.secrets.send(new CreateSecretCommand({ Name: 'iam-denied', SecretString: JSON.stringify({ password: 'x' }) }));
+    const { deployed, id } = await deploy(name, fromSecret(secret.ARN!));
+
+    const response = await run(createEventFor(deployed, id), deployed.handlerClients({ identityPolicies: handlerPoliciesWithout(deployed, 'secretsmanager:GetSecretValue') }));
+
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toContain(`access denied for secretsmanager:GetSecretValue on secret ${secret.ARN}`);
     await expectGone(name);
   });
 });
