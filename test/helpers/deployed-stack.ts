@@ -183,8 +183,10 @@ export class DeployedStack {
         const name = props.Name ? this.resolve(props.Name) : `${this.stackName}-${logicalId}`;
         return attribute === 'Arn' ? parameterArn(name, this.env) : name;
       }
-      case 'AWS::Lambda::Function':
-        return attribute === 'Arn' || attribute === undefined ? `arn:${partition}:lambda:${region}:${account}:function:${this.stackName}-${logicalId}` : `${logicalId}.${attribute}`;
+      case 'AWS::Lambda::Function': {
+        const name = props.FunctionName ? this.resolve(props.FunctionName) : `${this.stackName}-${logicalId}`;
+        return attribute === 'Arn' ? `arn:${partition}:lambda:${region}:${account}:function:${name}` : name;
+      }
       default:
         return attribute === undefined ? logicalId : `${logicalId}.${attribute}`;
     }
