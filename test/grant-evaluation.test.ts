@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ParameterHierarchy, SecureValue } from '../lib';
-import { AuthorizationRequest, Statement, isAllowed } from './helpers/policy-evaluator';
+import { AccessRequest, PolicyDocument, authorize } from './helpers/iam-simulator';
 import { resolveIntrinsics } from './helpers/resolve-intrinsics';
 
 /**
@@ -38,29 +38,36 @@ function deployed() {
   });
   const resources = Object.entries(resolvedResources) as Array<[string, any]>;
   const [keyId, key] = resources.find(([, r]) => r.Type === 'AWS::KMS::Key')!;
-  const identity = (role: iam.Role): Statement[] =>
+  const identity = (role: iam.Role): PolicyDocument[] =>
     resources
       .filter(([, r]) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(stack.getLogicalId(role.node.defaultChild as iam.CfnRole)))
-      .flatMap(([, r]) => r.Properties.PolicyDocument.Statement);
+      .map(([, r]) => r.Properties.PolicyDocument);
   return {
     keyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${keyId}`,
-    keyPolicy: { statements: key.Properties.KeyPolicy.Statement as Statement[], account: ACCOUNT },
-    pathReader: { arn: `arn:aws:iam::${ACCOUNT}:role/path-reader`, statements: identity(pathReader) },
-    oneReader: { arn: `arn:aws:iam::${ACCOUNT}:role/one-reader`, statements: identity(oneReader) },
-    writer: { arn: `arn:aws:iam::${ACCOUNT}:role/writer`, statements: identity(writer) },
+    keyPolicy: key.Properties.KeyPolicy as PolicyDocument,
+    pathReader: { arn: `arn:aws:iam::${ACCOUNT}:role/path-reader`, policies: identity(pathReader) },
+    oneReader: { arn: `arn:aws:iam::${ACCOUNT}:role/one-reader`, policies: identity(oneReader) },
+    writer: { arn: `arn:aws:iam::${ACCOUNT}:role/writer`, policies: identity(writer) },
   };
 }
 
 const world = deployed();
 type Who = 'pathReader' | 'oneReader' | 'writer';
 
-function decryptViaSsm(who: Who, context: Record<string, string>, keyArn = world.keyArn): boolean {
-  const request: AuthorizationRequest = { principalArn: world[who].arn, action: 'kms:Decrypt', resource: keyArn, context: { 'kms:CallerAccount': ACCOUNT, ...context } };
-  return isAllowed(request, world[who].statements, world.keyPolicy);
+async function allowed(request: AccessRequest, identity: PolicyDocument[], keyPolicy?: PolicyDocument): Promise<boolean> {
+  return (await authorize(request, { identity, resource: keyPolicy })).allowed;
 }
 
-function ssmCall(who: Who, action: string, resource: string): boolean {
-  return isAllowed({ principalArn: world[who].arn, action, resource, context: {} }, world[who].statements);
+function kmsRequest(who: Who, action: string, context: Record<string, string>, keyArn = world.keyArn): AccessRequest {
+  return { principalArn: world[who].arn, action, resource: keyArn, context: { 'kms:CallerAccount': ACCOUNT, 'aws:PrincipalArn': world[who].arn, ...context } };
+}
+
+async function decryptViaSsm(who: Who, context: Record<string, string>, keyArn = world.keyArn): Promise<boolean> {
+  return allowed(kmsRequest(who, 'kms:Decrypt', context, keyArn), world[who].policies, world.keyPolicy);
+}
+
+async function ssmCall(who: Who, action: string, resource: string): Promise<boolean> {
+  return allowed({ principalArn: world[who].arn, action, resource, context: {} }, world[who].policies);
 }
 
 const contextFor = (path: string, region = REGION) => ({ 'kms:ViaService': `ssm.${region}.amazonaws.com`, 'kms:EncryptionContext:PARAMETER_ARN': parameterArn(path, region) });
@@ -79,24 +86,19 @@ describe('kms:Decrypt through Parameter Store', () => {
     ['the one-parameter reader, its parameter', true, 'oneReader', contextFor('/app/prod/db/password')],
     ['the one-parameter reader, a sibling parameter', false, 'oneReader', contextFor('/app/prod/db/other')],
     ['the writer (no read grant)', false, 'writer', contextFor('/app/prod/db/password')],
-  ] as Array<[string, boolean, Who, Record<string, string>]>)('%s → allowed: %s', (_name, allowed, who, context) => {
-    expect(decryptViaSsm(who, context)).toBe(allowed);
+  ] as Array<[string, boolean, Who, Record<string, string>]>)('%s → allowed: %s', async (_name, expected, who, context) => {
+    expect(await decryptViaSsm(who, context)).toBe(expected);
   });
 
-  test('another key is denied even with the right context', () => {
-    expect(decryptViaSsm('pathReader', contextFor('/app/prod/db/password'), `arn:aws:kms:${REGION}:${ACCOUNT}:key/other`)).toBe(false);
+  test('another key is denied even with the right context', async () => {
+    expect(await decryptViaSsm('pathReader', contextFor('/app/prod/db/password'), `arn:aws:kms:${REGION}:${ACCOUNT}:key/other`)).toBe(false);
   });
 
-  test('the writer may encrypt (Standard tier) under the path only', () => {
-    const encrypt = (path: string) =>
-      isAllowed(
-        { principalArn: world.writer.arn, action: 'kms:Encrypt', resource: world.keyArn, context: { 'kms:CallerAccount': ACCOUNT, ...contextFor(path) } },
-        world.writer.statements,
-        world.keyPolicy,
-      );
+  test('the writer may encrypt (Standard tier) under the path only', async () => {
+    const encrypt = (path: string) => allowed(kmsRequest('writer', 'kms:Encrypt', contextFor(path)), world.writer.policies, world.keyPolicy);
 
-    expect(encrypt('/app/prod/new')).toBe(true);
-    expect(encrypt('/app/production/new')).toBe(false);
+    expect(await encrypt('/app/prod/new')).toBe(true);
+    expect(await encrypt('/app/production/new')).toBe(false);
   });
 });
 
@@ -115,46 +117,65 @@ describe('Parameter Store actions', () => {
     ['writer', 'ssm:PutParameter', parameterArn('/app/prod/new'), true],
     ['writer', 'ssm:PutParameter', parameterArn('/app/production/new'), false],
     ['writer', 'ssm:DeleteParameter', parameterArn('/app/prod/db/password'), false],
-  ] as Array<[Who, string, string, boolean]>)('%s %s %s → %s', (who, action, resource, allowed) => {
-    expect(ssmCall(who, action, resource)).toBe(allowed);
+  ] as Array<[Who, string, string, boolean]>)('%s %s %s → %s', async (who, action, resource, expected) => {
+    expect(await ssmCall(who, action, resource)).toBe(expected);
   });
 });
 
 describe('the evaluator itself can tell a grant from no grant', () => {
-  test('removing the reader\'s KMS statement denies the right parameter', () => {
-    const withoutKms = world.pathReader.statements.filter((s) => !JSON.stringify(s.Action).includes('kms:'));
-    const request: AuthorizationRequest = {
-      principalArn: world.pathReader.arn,
-      action: 'kms:Decrypt',
-      resource: world.keyArn,
-      context: { 'kms:CallerAccount': ACCOUNT, ...contextFor('/app/prod/db/password') },
-    };
+  const rightParameter = () => kmsRequest('pathReader', 'kms:Decrypt', contextFor('/app/prod/db/password'));
 
-    expect(isAllowed(request, world.pathReader.statements, world.keyPolicy)).toBe(true);
-    expect(isAllowed(request, withoutKms, world.keyPolicy)).toBe(false);
+  test('removing the reader\'s KMS statement denies the right parameter', async () => {
+    const withoutKms = world.pathReader.policies.map((p) => ({ ...p, Statement: (p.Statement as any[]).filter((s) => !JSON.stringify(s.Action).includes('kms:')) }));
+
+    expect(await allowed(rightParameter(), world.pathReader.policies, world.keyPolicy)).toBe(true);
+    expect(await authorize(rightParameter(), { identity: withoutKms, resource: world.keyPolicy })).toEqual({
+      allowed: false,
+      reason: 'because no identity-based policy allows the kms:Decrypt action',
+    });
   });
 
-  test('an unconditioned kms:Decrypt (aws-cdk-lib\'s grantRead) lets the look-alike through: the context is really evaluated', () => {
-    const naive: Statement[] = [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: world.keyArn }];
-    const lookAlike: AuthorizationRequest = {
-      principalArn: world.pathReader.arn,
-      action: 'kms:Decrypt',
-      resource: world.keyArn,
-      context: { 'kms:CallerAccount': ACCOUNT, ...contextFor('/app/production/db/password') },
-    };
+  test('an unconditioned kms:Decrypt (aws-cdk-lib\'s grantRead) lets the look-alike through: the context is really evaluated', async () => {
+    const naive: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: world.keyArn }] };
+    const lookAlike = kmsRequest('pathReader', 'kms:Decrypt', contextFor('/app/production/db/password'));
 
-    expect(isAllowed(lookAlike, naive, world.keyPolicy)).toBe(true);
-    expect(isAllowed(lookAlike, world.pathReader.statements, world.keyPolicy)).toBe(false);
+    expect(await allowed(lookAlike, [naive], world.keyPolicy)).toBe(true);
+    expect(await allowed(lookAlike, world.pathReader.policies, world.keyPolicy)).toBe(false);
   });
 
-  test('the key policy alone decides nothing: without an identity statement, even the account is denied', () => {
-    expect(isAllowed({ principalArn: world.pathReader.arn, action: 'kms:Decrypt', resource: world.keyArn, context: contextFor('/app/prod/db/password') }, [], world.keyPolicy)).toBe(false);
+  test('the key policy alone decides nothing: without an identity statement, even the account is denied', async () => {
+    expect(await allowed(rightParameter(), [], world.keyPolicy)).toBe(false);
+  });
+
+  test('a key policy that does not trust the account denies what the identity policy allows, and says so', async () => {
+    const adminOnly: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/admin` }, Action: 'kms:*', Resource: '*' }],
+    };
+
+    expect(await authorize(rightParameter(), { identity: world.pathReader.policies, resource: adminOnly })).toEqual({
+      allowed: false,
+      reason: 'because no resource-based policy allows the kms:Decrypt action',
+    });
+  });
+
+  test('an explicit Deny wins over the grant', async () => {
+    const deny: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*', Condition: { StringNotEquals: { 'kms:CallerAccount': '222222222222' } } }] };
+
+    expect(await authorize(rightParameter(), { identity: [...world.pathReader.policies, deny], resource: world.keyPolicy })).toEqual({
+      allowed: false,
+      reason: 'with an explicit deny in an identity-based policy',
+    });
   });
 
   test.each([
-    ['an unknown operator', { Effect: 'Allow', Action: '*', Resource: '*', Condition: { NumericLessThan: { x: '1' } } }, 'the evaluator does not implement the NumericLessThan operator'],
-    ['NotAction', { Effect: 'Allow', NotAction: 'x', Action: '*', Resource: '*' }, 'the evaluator does not implement NotAction'],
-  ])('refuses %s instead of guessing', (_name, statement, message) => {
-    expect(() => isAllowed({ principalArn: 'arn:aws:iam::1:role/r', action: 'a:b', resource: 'r', context: { x: '0' } }, [statement as Statement])).toThrow(message);
+    ['a misspelled condition operator', { Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEqual: { 'kms:CallerAccount': ACCOUNT } } }, /IAM has no condition operator StringEqual/],
+    ['a misspelled effect', { Effect: 'Alow', Action: 'kms:Decrypt', Resource: '*' }, /Statement\[0\].Effect.*Effect must be present and exactly/],
+  ])('refuses %s instead of guessing', async (_name, statement, message) => {
+    const policy: PolicyDocument = { Version: '2012-10-17', Statement: [statement] };
+
+    const policies = { identity: [...world.pathReader.policies, policy], resource: world.keyPolicy };
+
+    await expect(authorize(rightParameter(), policies)).rejects.toThrow(message);
   });
 });

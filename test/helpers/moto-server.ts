@@ -6,9 +6,14 @@ import { createServer, Socket } from 'net';
  * moto does not enforce IAM or KMS key states: fault cases belong to the aws-sdk-client-mock suites.
  */
 export class MotoServer {
-  public static async start(): Promise<MotoServer> {
+  /**
+   * Starts a server. `accountId` makes every ARN moto returns carry that account (moto's MOTO_ACCOUNT_ID),
+   * so ARNs built from a synthesized stack's `env` match what the emulator answers.
+   */
+  public static async start(accountId?: string): Promise<MotoServer> {
     const port = await freePort();
-    const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    const env = accountId ? { ...process.env, MOTO_ACCOUNT_ID: accountId } : process.env;
+    const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore', env });
     const server = new MotoServer(child, port);
     await server.waitUntilListening();
     return server;
