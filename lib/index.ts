@@ -1,5 +1,6 @@
 export * from './parameter-key';
 export * from './secure-value';
+export * from './secure-value-source';
 export * from './secure-string-parameter';
 export * from './secure-string-handler-options';
 export * from './parameter-policy';

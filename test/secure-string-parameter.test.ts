@@ -45,7 +45,7 @@ describe('SecureStringParameter resource', () => {
     ['generated with defaults', SecureValue.generated(), { Type: 'generated' }],
     ['generated with options (only non-defaults travel)', SecureValue.generated({ length: 48, excludePunctuation: true, excludeLowercase: false }), {
       Type: 'generated',
-      Options: '{"length":48,"excludePunctuation":true}',
+      Options: '{"excludePunctuation":true,"length":48}',
     }],
     ['ciphertext', SecureValue.fromCiphertext(CIPHERTEXT), { Type: 'ciphertext', Ciphertext: CIPHERTEXT }],
     ['placeholder', SecureValue.placeholder(), { Type: 'placeholder', Text: SecureValue.DEFAULT_PLACEHOLDER }],

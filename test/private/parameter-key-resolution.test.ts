@@ -69,10 +69,13 @@ describe('a key whose target is unknown at synth time is refused', () => {
         'IAM and key policies authorize KMS calls against the key ARN, not an alias, so grants and the handler\'s permissions could not name it. ' +
         "Pass the key instead: kms.Key.fromKeyArn(scope, id, '<key ARN>'), the ARN that `aws kms describe-key --key-id alias/app --query KeyMetadata.Arn` prints."],
     ['kms.Key.fromKeyArn with an alias ARN', (s: Stack) => kms.Key.fromKeyArn(s, 'Imported', 'arn:aws:kms:eu-west-1:111111111111:alias/app'),
-      "encryptionKey Stack/Imported has the alias ARN 'arn:aws:kms:eu-west-1:111111111111:alias/app': IAM and key policies authorize KMS calls against the key ARN, not an alias. " +
+      "encryptionKey Stack/Imported has the alias ARN 'arn:aws:kms:eu-west-1:111111111111:alias/app': " +
+        'IAM and key policies authorize KMS calls against the key ARN, not an alias. ' +
         'Pass the key ARN (key/<key id>) that `aws kms describe-key --key-id alias/app --query KeyMetadata.Arn` prints.'],
   ] as const;
-  const cases = refused.flatMap(([keyKind, makeKey, message]) => consumers.map(([consumerKind, make]) => ({ keyKind, makeKey, message, consumerKind, make })));
+  const cases = refused.flatMap(([keyKind, makeKey, message]) =>
+    consumers.map(([consumerKind, make]) => ({ keyKind, makeKey, message, consumerKind, make })),
+  );
 
   test.each(cases)('$keyKind given to $consumerKind', ({ makeKey, message, make }) => {
     const stack = newStack();

@@ -5,7 +5,9 @@ function newStack(app = new App(), id = 'Stack'): Stack {
   return new Stack(app, id, { env: { account: '111111111111', region: 'eu-west-1' } });
 }
 
-const secure = (stack: Stack, id: string, parameterName: string) => new SecureStringParameter(stack, id, { parameterName, value: SecureValue.generated() });
+function secure(stack: Stack, id: string, parameterName: string): SecureStringParameter {
+  return new SecureStringParameter(stack, id, { parameterName, value: SecureValue.generated() });
+}
 
 describe('one writer per parameter name in a stack (a and /a are one parameter)', () => {
   test.each([
