@@ -8,7 +8,12 @@ import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, writeKeyAc
 import { ParameterChangeEventOptions, PolicyActionEventOptions } from '../parameter-events';
 import type { ISecureStringParameter } from '../secure-string-parameter';
 
-/** What every SecureString, made or imported, does the same way: grants scoped to its context, events. */
+/**
+ * What every SecureString, made or imported, does the same way: grants scoped to its context, events.
+ * A hidden base class: jsii copies its members into each subclass.
+ *
+ * @internal
+ */
 export abstract class SecureStringParameterBase extends Resource implements ISecureStringParameter {
   public abstract readonly parameterName: string;
   public abstract readonly parameterArn: string;
