@@ -32,7 +32,8 @@ export interface ParameterHierarchyProps {
   readonly path: string;
 
   /**
-   * The key of every SecureString in the hierarchy.
+   * The key of every SecureString in the hierarchy. An alias made in this app stands for its target key;
+   * an alias imported by name is refused, except the AWS-managed `alias/aws/ssm`.
    *
    * @default - a new ParameterKey
    */
@@ -77,7 +78,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
   /** The path, without trailing slash. */
   public readonly path: string;
 
-  /** The key of every SecureString in the hierarchy (shared with child hierarchies). */
+  /** The key of every SecureString in the hierarchy (shared with child hierarchies); an alias's target key. */
   public readonly encryptionKey: kms.IKey;
 
   /** The default tier, if one was given. */

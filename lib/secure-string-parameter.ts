@@ -42,7 +42,9 @@ export interface SecureStringParameterProps {
   readonly value: SecureValue;
 
   /**
-   * The symmetric KMS key that encrypts the value.
+   * The symmetric KMS key that encrypts the value. An alias made in this app stands for its target key;
+   * an alias imported by name is refused (IAM authorizes KMS calls against key ARNs), except the
+   * AWS-managed `alias/aws/ssm`.
    *
    * @default - a ParameterKey shared by every SecureStringParameter of the stack that has no key
    */
