@@ -1,4 +1,4 @@
-import { CfnResource, Fn, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,21 +6,21 @@ import * as ram from 'aws-cdk-lib/aws-ram';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
 import { IParameterEventSource, ParameterChangeEventOptions, PolicyActionEventOptions } from './parameter-events';
+import { HierarchySecureStringOptions, HierarchyStringListOptions, HierarchyStringOptions } from './parameter-hierarchy-options';
 import { ParameterKey } from './parameter-key';
 import { ParameterPolicy } from './parameter-policy';
 import { changeRule, namesUnder, policyActionRule } from './private/event-rules';
-import { PLAIN_POLICIES_TYPE, PlainPolicyProperties } from './private/handler-protocol';
-import { tierKeyActions } from './private/key-actions';
+import { plainString, plainStringList } from './private/hierarchy-plain-parameters';
 import { acknowledgeForNag3, suppressForNag2 } from './private/nag-acknowledgements';
 import { wildcardResourceFinding } from './private/nag-finding-id';
 import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, keyContextConditions } from './private/parameter-grants';
+import { tierKeyActions } from './private/key-actions';
+import { resolveParameterKey } from './private/parameter-key-resolution';
 import { parameterArnFor, parameterNameProblems } from './private/parameter-name';
+import { claimParameterName } from './private/parameter-name-claims';
 import { shareParameters } from './private/parameter-sharing';
-import { policyProblems, policyProperties } from './private/policy-validation';
-import { SecureStringHandler } from './private/secure-string-handler';
 import { ParameterValidationError } from './private/validation-error';
 import { SecureStringParameter } from './secure-string-parameter';
-import { SecureValue } from './secure-value';
 import { ShareTarget } from './share-target';
 
 /**
@@ -33,7 +33,8 @@ export interface ParameterHierarchyProps {
   readonly path: string;
 
   /**
-   * The key of every SecureString in the hierarchy.
+   * The key of every SecureString in the hierarchy. An alias made in this app stands for its target key;
+   * an alias imported by name is refused, except the AWS-managed `alias/aws/ssm`.
    *
    * @default - a new ParameterKey
    */
@@ -61,85 +62,6 @@ export interface ParameterHierarchyProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** Options of a SecureString added to a hierarchy. Unset options take the hierarchy's defaults. */
-export interface HierarchySecureStringOptions {
-  /** The name relative to the hierarchy's path: `db/password` under `/myapp/prod` is `/myapp/prod/db/password`. */
-  readonly name: string;
-
-  /** Where the value comes from. */
-  readonly value: SecureValue;
-
-  /** @default - the hierarchy's tier */
-  readonly tier?: ssm.ParameterTier;
-
-  /** @default - the hierarchy's policies */
-  readonly policies?: ParameterPolicy[];
-
-  /** @default - the hierarchy's removal policy */
-  readonly removalPolicy?: RemovalPolicy;
-
-  /** @default - no description */
-  readonly description?: string;
-
-  /** @default - no pattern */
-  readonly allowedPattern?: string;
-
-  /** @default false */
-  readonly adoptExisting?: boolean;
-}
-
-/** Options of a plain String parameter added to a hierarchy. */
-export interface HierarchyStringOptions {
-  /**
-   * Policies of this parameter. Absolute ones are set on the native resource; a relative `expireAfter`
-   * is written by the stack's handler, renewed whenever the value changes.
-   *
-   * @default - none (the hierarchy's policies are the default of its SecureStrings only)
-   */
-  readonly policies?: ParameterPolicy[];
-
-  /** The name relative to the hierarchy's path. */
-  readonly name: string;
-
-  /** The value, in plain text in the template (this is configuration, not a secret). */
-  readonly stringValue: string;
-
-  /** @default - the hierarchy's tier, else Standard */
-  readonly tier?: ssm.ParameterTier;
-
-  /** @default - no description */
-  readonly description?: string;
-
-  /** @default - no pattern */
-  readonly allowedPattern?: string;
-}
-
-/** Options of a plain StringList parameter added to a hierarchy. */
-export interface HierarchyStringListOptions {
-  /**
-   * Policies of this parameter. Absolute ones are set on the native resource; a relative `expireAfter`
-   * is written by the stack's handler, renewed whenever the value changes.
-   *
-   * @default - none (the hierarchy's policies are the default of its SecureStrings only)
-   */
-  readonly policies?: ParameterPolicy[];
-
-  /** The name relative to the hierarchy's path. */
-  readonly name: string;
-
-  /** The values, in plain text in the template. */
-  readonly stringListValue: string[];
-
-  /** @default - the hierarchy's tier, else Standard */
-  readonly tier?: ssm.ParameterTier;
-
-  /** @default - no description */
-  readonly description?: string;
-
-  /** @default - no pattern */
-  readonly allowedPattern?: string;
-}
-
 /** A path grant made before a parameter of the same name was added would silently miss it. */
 interface PathGrant {
   readonly subPath: string;
@@ -157,7 +79,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
   /** The path, without trailing slash. */
   public readonly path: string;
 
-  /** The key of every SecureString in the hierarchy (shared with child hierarchies). */
+  /** The key of every SecureString in the hierarchy (shared with child hierarchies); an alias's target key. */
   public readonly encryptionKey: kms.IKey;
 
   /** The default tier, if one was given. */
@@ -179,7 +101,9 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     this.defaultPolicies = props.policies;
     this.defaultRemovalPolicy = props.removalPolicy;
     this.parentHierarchy = scope instanceof ParameterHierarchy ? scope : undefined;
-    this.encryptionKey = props.encryptionKey ?? new ParameterKey(this, 'Key', { description: `Encrypts the SecureString parameters under ${props.path}` });
+    this.encryptionKey = props.encryptionKey
+      ? resolveParameterKey(this, props.encryptionKey)
+      : new ParameterKey(this, 'Key', { description: `Encrypts the SecureString parameters under ${props.path}` });
     ParameterKey.assertSymmetric(this, this.encryptionKey);
     this.node.addValidation({ validate: () => this.grantsThatMissAParameter() });
   }
@@ -194,8 +118,8 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
    * whatever `options` leave unset.
    */
   public addSecureString(id: string, options: HierarchySecureStringOptions): SecureStringParameter {
-    const parameter = new SecureStringParameter(this, id, {
-      parameterName: this.fullName(options.name),
+    return this.add(options.name, (fullName) => new SecureStringParameter(this, id, {
+      parameterName: fullName,
       value: options.value,
       encryptionKey: this.encryptionKey,
       tier: options.tier ?? this.tier,
@@ -204,61 +128,17 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
       description: options.description,
       allowedPattern: options.allowedPattern,
       adoptExisting: options.adoptExisting,
-    });
-    return this.remember(options.name, parameter);
+    }));
   }
 
   /** Plain configuration at `<path>/<name>`: a native `AWS::SSM::Parameter` of type String. */
   public addString(id: string, options: HierarchyStringOptions): ssm.StringParameter {
-    const policies = options.policies ?? [];
-    const parameter = new ssm.StringParameter(this, id, {
-      parameterName: this.fullName(options.name),
-      stringValue: options.stringValue,
-      tier: this.plainTier(options.name, options.tier, policies),
-      description: options.description,
-      allowedPattern: options.allowedPattern,
-    });
-    this.attachPolicies(parameter, 'String', options.stringValue, policies);
-    return this.remember(options.name, parameter);
+    return this.add(options.name, (fullName) => plainString(this, id, fullName, options, this.tier));
   }
 
   /** Plain configuration at `<path>/<name>`: a native `AWS::SSM::Parameter` of type StringList. */
   public addStringList(id: string, options: HierarchyStringListOptions): ssm.StringListParameter {
-    const policies = options.policies ?? [];
-    const parameter = new ssm.StringListParameter(this, id, {
-      parameterName: this.fullName(options.name),
-      stringListValue: options.stringListValue,
-      tier: this.plainTier(options.name, options.tier, policies),
-      description: options.description,
-      allowedPattern: options.allowedPattern,
-    });
-    this.attachPolicies(parameter, 'StringList', Fn.join(',', options.stringListValue), policies);
-    return this.remember(options.name, parameter);
-  }
-
-  /**
-   * Absolute policies go on the native resource. A relative expiration needs a timestamp fixed at each
-   * write of the value, which CloudFormation cannot compute: the stack's handler writes the policies.
-   */
-  private attachPolicies(parameter: ssm.StringParameter | ssm.StringListParameter, type: string, value: string, policies: ParameterPolicy[]): void {
-    if (policies.length === 0) {
-      return;
-    }
-    const properties = policyProperties(policies);
-    const native = parameter.node.defaultChild as ssm.CfnParameter;
-    if (properties.ExpireAfterSeconds === undefined) {
-      native.policies = properties.Policies;
-      return;
-    }
-    const handler = SecureStringHandler.of(this);
-    const name = Stack.of(this).resolve(native.name) as string;
-    handler.registerPlain(name);
-    const policyProps: PlainPolicyProperties = { Name: name, ParameterType: type, Value: value, ...properties } as PlainPolicyProperties;
-    const resource = new CfnResource(parameter, 'Policies', {
-      type: PLAIN_POLICIES_TYPE,
-      properties: { ServiceToken: handler.serviceToken, ...policyProps },
-    });
-    resource.addDependency(native);
+    return this.add(options.name, (fullName) => plainStringList(this, id, fullName, options, this.tier));
   }
 
   /**
@@ -366,23 +246,6 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     return changeRule(this, id, namesUnder(this.path), options);
   }
 
-  /** The tier of a plain parameter: policies make it Advanced, like SecureStrings; they are validated the same way. */
-  private plainTier(name: string, tier: ssm.ParameterTier | undefined, policies: ParameterPolicy[]): ssm.ParameterTier | undefined {
-    const effective = tier ?? this.tier ?? (policies.length > 0 ? ssm.ParameterTier.ADVANCED : undefined);
-    if (policies.length === 0) {
-      return effective;
-    }
-    const fullName = this.fullName(name);
-    if (effective === ssm.ParameterTier.STANDARD) {
-      throw new ParameterValidationError(this, `${fullName}: tier Standard cannot carry policies; use Advanced (or leave tier unset)`);
-    }
-    const problems = policyProblems(policies, new Date());
-    if (problems.length > 0) {
-      throw new ParameterValidationError(this, `${fullName}: policies are invalid: ${problems.join('; ')}`);
-    }
-    return effective;
-  }
-
   /**
    * Shares every SecureString under this path through AWS RAM and lets the targets' principals decrypt
    * them through Parameter Store (a key-policy statement for `<path>/*`). Every SecureString of the
@@ -391,7 +254,8 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
   public shareWith(id: string, targets: ShareTarget[]): ram.CfnResourceShare {
     const target = this.pathTarget(undefined);
     const share = shareParameters(this, id, {
-      resourceArns: Lazy.list({ produce: () => this.secureStrings().map((p) => p.parameterArn) }),
+      // the share waits for each parameter (its ARN references the resource that writes it)
+      resourceArns: Lazy.list({ produce: () => [...this.secureStringsByName().values()].map((p) => p.parameterArn) }),
       contextOperator: 'StringLike',
       contextArns: target.parameterArns,
       key: this.encryptionKey,
@@ -399,16 +263,17 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     });
     this.node.addValidation({
       validate: () => {
-        const notAdvanced = this.secureStrings().filter((p) => p.tier !== ssm.ParameterTier.ADVANCED);
-        const problems = notAdvanced.map((p) => `${this.node.path}: ${p.parameterName} is ${p.tier} and cannot be shared; Parameter Store shares Advanced parameters only`);
-        return this.secureStrings().length === 0 ? [`${this.node.path}: shareWith has no SecureString to share under ${this.path}`] : problems;
+        const notAdvanced = [...this.secureStringsByName()].filter(([, p]) => p.tier !== ssm.ParameterTier.ADVANCED);
+        const problems = notAdvanced.map(([name, p]) => `${this.node.path}: ${name} is ${p.tier} and cannot be shared; Parameter Store shares Advanced parameters only`);
+        return this.secureStringsByName().size === 0 ? [`${this.node.path}: shareWith has no SecureString to share under ${this.path}`] : problems;
       },
     });
     return share;
   }
 
-  private secureStrings(): SecureStringParameter[] {
-    return this.parameters.filter((p): p is SecureStringParameter => p instanceof SecureStringParameter);
+  /** By full name: a SecureString's `parameterName` is a deploy-time reference, not text for a message. */
+  private secureStringsByName(): Map<string, SecureStringParameter> {
+    return new Map([...this.addedByName()].filter((e): e is [string, SecureStringParameter] => e[1] instanceof SecureStringParameter));
   }
 
   private fullName(name: string): string {
@@ -418,16 +283,18 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     return `${this.path}/${name}`;
   }
 
-  private remember<T extends ssm.IParameter>(name: string, parameter: T): T {
+  /** Creates a parameter at `<path>/<name>` unless this hierarchy or its stack already writes that name. */
+  private add<T extends ssm.IParameter>(name: string, create: (fullName: string) => T): T {
     const fullName = this.fullName(name);
     if (this.added.has(fullName)) {
       throw new ParameterValidationError(this, `${fullName} was already added to this hierarchy`);
     }
+    const parameter = create(fullName);
+    claimParameterName(parameter, fullName);
     this.added.set(fullName, parameter);
-    const tier = (parameter as unknown as { tier?: string }).tier;
-    if (parameter instanceof SecureStringParameter && tier) {
+    if (parameter instanceof SecureStringParameter) {
       for (let h: ParameterHierarchy | undefined = this; h; h = h.parentHierarchy) {
-        h.extendWriteGrantsFor(fullName, tier);
+        h.extendWriteGrantsFor(fullName, parameter.tier);
       }
     }
     return parameter;

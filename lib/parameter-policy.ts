@@ -30,7 +30,8 @@ export class ParameterPolicy {
   /**
    * Parameter Store deletes the parameter `after` each write of its value. The deploy-time handler turns
    * it into a timestamp whenever it writes a new value, so rotating the value renews it; a deploy that
-   * does not change the value keeps the timestamp. Whole days or hours.
+   * does not change the value keeps the timestamp. Whole hours (or days), at least one hour: anything
+   * finer, or zero, fails at synth.
    */
   public static expireAfter(after: Duration): ParameterPolicy {
     return new ParameterPolicy(ParameterPolicyType.EXPIRATION, undefined, { expiresAfter: after });
@@ -52,8 +53,8 @@ export class ParameterPolicy {
     return new ParameterPolicy(ParameterPolicyType.NO_CHANGE_NOTIFICATION, { After: after }, {});
   }
 
-  /** `Expiration`, `ExpirationNotification` or `NoChangeNotification`. */
-  public readonly policyType: string;
+  /** `Expiration` (absolute or relative), `ExpirationNotification` or `NoChangeNotification`. */
+  public readonly policyType: ParameterPolicyType;
 
   /** For an absolute expiration: when. */
   public readonly expiresAt?: Date;

@@ -1,21 +1,20 @@
-import { CfnResource, ITaggable, Lazy, RemovalPolicy, Resource, SecretValue, Stack, TagManager, TagType, Token } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { ArnFormat, CfnResource, ITaggable, Lazy, RemovalPolicy, SecretValue, Stack, TagManager, TagType, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ram from 'aws-cdk-lib/aws-ram';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
-import { IParameterEventSource, ParameterChangeEventOptions, PolicyActionEventOptions } from './parameter-events';
+import { IParameterEventSource } from './parameter-events';
 import { ParameterKey } from './parameter-key';
 import { ParameterPolicy } from './parameter-policy';
-import { changeRule, exactName, policyActionRule } from './private/event-rules';
-import { ATTRIBUTE_VERSION, DEFAULT_TIER, MAX_VALUE_BYTES, ParameterProperties, SourceType } from './private/handler-protocol';
-import { tierKeyActions } from './private/key-actions';
-import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters } from './private/parameter-grants';
+import { ATTRIBUTE_ARN, ATTRIBUTE_VERSION, DEFAULT_TIER, MAX_VALUE_BYTES, ParameterProperties, SERVICE_TIMEOUT_SECONDS, SourceType } from './private/handler-protocol';
+import { ImportedSecureStringParameter } from './private/imported-secure-string-parameter';
+import { resolveParameterKey } from './private/parameter-key-resolution';
 import { parameterArnFor, parameterNameProblems } from './private/parameter-name';
+import { claimParameterName } from './private/parameter-name-claims';
 import { shareParameters } from './private/parameter-sharing';
-import { policyProblems, policyProperties } from './private/policy-validation';
+import { assertValidPolicies, policyProperties, tierForPolicies } from './private/policy-validation';
 import { SecureStringHandler } from './private/secure-string-handler';
+import { SecureStringParameterBase } from './private/secure-string-parameter-base';
 import { ParameterValidationError } from './private/validation-error';
 import { SecureStringHandlerOptions } from './secure-string-handler-options';
 import { SecureValue } from './secure-value';
@@ -42,7 +41,9 @@ export interface SecureStringParameterProps {
   readonly value: SecureValue;
 
   /**
-   * The symmetric KMS key that encrypts the value.
+   * The symmetric KMS key that encrypts the value. An alias made in this app stands for its target key;
+   * an alias imported by name is refused (IAM authorizes KMS calls against key ARNs), except the
+   * AWS-managed `alias/aws/ssm`.
    *
    * @default - a ParameterKey shared by every SecureStringParameter of the stack that has no key
    */
@@ -125,7 +126,21 @@ export interface SecureStringParameterAttributes {
    */
   readonly parameterArn?: string;
 
-  /** The key that encrypts the value (for another account: `kms.Key.fromKeyArn` with that account's key). */
+  /**
+   * Whether `parameterName` is a simple name (no `/`, e.g. `token`) rather than a path (`/app/token`).
+   * Needed only when `parameterName` is a token: Parameter Store drops a path's leading `/` in the ARN,
+   * which cannot be decided at synth time for a name known only at deploy time (like aws-cdk-lib's
+   * `simpleName`).
+   *
+   * @default - derived from a concrete `parameterName`; required with a token `parameterName`
+   */
+  readonly simpleName?: boolean;
+
+  /**
+   * The key that encrypts the value (for another account: `kms.Key.fromKeyArn` with that account's key).
+   * An alias made in this app stands for its target key; an alias imported by name is refused (IAM
+   * authorizes KMS calls against key ARNs), except the AWS-managed `alias/aws/ssm`.
+   */
   readonly encryptionKey: kms.IKey;
 
   /**
@@ -134,53 +149,6 @@ export interface SecureStringParameterAttributes {
    * @default ParameterTier.STANDARD
    */
   readonly tier?: ssm.ParameterTier;
-}
-
-/** What every SecureString, made or imported, does the same way: grants scoped to its context, events. */
-abstract class SecureStringParameterBase extends Resource implements ISecureStringParameter {
-  public abstract readonly parameterName: string;
-  public abstract readonly parameterArn: string;
-  public abstract readonly encryptionKey: kms.IKey;
-  public abstract readonly tier: ssm.ParameterTier;
-  public readonly parameterType: string = ssm.ParameterType.SECURE_STRING;
-
-  public get parameterRef(): ssm.ParameterReference {
-    return { parameterName: this.parameterName };
-  }
-
-  /**
-   * Read access to this parameter: `ssm:GetParameter(s)` and `ssm:GetParameterHistory` on its ARN, and
-   * `kms:Decrypt` on its key only for its encryption context and only through Parameter Store.
-   */
-  public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return grantOnParameters(this, grantee, this.grantTarget(), READ_ACTIONS, this.encryptionKey, ['kms:Decrypt']);
-  }
-
-  /**
-   * Write access to this parameter: `ssm:PutParameter` on its ARN, and the tier's KMS actions
-   * (`kms:Encrypt` for Standard, `kms:GenerateDataKey` for Advanced, both for Intelligent-Tiering) under
-   * the same conditions as reads.
-   */
-  public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    return grantOnParameters(this, grantee, this.grantTarget(), WRITE_ACTIONS, this.encryptionKey, tierKeyActions(this.tier));
-  }
-
-  /**
-   * An EventBridge rule for this parameter's policy actions: its expiration, and the events its
-   * ExpirationNotification and NoChangeNotification policies emit.
-   */
-  public onPolicyAction(id: string, options?: PolicyActionEventOptions): events.Rule {
-    return policyActionRule(this, id, exactName(this.parameterName), options);
-  }
-
-  /** An EventBridge rule for changes of this parameter (create, update, delete, label). */
-  public onChange(id: string, options?: ParameterChangeEventOptions): events.Rule {
-    return changeRule(this, id, exactName(this.parameterName), options);
-  }
-
-  private grantTarget(): GrantTarget {
-    return { contextOperator: 'StringEquals', parameterArns: this.parameterArn };
-  }
 }
 
 /**
@@ -210,8 +178,14 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
     SecureStringHandler.configure(scope, options);
   }
 
+  /**
+   * The parameter's name. It references the resource that writes the parameter (like aws-cdk-lib's
+   * `StringParameter.parameterName`), so whatever uses it deploys after the value exists.
+   */
   public readonly parameterName: string;
+  /** The parameter's ARN, with the same dependency as `parameterName`. */
   public readonly parameterArn: string;
+  /** The key that encrypts the value: the target key when an alias made in the app was given. */
   public readonly encryptionKey: kms.IKey;
   public readonly tier: ssm.ParameterTier;
   /** Where the value comes from. */
@@ -230,16 +204,23 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
   /** Tags applied to the parameter by the handler; `Tags.of(parameter)` works too. */
   public readonly tags: TagManager;
 
+  /** @internal */
+  protected readonly _eventName: string;
+  /** @internal */
+  protected readonly _keyPolicyArn: string;
+
   constructor(scope: Construct, id: string, props: SecureStringParameterProps) {
     super(scope, id, { physicalName: props.parameterName });
     const policies = props.policies ?? [];
-    this.tier = props.tier ?? (policies.length > 0 ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD);
+    this.tier = tierForPolicies(props.tier, policies) ?? ssm.ParameterTier.STANDARD;
     validateProps(this, props, this.tier);
     this.policies = policies;
+    claimParameterName(this, props.parameterName);
 
-    this.parameterName = props.parameterName;
-    this.parameterArn = parameterArnFor(this, props.parameterName);
-    this.encryptionKey = props.encryptionKey ?? defaultKey(this);
+    // synth-time logic (events, key policies, the handler's permissions) uses the names without dependency
+    this._eventName = props.parameterName;
+    this._keyPolicyArn = parameterArnFor(this, props.parameterName);
+    this.encryptionKey = props.encryptionKey ? resolveParameterKey(this, props.encryptionKey) : defaultKey(this);
     ParameterKey.assertSymmetric(this, this.encryptionKey);
     this.value = props.value;
     this.tags = new TagManager(TagType.KEY_VALUE, RESOURCE_TYPE);
@@ -265,10 +246,19 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
     };
     const resource = new CfnResource(this, 'Resource', {
       type: RESOURCE_TYPE,
-      properties: { ServiceToken: handler.serviceToken, ...properties },
+      // ServiceTimeout: CloudFormation gives up on a lost answer after 20 minutes instead of one hour
+      properties: { ServiceToken: handler.serviceToken, ServiceTimeout: String(SERVICE_TIMEOUT_SECONDS), ...properties },
     });
     resource.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
     this.parameterVersion = Token.asString(resource.getAtt(ATTRIBUTE_VERSION));
+    // the handler answers the name as physical id and the ARN as attribute: consumers wait for the write
+    this.parameterName = this.getResourceNameAttribute(resource.ref);
+    this.parameterArn = this.getResourceArnAttribute(Token.asString(resource.getAtt(ATTRIBUTE_ARN)), {
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: props.parameterName.replace(/^\//, ''),
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
   }
 
   /**
@@ -279,12 +269,13 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
    */
   public shareWith(id: string, targets: ShareTarget[]): ram.CfnResourceShare {
     if (this.tier !== ssm.ParameterTier.ADVANCED) {
-      throw new ParameterValidationError(this, `${this.parameterName}: tier ${this.tier} cannot be shared; Parameter Store shares Advanced parameters only (set tier: ParameterTier.ADVANCED)`);
+      throw new ParameterValidationError(this, `${this._eventName}: tier ${this.tier} cannot be shared; Parameter Store shares Advanced parameters only (set tier: ParameterTier.ADVANCED)`);
     }
     return shareParameters(this, id, {
+      // the share waits for the parameter; the key policy cannot (the parameter references the key)
       resourceArns: [this.parameterArn],
       contextOperator: 'StringEquals',
-      contextArns: this.parameterArn,
+      contextArns: this._keyPolicyArn,
       key: this.encryptionKey,
       targets,
     });
@@ -298,47 +289,9 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
    * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-ssm-secure-strings.html
    */
   public get secureValue(): SecretValue {
-    return SecretValue.ssmSecure(this.parameterName, this.parameterVersion);
+    // the version attribute already makes the consumer wait for the write
+    return SecretValue.ssmSecure(this._eventName, this.parameterVersion);
   }
-}
-
-class ImportedSecureStringParameter extends SecureStringParameterBase {
-  public readonly parameterName: string;
-  public readonly parameterArn: string;
-  public readonly encryptionKey: kms.IKey;
-  public readonly tier: ssm.ParameterTier;
-
-  constructor(scope: Construct, id: string, attrs: SecureStringParameterAttributes) {
-    super(scope, id, { environmentFromArn: attrs.parameterArn });
-    const { name, arn } = nameAndArn(this, attrs);
-    this.parameterName = name;
-    this.parameterArn = arn;
-    this.encryptionKey = attrs.encryptionKey;
-    this.tier = attrs.tier ?? ssm.ParameterTier.STANDARD;
-  }
-}
-
-/** One of name or ARN, concrete enough to derive the other: grants and the encryption context need both. */
-function nameAndArn(scope: IConstruct, attrs: SecureStringParameterAttributes): { name: string; arn: string } {
-  if (attrs.parameterArn !== undefined) {
-    const match = Token.isUnresolved(attrs.parameterArn) ? null : /^arn:[^:]+:ssm:[^:]*:\d{12}:parameter\/(.+)$/.exec(attrs.parameterArn);
-    if (!match) {
-      throw new ParameterValidationError(scope, `parameterArn '${attrs.parameterArn}' is invalid: expected a concrete arn:<partition>:ssm:<region>:<account>:parameter/<name>`);
-    }
-    const nameFromArn = match[1].includes('/') ? `/${match[1]}` : match[1];
-    if (attrs.parameterName !== undefined && attrs.parameterName !== nameFromArn && attrs.parameterName !== match[1]) {
-      throw new ParameterValidationError(scope, `parameterName '${attrs.parameterName}' does not match parameterArn '${attrs.parameterArn}'`);
-    }
-    return { name: attrs.parameterName ?? nameFromArn, arn: attrs.parameterArn };
-  }
-  if (attrs.parameterName === undefined) {
-    throw new ParameterValidationError(scope, 'an imported SecureString needs parameterName or parameterArn');
-  }
-  const problems = parameterNameProblems(scope, attrs.parameterName);
-  if (problems.length > 0) {
-    throw new ParameterValidationError(scope, `parameterName '${attrs.parameterName}' is invalid: ${problems.join('; ')}`);
-  }
-  return { name: attrs.parameterName, arn: parameterArnFor(scope, attrs.parameterName) };
 }
 
 function defaultKey(scope: IConstruct): kms.IKey {
@@ -359,21 +312,7 @@ function validateProps(scope: IConstruct, props: SecureStringParameterProps, tie
   if (props.allowedPattern !== undefined && !Token.isUnresolved(props.allowedPattern)) {
     validateAllowedPattern(scope, props);
   }
-  validatePolicies(scope, props, tier);
-}
-
-function validatePolicies(scope: IConstruct, props: SecureStringParameterProps, tier: ssm.ParameterTier): void {
-  const policies = props.policies ?? [];
-  if (policies.length === 0) {
-    return;
-  }
-  if (tier === ssm.ParameterTier.STANDARD) {
-    throw new ParameterValidationError(scope, `${props.parameterName}: tier Standard cannot carry policies; use Advanced (or leave tier unset)`);
-  }
-  const problems = policyProblems(policies, new Date());
-  if (problems.length > 0) {
-    throw new ParameterValidationError(scope, `${props.parameterName}: policies are invalid: ${problems.join('; ')}`);
-  }
+  assertValidPolicies(scope, props.parameterName, tier, props.policies ?? []);
 }
 
 function validateAllowedPattern(scope: IConstruct, props: SecureStringParameterProps): void {

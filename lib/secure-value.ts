@@ -1,7 +1,8 @@
 import { Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { includedClasses } from './private/character-classes';
-import { DEFAULT_GENERATOR_OPTIONS, GeneratorOptions, MAX_CIPHERTEXT_BYTES, SourceProperties, SourceType } from './private/handler-protocol';
+import { DEFAULT_GENERATOR_OPTIONS, GeneratorOptions, MAX_CIPHERTEXT_BYTES, SourceProperties } from './private/handler-protocol';
+import { SecureValueSource } from './secure-value-source';
 
 /**
  * Options of a value generated at deploy time. The same character classes as Secrets Manager's
@@ -73,14 +74,17 @@ export class SecureValue {
   public static generated(options: GeneratedValueOptions = {}): SecureValue {
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<GeneratorOptions>;
     const resolved: GeneratorOptions = { ...DEFAULT_GENERATOR_OPTIONS, ...given };
+    // only the options that differ from the defaults travel, sorted: the same options in another order, or
+    // with defaults written out, are the same properties, so CloudFormation sees no change at all
     const changed = Object.fromEntries(
-      Object.entries(given).filter(([k, v]) => DEFAULT_GENERATOR_OPTIONS[k as keyof GeneratorOptions] !== v),
+      Object.entries(given)
+        .filter(([k, v]) => DEFAULT_GENERATOR_OPTIONS[k as keyof GeneratorOptions] !== v)
+        .sort(([a], [b]) => (a < b ? -1 : 1)),
     );
-    // only the options that differ from the defaults travel in the template
     const properties: SourceProperties = Object.keys(changed).length === 0
-      ? { Type: SourceType.GENERATED }
-      : { Type: SourceType.GENERATED, Options: JSON.stringify(changed) };
-    return new SecureValue(SourceType.GENERATED, properties, { generatorOptions: resolved });
+      ? { Type: SecureValueSource.GENERATED }
+      : { Type: SecureValueSource.GENERATED, Options: JSON.stringify(changed) };
+    return new SecureValue(SecureValueSource.GENERATED, properties, { generatorOptions: resolved });
   }
 
   /**
@@ -91,7 +95,7 @@ export class SecureValue {
    * @param ciphertextBase64 the `CiphertextBlob` KMS returned, base64-encoded
    */
   public static fromCiphertext(ciphertextBase64: string): SecureValue {
-    return new SecureValue(SourceType.CIPHERTEXT, { Type: SourceType.CIPHERTEXT, Ciphertext: ciphertextBase64 }, {});
+    return new SecureValue(SecureValueSource.CIPHERTEXT, { Type: SecureValueSource.CIPHERTEXT, Ciphertext: ciphertextBase64 }, {});
   }
 
   /**
@@ -102,7 +106,8 @@ export class SecureValue {
    * @param jsonField a field of the secret's JSON string to copy instead of the whole string
    */
   public static fromSecret(secret: secretsmanager.ISecret, jsonField?: string): SecureValue {
-    return new SecureValue(SourceType.SECRET, { Type: SourceType.SECRET, SecretArn: secret.secretArn, JsonField: jsonField }, { secret });
+    const properties: SourceProperties = { Type: SecureValueSource.SECRET, SecretArn: secret.secretArn, JsonField: jsonField };
+    return new SecureValue(SecureValueSource.SECRET, properties, { secret });
   }
 
   /**
@@ -112,7 +117,7 @@ export class SecureValue {
    * @param text the placeholder text
    */
   public static placeholder(text: string = SecureValue.DEFAULT_PLACEHOLDER): SecureValue {
-    return new SecureValue(SourceType.PLACEHOLDER, { Type: SourceType.PLACEHOLDER, Text: text }, {});
+    return new SecureValue(SecureValueSource.PLACEHOLDER, { Type: SecureValueSource.PLACEHOLDER, Text: text }, {});
   }
 
   /**
@@ -120,13 +125,11 @@ export class SecureValue {
    * stack's history. Only for values that are not really secret; ParameterStoreChecks reports it.
    */
   public static unsafePlainText(text: string): SecureValue {
-    return new SecureValue(SourceType.PLAINTEXT, { Type: SourceType.PLAINTEXT, Text: text }, {});
+    return new SecureValue(SecureValueSource.PLAINTEXT, { Type: SecureValueSource.PLAINTEXT, Text: text }, {});
   }
 
-  /**
-   * The kind of source: `generated`, `ciphertext`, `secret`, `placeholder` or `plaintext`.
-   */
-  public readonly sourceType: string;
+  /** The kind of source. */
+  public readonly sourceType: SecureValueSource;
 
   /** @internal */
   public readonly _properties: SourceProperties;
@@ -138,7 +141,7 @@ export class SecureValue {
   public readonly _secret?: secretsmanager.ISecret;
 
   private constructor(
-    sourceType: string,
+    sourceType: SecureValueSource,
     properties: SourceProperties,
     extras: { generatorOptions?: GeneratorOptions; secret?: secretsmanager.ISecret },
   ) {
@@ -154,12 +157,12 @@ export class SecureValue {
    */
   public _problems(maxValueBytes: number): string[] {
     switch (this.sourceType) {
-      case SourceType.GENERATED:
+      case SecureValueSource.GENERATED:
         return generatorProblems(this._generatorOptions!, maxValueBytes);
-      case SourceType.CIPHERTEXT:
+      case SecureValueSource.CIPHERTEXT:
         return ciphertextProblems(this._properties.Ciphertext!);
-      case SourceType.PLACEHOLDER:
-      case SourceType.PLAINTEXT:
+      case SecureValueSource.PLACEHOLDER:
+      case SecureValueSource.PLAINTEXT:
         return textProblems(this._properties.Text!, maxValueBytes);
       default:
         return [];

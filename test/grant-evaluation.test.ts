@@ -32,7 +32,11 @@ function deployed() {
     region: REGION,
     accountId: ACCOUNT,
     resource: (logicalId, attribute) => {
-      const type = rawResources[logicalId].Type;
+      const { Type: type, Properties: properties } = rawResources[logicalId];
+      if (type === 'Custom::SecureStringParameter') {
+        // what the handler answers: the name as physical id, the ARN (without the leading slash) as attribute
+        return attribute === 'Arn' ? `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/${properties.Name.replace(/^\//, '')}` : properties.Name;
+      }
       return type === 'AWS::KMS::Key' && attribute === 'Arn' ? `arn:aws:kms:${REGION}:${ACCOUNT}:key/${logicalId}` : `arn:aws:iam::${ACCOUNT}:role/${logicalId}`;
     },
   });

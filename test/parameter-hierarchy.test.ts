@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -45,7 +45,7 @@ describe('ParameterHierarchy', () => {
     const url = hierarchy.addString('Url', { name: 'api/url', stringValue: 'https://api.example.com' });
     const zones = hierarchy.addStringList('Zones', { name: 'zones', stringListValue: ['a', 'b'] });
 
-    expect(password.parameterName).toBe('/app/prod/db/password');
+    expect(stack.resolve(password.parameterName)).toEqual({ Ref: stack.getLogicalId(password.node.defaultChild as CfnResource) });
     expect(password.encryptionKey).toBe(hierarchy.encryptionKey);
     expect(password.tier).toBe(ssm.ParameterTier.ADVANCED);
     expect(hierarchy.encryptionKey).toBeInstanceOf(ParameterKey);
@@ -102,6 +102,8 @@ describe('ParameterHierarchy', () => {
     template.hasResource('Custom::PlainParameterPolicies', {
       Properties: {
         ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SecureStringParameterHandlerFunction'), 'Arn'] },
+        // CloudFormation stops waiting for a lost answer after 20 minutes instead of one hour
+        ServiceTimeout: '1200',
         Name: '/app/prod/api/url',
         ParameterType: 'String',
         Value: 'https://x',
@@ -200,19 +202,20 @@ describe('grants: statements exactly', () => {
     ]);
   });
 
-  test('grantRead on one parameter: its ARN and StringEquals on its context', () => {
+  test('grantRead on one parameter: its ARN (the attribute, so the grantee waits for it) and StringEquals on its context', () => {
     const { stack, hierarchy, role } = setup();
-    hierarchy.addSecureString('P', { name: 'db/password', value: SecureValue.generated() });
+    const member = hierarchy.addSecureString('P', { name: 'db/password', value: SecureValue.generated() });
 
     hierarchy.grantRead(role, 'db/password');
 
+    const memberArn = { 'Fn::GetAtt': [stack.getLogicalId(member.node.defaultChild as CfnResource), 'Arn'] };
     expect(policyStatementsOf(stack, role)).toEqual([
-      { Effect: 'Allow', Action: READ, Resource: arn('app/prod/db/password') },
+      { Effect: 'Allow', Action: READ, Resource: memberArn },
       {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: keyArnOf(stack, hierarchy.encryptionKey),
-        Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': arn('app/prod/db/password'), 'kms:ViaService': VIA_SSM } },
+        Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': memberArn, 'kms:ViaService': VIA_SSM } },
       },
     ]);
   });
@@ -317,10 +320,13 @@ describe('grants: every kind × tier × account × operation', () => {
     ),
   );
 
-  test.each(cases)('$op on a $kind, $tier, $account account', ({ subPath, operator, resource, tier, writeAction, account, op }) => {
+  test.each(cases)('$op on a $kind, $tier, $account account', ({ kind, subPath, operator, resource, tier, writeAction, account, op }) => {
     const stack = new Stack(new App(), 'Stack', { env: ENV });
     const hierarchy = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', tier });
-    hierarchy.addSecureString('P', { name: 'db/password', value: SecureValue.generated() });
+    const member = hierarchy.addSecureString('P', { name: 'db/password', value: SecureValue.generated() });
+    // the grantee's own policy names the parameter's Arn attribute (it waits for the parameter); the key
+    // policy names the concrete ARN (the parameter references the key: no cycle)
+    const granted = kind === 'parameter' ? { 'Fn::GetAtt': [stack.getLogicalId(member.node.defaultChild as CfnResource), 'Arn'] } : arn(resource);
     const grantee = account === 'same'
       ? new iam.Role(stack, 'Grantee', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') })
       : new iam.ArnPrincipal(`arn:aws:iam::${OTHER_ACCOUNT}:role/grantee`);
@@ -329,28 +335,28 @@ describe('grants: every kind × tier × account × operation', () => {
     else hierarchy.grantWrite(grantee, subPath);
 
     const keyAction = op === 'read' ? 'kms:Decrypt' : writeAction;
-    const context = operator === 'StringEquals'
-      ? { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': arn(resource), 'kms:ViaService': VIA_SSM } }
-      : { StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': arn(resource) }, StringEquals: { 'kms:ViaService': VIA_SSM } };
+    const contextOf = (parameterArn: unknown) => (operator === 'StringEquals'
+      ? { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': parameterArn, 'kms:ViaService': VIA_SSM } }
+      : { StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': parameterArn }, StringEquals: { 'kms:ViaService': VIA_SSM } });
     const [key] = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key')) as any[];
     const keyPolicyAdditions = key.Properties.KeyPolicy.Statement.slice(2);
     if (account === 'same') {
       const path = resource.replace(/\/\*$/, '');
       const ssmStatements = op === 'write'
-        ? [{ Effect: 'Allow', Action: 'ssm:PutParameter', Resource: arn(resource) }]
+        ? [{ Effect: 'Allow', Action: 'ssm:PutParameter', Resource: granted }]
         : [
-          { Effect: 'Allow', Action: READ_ACTIONS, Resource: arn(resource) },
+          { Effect: 'Allow', Action: READ_ACTIONS, Resource: granted },
           ...(operator === 'StringLike' ? [{ Effect: 'Allow', Action: 'ssm:GetParametersByPath', Resource: [arn(path), arn(resource)] }] : []),
         ];
       expect(policyStatementsOf(stack, grantee as iam.Role)).toEqual([
         ...ssmStatements,
-        { Effect: 'Allow', Action: keyAction, Resource: keyArnOf(stack, hierarchy.encryptionKey), Condition: context },
+        { Effect: 'Allow', Action: keyAction, Resource: keyArnOf(stack, hierarchy.encryptionKey), Condition: contextOf(granted) },
       ]);
       expect(keyPolicyAdditions).toEqual([]);
     } else {
       // the other account grants its principal the SSM side itself; the key policy here must allow the key side
       expect(keyPolicyAdditions).toEqual([
-        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:role/grantee` }, Action: keyAction, Resource: '*', Condition: context },
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:role/grantee` }, Action: keyAction, Resource: '*', Condition: contextOf(arn(resource)) },
       ]);
     }
   });
@@ -432,7 +438,12 @@ describe('ECS and cdk-nag', () => {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: keyArnOf(stack, hierarchy.encryptionKey),
-        Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': arn('app/prod/db/password'), 'kms:ViaService': VIA_SSM } },
+        Condition: {
+          StringEquals: {
+            'kms:EncryptionContext:PARAMETER_ARN': { 'Fn::GetAtt': [stack.getLogicalId(password.node.defaultChild as CfnResource), 'Arn'] },
+            'kms:ViaService': VIA_SSM,
+          },
+        },
       },
     ]);
   });

@@ -1,7 +1,7 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { ParameterPolicy, SecureStringParameter, SecureValue } from '../lib';
+import { ParameterHierarchy, ParameterPolicy, ParameterPolicyType, SecureStringParameter, SecureValue } from '../lib';
 import { policyProblems } from '../lib/private/policy-validation';
 
 const FUTURE = new Date('2031-01-01T00:00:00.000Z');
@@ -25,11 +25,12 @@ describe('ParameterPolicy JSON, exactly as Parameter Store documents it', () => 
     expect(policy.toJson()).toBe(json);
   });
 
-  test('types', () => {
-    expect(ParameterPolicy.expiration(FUTURE).policyType).toBe('Expiration');
-    expect(ParameterPolicy.expireAfter(Duration.days(90)).policyType).toBe('Expiration');
-    expect(ParameterPolicy.expirationNotification(Duration.days(1)).policyType).toBe('ExpirationNotification');
-    expect(ParameterPolicy.noChangeNotification(Duration.days(1)).policyType).toBe('NoChangeNotification');
+  test('types: the exported enum, whose values are Parameter Store\'s type names', () => {
+    expect(ParameterPolicy.expiration(FUTURE).policyType).toBe(ParameterPolicyType.EXPIRATION);
+    expect(ParameterPolicy.expireAfter(Duration.days(90)).policyType).toBe(ParameterPolicyType.EXPIRATION);
+    expect(ParameterPolicy.expirationNotification(Duration.days(1)).policyType).toBe(ParameterPolicyType.EXPIRATION_NOTIFICATION);
+    expect(ParameterPolicy.noChangeNotification(Duration.days(1)).policyType).toBe(ParameterPolicyType.NO_CHANGE_NOTIFICATION);
+    expect(Object.values(ParameterPolicyType)).toEqual(['Expiration', 'ExpirationNotification', 'NoChangeNotification']);
   });
 
   test('a relative expiration has no JSON of its own', () => {
@@ -80,6 +81,48 @@ describe('policies on a SecureStringParameter', () => {
     ['11 policies', Array.from({ length: 11 }, (_, i) => ParameterPolicy.noChangeNotification(Duration.days(i + 1))), '11 policies; Parameter Store allows at most 10'],
   ])('%s is refused at synth', (_name, policies, message) => {
     expect(() => parameterWith(policies)).toThrow(`Stack/P: /app/prod/x: policies are invalid: ${message}`);
+  });
+
+  test.each([
+    ['90 minutes', Duration.minutes(90), 'policy 1 (Expiration): 1 hour 30 minutes is not a whole number of days or hours; Parameter Store policies count in Days or Hours'],
+    ['30 seconds', Duration.seconds(30), 'policy 1 (Expiration): 30 seconds is not a whole number of days or hours'],
+    ['0 seconds', Duration.seconds(0), 'policy 1 (Expiration): a policy duration of 0 is none; Parameter Store policies count at least one hour'],
+    ['0 days', Duration.days(0), 'policy 1 (Expiration): a policy duration of 0 is none'],
+    ['a token', Duration.seconds(Token.asNumber({ Ref: 'Seconds' })), 'policy 1 (Expiration): a policy duration must be concrete, not a token'],
+  ])('expireAfter(%s) is refused: whole hours, at least one, as the README says', (_name, after, message) => {
+    expect(() => parameterWith([ParameterPolicy.expireAfter(after)])).toThrow(`Stack/P: /app/prod/x: policies are invalid: ${message}`);
+  });
+
+  test.each([
+    ['one hour', Duration.hours(1), '3600'],
+    ['36 hours', Duration.hours(36), String(36 * 3600)],
+    ['120 minutes (two whole hours)', Duration.minutes(120), '7200'],
+    ['two days', Duration.days(2), String(2 * 86400)],
+  ])('expireAfter(%s) is accepted and travels as seconds', (_name, after, seconds) => {
+    expect(parameterWith([ParameterPolicy.expireAfter(after)]).properties.ExpireAfterSeconds).toBe(seconds);
+  });
+
+  test.each([
+    ['expirationNotification of 0 hours', ParameterPolicy.expirationNotification(Duration.hours(0)), 'policy 2 (ExpirationNotification): a policy duration of 0 is none'],
+    ['expirationNotification of 90 minutes', ParameterPolicy.expirationNotification(Duration.minutes(90)), 'policy 2 (ExpirationNotification): 1 hour 30 minutes is not a whole number of days or hours'],
+    ['noChangeNotification of 0 days', ParameterPolicy.noChangeNotification(Duration.days(0)), 'policy 2 (NoChangeNotification): a policy duration of 0 is none'],
+  ])('%s is refused the same way (Days or Hours units)', (_name, notification, message) => {
+    expect(() => parameterWith([ParameterPolicy.expireAfter(Duration.days(30)), notification])).toThrow(message);
+  });
+
+  test('a plain hierarchy parameter is checked by the same function', () => {
+    const hierarchy = new ParameterHierarchy(new Stack(new App(), 'Stack'), 'Prod', { path: '/app/prod' });
+
+    expect(() => hierarchy.addString('Url', { name: 'url', stringValue: 'x', policies: [ParameterPolicy.expireAfter(Duration.minutes(90))] })).toThrow(
+      'Stack/Prod: /app/prod/url: policies are invalid: policy 1 (Expiration): 1 hour 30 minutes is not a whole number of days or hours',
+    );
+  });
+
+  test('an expiration at the very moment of synth is already past; one millisecond later is not', () => {
+    const now = new Date('2030-06-01T00:00:00.000Z');
+
+    expect(policyProblems([ParameterPolicy.expiration(now)], now)).toEqual(['the expiration 2030-06-01T00:00:00.000Z is in the past']);
+    expect(policyProblems([ParameterPolicy.expiration(new Date(now.getTime() + 1))], now)).toEqual([]);
   });
 
   test('JSON over 4096 characters is refused (only reachable with too many policies: it is reported alongside)', () => {

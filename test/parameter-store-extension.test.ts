@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { ParameterHierarchy, ParameterStoreExtension, SecureValue } from '../lib';
@@ -26,7 +26,8 @@ test('the layer caches Parameter Store reads; connect names the parameter and gr
     Layers: [Match.stringLikeRegexp('^arn:aws:lambda:eu-west-1:[0-9]+:layer:AWS-Parameters-and-Secrets-Lambda-Extension:')],
     Environment: {
       Variables: Match.objectLike({
-        DB_PASSWORD_PARAMETER: '/app/prod/db/password',
+        // the name references the parameter's resource: the function deploys after the value exists
+        DB_PASSWORD_PARAMETER: { Ref: stack.getLogicalId(password.node.defaultChild as CfnResource) },
         PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'true',
         SSM_PARAMETER_STORE_TTL: '120',
       }),

@@ -22,6 +22,11 @@ function arn(path: string): unknown {
   return { 'Fn::Join': ['', ['arn:', PARTITION, `:ssm:eu-west-1:111111111111:parameter/${path}`]] };
 }
 
+/** A parameter's ARN as its consumers see it: the attribute the handler answers, so they deploy after it. */
+function arnAttribute(stack: Stack, param: SecureStringParameter): unknown {
+  return { 'Fn::GetAtt': [stack.getLogicalId(param.node.defaultChild as any), 'Arn'] };
+}
+
 function customResources(stack: Stack): any[] {
   return Object.values(Template.fromStack(stack).findResources('Custom::SecureStringParameter'));
 }
@@ -40,7 +45,7 @@ describe('SecureStringParameter resource', () => {
     ['generated with defaults', SecureValue.generated(), { Type: 'generated' }],
     ['generated with options (only non-defaults travel)', SecureValue.generated({ length: 48, excludePunctuation: true, excludeLowercase: false }), {
       Type: 'generated',
-      Options: '{"length":48,"excludePunctuation":true}',
+      Options: '{"excludePunctuation":true,"length":48}',
     }],
     ['ciphertext', SecureValue.fromCiphertext(CIPHERTEXT), { Type: 'ciphertext', Ciphertext: CIPHERTEXT }],
     ['placeholder', SecureValue.placeholder(), { Type: 'placeholder', Text: SecureValue.DEFAULT_PLACEHOLDER }],
@@ -53,6 +58,7 @@ describe('SecureStringParameter resource', () => {
     const [resource] = customResources(stack);
     expect(resource.Properties).toEqual({
       ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^SecureStringParameterHandlerFunction/), 'Arn'] },
+      ServiceTimeout: '1200',
       Name: '/app/prod/db/password',
       KeyId: { 'Fn::GetAtt': [expect.stringMatching(/^SecureStringParameterKey/), 'Arn'] },
       Source: source,
@@ -103,29 +109,35 @@ describe('SecureStringParameter resource', () => {
     template.resourceCountIs('AWS::KMS::Key', 1);
   });
 
-  test('attributes: name, ARN, type, tier, key, deploy-time version and a pinned dynamic reference', () => {
+  test('attributes: name and ARN that reference the resource, type, tier, deploy-time version and a pinned dynamic reference', () => {
     const stack = newStack();
 
     const param = new SecureStringParameter(stack, 'Param', { parameterName: '/app/prod/db/password', value: SecureValue.generated() });
 
-    expect(param.parameterName).toBe('/app/prod/db/password');
-    expect(stack.resolve(param.parameterArn)).toEqual(arn('app/prod/db/password'));
+    const logicalId = stack.getLogicalId(param.node.defaultChild as any);
+    expect(stack.resolve(param.parameterName)).toEqual({ Ref: logicalId });
+    expect(stack.resolve(param.parameterArn)).toEqual({ 'Fn::GetAtt': [logicalId, 'Arn'] });
     expect(param.parameterType).toBe('SecureString');
     expect(param.tier).toBe(ssm.ParameterTier.STANDARD);
-    expect(param.parameterRef).toEqual({ parameterName: '/app/prod/db/password' });
-    const logicalId = stack.getLogicalId(param.node.defaultChild as any);
+    expect(stack.resolve(param.parameterRef)).toEqual({ parameterName: { Ref: logicalId } });
     expect(stack.resolve(param.parameterVersion)).toEqual({ 'Fn::GetAtt': [logicalId, 'Version'] });
     expect(stack.resolve(param.secureValue.unsafeUnwrap())).toEqual({
       'Fn::Join': ['', ['{{resolve:ssm-secure:/app/prod/db/password:', { 'Fn::GetAtt': [logicalId, 'Version'] }, '}}']],
     });
   });
 
-  test('a name without a slash gets the ARN Parameter Store gives it', () => {
-    const stack = newStack();
+  test.each([
+    ['a path', '/app/prod/db/password', 'app/prod/db/password'],
+    ['a name without a slash', 'flat-name', 'flat-name'],
+  ])('%s: a consumer in another account gets the concrete name and the ARN Parameter Store gives it', (_name, parameterName, arnName) => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack', { env: ENV });
+    const consumer = new Stack(app, 'Consumer', { env: { account: '222222222222', region: 'eu-west-1' } });
 
-    const param = new SecureStringParameter(stack, 'Param', { parameterName: 'flat-name', value: SecureValue.generated() });
+    const param = new SecureStringParameter(stack, 'Param', { parameterName, value: SecureValue.generated() });
 
-    expect(stack.resolve(param.parameterArn)).toEqual(arn('flat-name'));
+    expect(consumer.resolve(param.parameterName)).toBe(parameterName);
+    expect(consumer.resolve(param.parameterArn)).toEqual(arn(arnName));
   });
 
   test('SecureStrings without a key share one ParameterKey per stack', () => {
@@ -149,19 +161,23 @@ describe('grants', () => {
     const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy', {
       Properties: { Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as iam.CfnRole) }] },
     });
-    return { statements: Object.values(policies)[0].Properties.PolicyDocument.Statement, key: { 'Fn::GetAtt': [keyLogicalId(stack, param.encryptionKey), 'Arn'] } };
+    return {
+      statements: Object.values(policies)[0].Properties.PolicyDocument.Statement,
+      key: { 'Fn::GetAtt': [keyLogicalId(stack, param.encryptionKey), 'Arn'] },
+      paramArn: arnAttribute(stack, param),
+    };
   }
 
   test('grantRead: SSM reads on the parameter; kms:Decrypt only for its encryption context, only via SSM', () => {
-    const { statements, key } = grantStatements((p, r) => p.grantRead(r));
+    const { statements, key, paramArn } = grantStatements((p, r) => p.grantRead(r));
 
     expect(statements).toEqual([
-      { Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParameterHistory'], Resource: arn('app/prod/db/password') },
+      { Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParameterHistory'], Resource: paramArn },
       {
         Effect: 'Allow',
         Action: 'kms:Decrypt',
         Resource: key,
-        Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': arn('app/prod/db/password'), 'kms:ViaService': VIA_SSM } },
+        Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': paramArn, 'kms:ViaService': VIA_SSM } },
       },
     ]);
   });
@@ -172,15 +188,15 @@ describe('grants', () => {
     // Intelligent-Tiering stores as Standard or Advanced, whichever the value needs
     [ssm.ParameterTier.INTELLIGENT_TIERING, ['kms:Encrypt', 'kms:GenerateDataKey']],
   ])('grantWrite on %s: ssm:PutParameter and %s under the same conditions', (tier, keyAction) => {
-    const { statements, key } = grantStatements((p, r) => p.grantWrite(r), tier);
+    const { statements, key, paramArn } = grantStatements((p, r) => p.grantWrite(r), tier);
 
     expect(statements).toEqual([
-      { Effect: 'Allow', Action: 'ssm:PutParameter', Resource: arn('app/prod/db/password') },
+      { Effect: 'Allow', Action: 'ssm:PutParameter', Resource: paramArn },
       {
         Effect: 'Allow',
         Action: keyAction,
         Resource: key,
-        Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': arn('app/prod/db/password'), 'kms:ViaService': VIA_SSM } },
+        Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': paramArn, 'kms:ViaService': VIA_SSM } },
       },
     ]);
   });
@@ -188,6 +204,7 @@ describe('grants', () => {
   test('ecs.Secret.fromSsmParameter gives the execution role our scoped statements, not a bare kms:Decrypt', () => {
     const stack = newStack();
     const param = new SecureStringParameter(stack, 'Param', { parameterName: '/app/prod/db/password', value: SecureValue.generated() });
+    const paramArn = arnAttribute(stack, param);
     const task = new ecs.FargateTaskDefinition(stack, 'Task');
 
     task.addContainer('App', {
@@ -197,7 +214,7 @@ describe('grants', () => {
 
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: [Match.objectLike({ Secrets: [{ Name: 'DB_PASSWORD', ValueFrom: arn('app/prod/db/password') }] })],
+      ContainerDefinitions: [Match.objectLike({ Secrets: [{ Name: 'DB_PASSWORD', ValueFrom: paramArn }] })],
     });
     const executionPolicy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) =>
       JSON.stringify(p.Properties.Roles).includes('TaskExecutionRole'),
@@ -206,7 +223,7 @@ describe('grants', () => {
     expect(kmsStatements).toEqual([
       expect.objectContaining({
         Action: 'kms:Decrypt',
-        Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': arn('app/prod/db/password'), 'kms:ViaService': VIA_SSM } },
+        Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': paramArn, 'kms:ViaService': VIA_SSM } },
       }),
     ]);
   });

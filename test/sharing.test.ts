@@ -18,6 +18,8 @@ const ORG = 'arn:aws:organizations::999999999999:organization/o-abcde12345';
 const OU = 'arn:aws:organizations::999999999999:ou/o-abcde12345/ou-ab12-cdefgh34';
 const arn = (path: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:eu-west-1:111111111111:parameter/${path}`]] });
 
+const arnAttribute = (parameter: SecureStringParameter) => ({ 'Fn::GetAtt': [Stack.of(parameter).getLogicalId(parameter.node.defaultChild as any), 'Arn'] });
+
 function advanced(stack: Stack, id = 'P', name = '/shared/db/password') {
   return new SecureStringParameter(stack, id, {
     parameterName: name,
@@ -36,11 +38,13 @@ describe('SecureStringParameter.shareWith', () => {
   test('an account: a RAM share with the SSM read-only permission, and decrypt for this parameter only', () => {
     const stack = new Stack(new App(), 'Stack', { env: ENV });
 
-    advanced(stack).shareWith('Share', [ShareTarget.account('222222222222')]);
+    const parameter = advanced(stack);
+    parameter.shareWith('Share', [ShareTarget.account('222222222222')]);
 
     Template.fromStack(stack).hasResourceProperties('AWS::RAM::ResourceShare', {
       Name: 'Stack-P-parameters',
-      ResourceArns: [arn('shared/db/password')],
+      // the share waits for the parameter; the key policy names the concrete ARN (the parameter references the key)
+      ResourceArns: [arnAttribute(parameter)],
       Principals: ['222222222222'],
       AllowExternalPrincipals: true,
       PermissionArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ram::aws:permission/AWSRAMDefaultPermissionSSMParameterReadOnly']] }],
@@ -108,12 +112,12 @@ describe('ParameterHierarchy.shareWith', () => {
   test('shares every SecureString under the path and lets the account decrypt <path>/*', () => {
     const stack = new Stack(new App(), 'Stack', { env: ENV });
     const shared = new ParameterHierarchy(stack, 'Shared', { path: '/shared', tier: ssm.ParameterTier.ADVANCED });
-    shared.addSecureString('A', { name: 'a', value: SecureValue.generated() });
-    shared.child('db').addSecureString('B', { name: 'b', value: SecureValue.generated() });
+    const a = shared.addSecureString('A', { name: 'a', value: SecureValue.generated() });
+    const b = shared.child('db').addSecureString('B', { name: 'b', value: SecureValue.generated() });
 
     shared.shareWith('Share', [ShareTarget.account('222222222222')]);
 
-    Template.fromStack(stack).hasResourceProperties('AWS::RAM::ResourceShare', { ResourceArns: [arn('shared/a'), arn('shared/db/b')] });
+    Template.fromStack(stack).hasResourceProperties('AWS::RAM::ResourceShare', { ResourceArns: [arnAttribute(a), arnAttribute(b)] });
     expect(addedKeyStatements(stack)[0].Condition).toEqual({
       StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': arn('shared/*') },
       StringEquals: { 'kms:ViaService': VIA_SSM },

@@ -6,14 +6,8 @@
  */
 import { createHash } from 'crypto';
 
-/** Where the value comes from; the discriminator of {@link SourceProperties}. */
-export enum SourceType {
-  GENERATED = 'generated',
-  CIPHERTEXT = 'ciphertext',
-  SECRET = 'secret',
-  PLACEHOLDER = 'placeholder',
-  PLAINTEXT = 'plaintext',
-}
+/** Where the value comes from; the discriminator of {@link SourceProperties}: the public enum, under its protocol name. */
+export { SecureValueSource as SourceType } from '../secure-value-source';
 
 /** The value source as the handler receives it. Short keys keep each parameter's template small. */
 export interface SourceProperties {

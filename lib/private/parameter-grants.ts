@@ -16,8 +16,19 @@ export const READ_BY_PATH_ACTION = 'ssm:GetParametersByPath';
 export interface GrantTarget {
   /** `StringEquals` on one parameter ARN, or `StringLike` on `<path ARN>/*`. */
   readonly contextOperator: 'StringEquals' | 'StringLike';
-  /** The ARN (or `<path ARN>/*`) the SSM actions and the encryption context condition name. */
+  /**
+   * The ARN (or `<path ARN>/*`) the SSM actions and the grantee's encryption context condition name. For a
+   * parameter of this app it carries the dependency on the resource that writes it (Fn::GetAtt), so the
+   * grantee's policy, and whatever waits for that policy, deploys after the parameter.
+   */
   readonly parameterArns: string;
+  /**
+   * The same ARN without that dependency, for statements on the key's policy: the parameter's resource
+   * references the key, so a key policy that referenced the parameter would be a circular dependency.
+   *
+   * @default - parameterArns
+   */
+  readonly keyPolicyArns?: string;
   /** For a path: the path's own ARN, which GetParametersByPath is authorized against. */
   readonly pathArn?: string;
 }
@@ -39,7 +50,9 @@ export function grantOnParameters(
     const byPath = iam.Grant.addToPrincipal({ grantee, actions: [READ_BY_PATH_ACTION], resourceArns: [target.pathArn, target.parameterArns] });
     grant = grant.combine(byPath);
   }
-  return grant.combine(grantOnKey(grantee, key, keyActions, keyContextConditions(scope, target.contextOperator, target.parameterArns)));
+  const principalConditions = keyContextConditions(scope, target.contextOperator, target.parameterArns);
+  const keyPolicyConditions = keyContextConditions(scope, target.contextOperator, target.keyPolicyArns ?? target.parameterArns);
+  return grant.combine(grantOnKey(grantee, key, keyActions, principalConditions, keyPolicyConditions));
 }
 
 /**
@@ -65,12 +78,18 @@ export function keyContextConditions(
  * aws-kms decides, but keeping the conditions, which `Grant.addToPrincipalOrResource` drops.
  * An imported key's policy cannot be edited: its owner must allow the grantee.
  */
-function grantOnKey(grantee: iam.IGrantable, key: kms.IKey, actions: string[], conditions: Record<string, Record<string, unknown>>): iam.Grant {
-  const principalGrant = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [key.keyArn], conditions });
+function grantOnKey(
+  grantee: iam.IGrantable,
+  key: kms.IKey,
+  actions: string[],
+  principalConditions: Record<string, Record<string, unknown>>,
+  keyPolicyConditions: Record<string, Record<string, unknown>>,
+): iam.Grant {
+  const principalGrant = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [key.keyArn], conditions: principalConditions });
   if (trustsAccountIdentities(key) && principalGrant.success && sameAccount(key, grantee)) {
     return principalGrant;
   }
-  const statement = new iam.PolicyStatement({ actions, resources: ['*'], principals: [grantee.grantPrincipal], conditions });
+  const statement = new iam.PolicyStatement({ actions, resources: ['*'], principals: [grantee.grantPrincipal], conditions: keyPolicyConditions });
   const keyGrant = iam.Grant.addStatementToResourcePolicy({ grantee, actions, resourceArns: ['*'], resource: key, statement });
   return principalGrant.combine(keyGrant);
 }

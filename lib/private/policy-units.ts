@@ -8,6 +8,9 @@ export function wholeUnits(duration: Duration): { amount: number; unit: 'Days' |
   if (Token.isUnresolved(duration.toSeconds())) {
     throw new Error('a policy duration must be concrete, not a token');
   }
+  if (duration.toSeconds() === 0) {
+    throw new Error('a policy duration of 0 is none; Parameter Store policies count at least one hour');
+  }
   const days = duration.toDays({ integral: false });
   if (Number.isInteger(days) && days >= 1) {
     return { amount: days, unit: 'Days' };

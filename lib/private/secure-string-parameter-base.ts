@@ -1,0 +1,74 @@
+import { Resource } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { changeRule, exactName, policyActionRule } from './event-rules';
+import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters } from './parameter-grants';
+import { tierKeyActions } from './key-actions';
+import { ParameterChangeEventOptions, PolicyActionEventOptions } from '../parameter-events';
+import type { ISecureStringParameter } from '../secure-string-parameter';
+
+/**
+ * What every SecureString, made or imported, does the same way: grants scoped to its context, events.
+ * A hidden base class: jsii copies its members into each subclass.
+ *
+ * @internal
+ */
+export abstract class SecureStringParameterBase extends Resource implements ISecureStringParameter {
+  public abstract readonly parameterName: string;
+  public abstract readonly parameterArn: string;
+  public abstract readonly encryptionKey: kms.IKey;
+  public abstract readonly tier: ssm.ParameterTier;
+  public readonly parameterType: string = ssm.ParameterType.SECURE_STRING;
+
+  /**
+   * The name as the app gave it, without a dependency on any resource: for event patterns.
+   * @internal
+   */
+  protected abstract readonly _eventName: string;
+
+  /**
+   * The ARN without a dependency on the parameter's resource: for statements on the key's policy.
+   * @internal
+   */
+  protected abstract readonly _keyPolicyArn: string;
+
+  public get parameterRef(): ssm.ParameterReference {
+    return { parameterName: this.parameterName };
+  }
+
+  /**
+   * Read access to this parameter: `ssm:GetParameter(s)` and `ssm:GetParameterHistory` on its ARN, and
+   * `kms:Decrypt` on its key only for its encryption context and only through Parameter Store.
+   */
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return grantOnParameters(this, grantee, this.grantTarget(), READ_ACTIONS, this.encryptionKey, ['kms:Decrypt']);
+  }
+
+  /**
+   * Write access to this parameter: `ssm:PutParameter` on its ARN, and the tier's KMS actions
+   * (`kms:Encrypt` for Standard, `kms:GenerateDataKey` for Advanced, both for Intelligent-Tiering) under
+   * the same conditions as reads.
+   */
+  public grantWrite(grantee: iam.IGrantable): iam.Grant {
+    return grantOnParameters(this, grantee, this.grantTarget(), WRITE_ACTIONS, this.encryptionKey, tierKeyActions(this.tier));
+  }
+
+  /**
+   * An EventBridge rule for this parameter's policy actions: its expiration, and the events its
+   * ExpirationNotification and NoChangeNotification policies emit.
+   */
+  public onPolicyAction(id: string, options?: PolicyActionEventOptions): events.Rule {
+    return policyActionRule(this, id, exactName(this._eventName), options);
+  }
+
+  /** An EventBridge rule for changes of this parameter (create, update, delete, label). */
+  public onChange(id: string, options?: ParameterChangeEventOptions): events.Rule {
+    return changeRule(this, id, exactName(this._eventName), options);
+  }
+
+  private grantTarget(): GrantTarget {
+    return { contextOperator: 'StringEquals', parameterArns: this.parameterArn, keyPolicyArns: this._keyPolicyArn };
+  }
+}
