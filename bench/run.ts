@@ -5,6 +5,7 @@ import { BenchResult } from './bench-result';
 import { deploySimulationBench } from './deploy-simulation.bench';
 import { handlerBundleBench } from './handler-bundle.bench';
 import { keyPolicyBench } from './key-policy.bench';
+import { nagPackBench } from './nag-pack.bench';
 import { pathGrantBench } from './path-grant.bench';
 import { synthTimeBench } from './synth-time.bench';
 import { templateSizeBench } from './template-size.bench';
@@ -20,6 +21,7 @@ const BENCHMARKS: Array<() => BenchResult[] | Promise<BenchResult[]>> = [
   handlerBundleBench,
   pathGrantBench,
   deploySimulationBench,
+  nagPackBench,
 ];
 
 function machine(): string {
