@@ -2,6 +2,10 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { ParameterKey, SecureStringParameter, SecureValue } from '../../../lib';
+import { acknowledgeFinding } from '../../../lib/private/nag-acknowledgements';
+import { decryptContextFinding } from '../../../lib/private/nag-finding-id';
+import { parameterArnFor } from '../../../lib/private/parameter-name';
+import { parameterStoreViaService } from '../../../lib/private/parameter-store-conditions';
 import { findings, lambdaRole, newStack, policyWith } from '../pack-findings';
 
 const CONTEXT = 'kms:EncryptionContext:PARAMETER_ARN';
@@ -96,6 +100,42 @@ describe('ParameterKeyDecryptConditioned in identity policies', () => {
     policyWith(stack, 'Policy', { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn });
 
     expect(findings(stack)).toEqual([`ParameterStore-ParameterKeyDecryptConditioned[Resource::${keyArn}] (error) @ Stack/Policy`]);
+  });
+});
+
+describe("the handler's keys-through-Parameter-Store statement (D2 S4)", () => {
+  /** kms actions on every key of the account, via Parameter Store, for every parameter of the account: flagged, and acknowledged by its exact id. */
+  function handlerLikePolicy(stack: Stack): iam.ManagedPolicy {
+    return new iam.ManagedPolicy(stack, 'Handler', {
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [Stack.of(stack).formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+          conditions: {
+            StringEquals: { 'kms:ViaService': parameterStoreViaService(stack) },
+            StringLike: { [CONTEXT]: parameterArnFor(stack, '*') },
+          },
+        }),
+      ],
+    });
+  }
+
+  test.each([
+    ['an environment', () => stackWithParameterKey().stack, 'arn:<AWS::Partition>:ssm:eu-west-1:111111111111:parameter/*'],
+    ['no environment', () => {
+      const agnostic = new Stack(undefined, 'Agnostic');
+      new SecureStringParameter(agnostic, 'P', { parameterName: '/x', value: SecureValue.generated() });
+      return agnostic;
+    }, 'arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/*'],
+  ])('in a stack with %s: one finding, which decryptContextFinding names exactly', (_name, make, context) => {
+    const stack = make();
+    const policy = handlerLikePolicy(stack);
+    const id = decryptContextFinding(stack, parameterArnFor(stack, '*'));
+
+    expect(id).toBe(`ParameterStore-ParameterKeyDecryptConditioned[Context::${context}]`);
+    expect(findings(stack)).toEqual([`${id} (error) @ ${stack.node.path}/Handler/Resource`]);
+    acknowledgeFinding(policy.node.defaultChild as iam.CfnManagedPolicy, id, 'the SSM statements choose the parameters');
+    expect(findings(stack)).toEqual([]);
   });
 });
 
