@@ -1,3 +1,4 @@
+import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { ParameterHierarchy, ParameterKey } from '../../../lib';
@@ -96,8 +97,8 @@ describe('ParameterReadScoped', () => {
   test('one finding per wide resource of a policy, each acknowledgeable alone', () => {
     const stack = newStack();
     const policy = policyWith(stack, 'Policy', read(['*', `${PARAMETERS}/app/prod*`, `${PARAMETERS}/app/prod/*`]));
-    // a cdk-nag 3 acknowledgement of one finding leaves the other
-    policy.node.addMetadata('aws:cdk:acknowledged-rules', { [`annotation::ParameterStore-ParameterReadScoped[Resource::${PARAMETERS}/app/prod*]`]: 'reviewed' });
+    // acknowledging one finding, as users do with cdk-nag 3, leaves the other
+    Validations.of(policy).acknowledge({ id: `ParameterStore-ParameterReadScoped[Resource::${PARAMETERS}/app/prod*]`, reason: 'reviewed' });
 
     expect(findings(stack)).toEqual([`ParameterStore-ParameterReadScoped[Resource::*] ${AT_POLICY}`]);
   });
