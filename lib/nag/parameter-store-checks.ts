@@ -33,6 +33,7 @@ export class ParameterStoreChecks extends NagPack {
     try {
       return super.validateScope(scope);
     } finally {
+      // keep no resolved template between runs
       this.templates = new rules.StackTemplates();
     }
   }
