@@ -25,6 +25,8 @@ describe('ParameterReadScoped', () => {
     ['every SSM resource of every account', read('arn:aws:ssm:*:*:*'), 'Resource::arn:aws:ssm:*:*:*'],
     ['an ARN whose last segment wildcard spans the rest', read('arn:*:ssm:*'), 'Resource::arn:*:ssm:*'],
     ['every SSM resource of the account', read('arn:aws:ssm:eu-west-1:111111111111:*'), 'Resource::arn:aws:ssm:eu-west-1:111111111111:*'],
+    ['an ARN whose service part matches everything', read('arn:aws:*:*:*:*'), 'Resource::arn:aws:*:*:*:*'],
+    ['an ARN whose service part matches ssm', read('arn:aws:s*:*:*:parameter/*'), 'Resource::arn:aws:s*:*:*:parameter/*'],
     ['every parameter of the account', read(`${PARAMETERS}/*`), `Resource::${PARAMETERS}/*`],
     ['every parameter of every account and region', read('arn:aws:ssm:*:*:parameter/*'), 'Resource::arn:aws:ssm:*:*:parameter/*'],
     ['every parameter, no slash', read(`${PARAMETERS}*`), `Resource::${PARAMETERS}*`],
@@ -73,6 +75,8 @@ describe('ParameterReadScoped', () => {
     ['a write, which is not a read', { Effect: 'Allow', Action: 'ssm:PutParameter', Resource: `${PARAMETERS}/*` }],
     ['another service', { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
     ['SSM documents', { Effect: 'Allow', Action: 'ssm:*', Resource: 'arn:aws:ssm:eu-west-1:111111111111:document/*' }],
+    ['an ARN of another service', read('arn:aws:sqs:*:*:*')],
+    ['a reference to another resource', read({ 'Fn::GetAtt': ['Queue', 'Arn'] })],
     ['a Deny', { Effect: 'Deny', Action: 'ssm:GetParameter', Resource: '*' }],
   ])('not judged: %s', (_name, statement) => {
     expect(findingsFor(statement)).toEqual([]);
