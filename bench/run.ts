@@ -6,6 +6,7 @@ import { deploySimulationBench } from './deploy-simulation.bench';
 import { handlerBundleBench } from './handler-bundle.bench';
 import { handlerPolicyBench } from './handler-policy.bench';
 import { keyPolicyBench } from './key-policy.bench';
+import { nagPackBench } from './nag-pack.bench';
 import { pathGrantBench } from './path-grant.bench';
 import { synthTimeBench } from './synth-time.bench';
 import { templateSizeBench } from './template-size.bench';
@@ -22,6 +23,7 @@ const BENCHMARKS: Array<() => BenchResult[] | Promise<BenchResult[]>> = [
   handlerPolicyBench,
   pathGrantBench,
   deploySimulationBench,
+  nagPackBench,
 ];
 
 function machine(): string {

@@ -16,6 +16,8 @@ const hierarchy = new ParameterHierarchy(stack, 'Hierarchy', {
   path: PATH,
   encryptionKey: new ParameterKey(stack, 'Key', { removalPolicy: RemovalPolicy.DESTROY, pendingWindow: Duration.days(7) }),
   removalPolicy: RemovalPolicy.DESTROY,
+  // the reader below is part of this test app: its path-wildcard finding is accepted here
+  acknowledgeGrantFindings: true,
 });
 const secret = hierarchy.addSecureString('Secret', { name: 'db/password', value: SecureValue.generated({ length: 32 }) });
 hierarchy.addString('Url', { name: 'api/url', stringValue: 'https://example.com' });

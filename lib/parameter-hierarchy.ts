@@ -60,6 +60,16 @@ export interface ParameterHierarchyProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Acknowledge, on each grantee of a path grant (`grantRead`, `grantWrite`, `grantReadByTag` of this
+   * hierarchy and its children), the one cdk-nag finding the grant makes by design: `AwsSolutions-IAM5`
+   * on `<path>/*`, with the reason, for cdk-nag 3 and cdk-nag 2. The grantee is your resource, so by
+   * default you see the finding and decide.
+   *
+   * @default false
+   */
+  readonly acknowledgeGrantFindings?: boolean;
 }
 
 /** A path grant made before a parameter of the same name was added would silently miss it. */
@@ -90,6 +100,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
 
   private readonly defaultPolicies?: ParameterPolicy[];
   private readonly defaultRemovalPolicy?: RemovalPolicy;
+  private readonly acknowledgeGrantFindings: boolean;
   private readonly added = new Map<string, ssm.IParameter>();
   private readonly pathGrants: PathGrant[] = [];
 
@@ -100,6 +111,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     this.tier = props.tier;
     this.defaultPolicies = props.policies;
     this.defaultRemovalPolicy = props.removalPolicy;
+    this.acknowledgeGrantFindings = props.acknowledgeGrantFindings ?? false;
     this.parentHierarchy = scope instanceof ParameterHierarchy ? scope : undefined;
     this.encryptionKey = props.encryptionKey
       ? resolveParameterKey(this, props.encryptionKey)
@@ -156,6 +168,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
       tier: this.tier,
       policies: this.defaultPolicies,
       removalPolicy: this.defaultRemovalPolicy,
+      acknowledgeGrantFindings: this.acknowledgeGrantFindings,
     });
   }
 
@@ -341,13 +354,13 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
   }
 
   /**
-   * The path wildcard is the point of a path grant: acknowledge exactly that cdk-nag finding (IAM5 on
-   * `<path>/*`) on the grantee's default policy, with the reason, so users see no finding and no
-   * blanket suppression.
+   * The path wildcard is the point of a path grant. With `acknowledgeGrantFindings`, acknowledge exactly
+   * that cdk-nag finding (IAM5 on `<path>/*`) on the grantee, with the reason — never a blanket
+   * suppression. Without it, the grantee's owner sees the finding: the grantee is not ours to judge.
    */
   private acknowledgePathWildcard(grantee: iam.IGrantable, target: GrantTarget): void {
     const principal = grantee.grantPrincipal as unknown as IConstruct;
-    if (!principal.node) {
+    if (!this.acknowledgeGrantFindings || !principal.node) {
       return;
     }
     const finding = wildcardResourceFinding(principal, 'AwsSolutions-IAM5', target.parameterArns);

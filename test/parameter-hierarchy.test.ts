@@ -450,7 +450,7 @@ describe('ECS and cdk-nag', () => {
 
   function nagStack(roleClass: typeof iam.Role = ManagedPolicyRole): Stack {
     const stack = new Stack(new App(), 'Stack', { env: ENV });
-    const hierarchy = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', tier: ssm.ParameterTier.ADVANCED });
+    const hierarchy = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', tier: ssm.ParameterTier.ADVANCED, acknowledgeGrantFindings: true });
     hierarchy.addSecureString('Password', { name: 'db/password', value: SecureValue.generated() });
     hierarchy.child('api').addSecureString('Key', { name: 'key', value: SecureValue.placeholder() });
     hierarchy.addString('Url', { name: 'api/url', stringValue: 'https://example.com' });
@@ -504,7 +504,7 @@ describe('ECS and cdk-nag', () => {
 
   test('an environment-agnostic stack gets stable finding ids from pseudo parameters', () => {
     const stack = new Stack(new App(), 'Agnostic');
-    const hierarchy = new ParameterHierarchy(stack, 'H', { path: '/app/prod' });
+    const hierarchy = new ParameterHierarchy(stack, 'H', { path: '/app/prod', acknowledgeGrantFindings: true });
     const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
 
     hierarchy.grantRead(role);

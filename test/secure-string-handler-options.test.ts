@@ -39,7 +39,11 @@ function everything(): Stack {
     logEncryptionKey: logKey,
     logRetention: logs.RetentionDays.TWO_YEARS,
   });
-  const prod = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', encryptionKey: new ParameterKey(stack, 'Key', { alias: 'app/prod' }) });
+  const prod = new ParameterHierarchy(stack, 'Prod', {
+    path: '/app/prod',
+    encryptionKey: new ParameterKey(stack, 'Key', { alias: 'app/prod' }),
+    acknowledgeGrantFindings: true,
+  });
   prod.addSecureString('Password', { name: 'db/password', value: SecureValue.generated() });
   prod.child('ci').addSecureString('Token', {
     name: 'token',

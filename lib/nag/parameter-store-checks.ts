@@ -1,5 +1,5 @@
-import { CfnResource } from 'aws-cdk-lib';
-import { NagMessageLevel, NagPack, NagPackProps } from 'cdk-nag';
+import { CfnResource, PolicyValidationPluginReport } from 'aws-cdk-lib';
+import { NagMessageLevel, NagPack, NagPackProps, NagRuleResult } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import * as rules from './rules';
 
@@ -19,9 +19,23 @@ import * as rules from './rules';
 export class ParameterStoreChecks extends NagPack {
   public readonly name = 'ParameterStore';
 
+  /** The resolved templates of this run: each stack is resolved once, whatever the number of resources and rules. */
+  private templates = new rules.StackTemplates();
+
   constructor(scope?: IConstruct, props?: NagPackProps) {
     super(scope, props);
     this.packName = 'ParameterStore';
+  }
+
+  /** Validates the tree under `scope`, reading each stack's template afresh (the tree may have changed since the last run). */
+  public validateScope(scope: IConstruct): PolicyValidationPluginReport {
+    this.templates = new rules.StackTemplates();
+    try {
+      return super.validateScope(scope);
+    } finally {
+      // keep no resolved template between runs
+      this.templates = new rules.StackTemplates();
+    }
   }
 
   protected checkResource(node: CfnResource): void {
@@ -32,7 +46,7 @@ export class ParameterStoreChecks extends NagPack {
         'The aws/ssm key cannot carry an access policy, cannot be shared with another account and cannot limit who decrypts what. ' +
         'Give the parameter a customer-managed symmetric key: a ParameterKey, or the key of a ParameterHierarchy.',
       level: NagMessageLevel.ERROR,
-      rule: rules.SecureStringCustomerManagedKey,
+      rule: this.withTemplate(rules.SecureStringCustomerManagedKey),
       node,
     });
     this.applyRule({
@@ -42,28 +56,33 @@ export class ParameterStoreChecks extends NagPack {
         'Rotation limits how much data one key version protects and is required by every compliance pack. ' +
         'Use a ParameterKey (rotation is always on) or set enableKeyRotation: true on the key.',
       level: NagMessageLevel.ERROR,
-      rule: rules.ParameterKeyRotation,
+      rule: this.withTemplate(rules.ParameterKeyRotation),
       node,
     });
     this.applyRule({
       ruleSuffixOverride: 'ParameterKeyDecryptConditioned',
-      info: 'A policy allows kms:Decrypt on a key used by SecureStrings without a kms:EncryptionContext:PARAMETER_ARN or kms:ViaService condition.',
+      info: 'A policy allows kms:Decrypt on a key used by SecureStrings without limiting it to the parameters meant (kms:EncryptionContext:PARAMETER_ARN).',
       explanation:
-        'Without the condition the grantee can decrypt every parameter under the key, and anything else the key encrypts. ' +
-        "Grant through the parameter's or the hierarchy's grantRead (they scope kms:Decrypt to the parameter ARN via Parameter Store), " +
-        'or add both conditions to the statement.',
+        'In an identity policy, kms:Decrypt needs StringEquals or StringLike (or ForAnyValue: of either) on kms:EncryptionContext:PARAMETER_ARN naming ' +
+        "parameters or a path that ends in '/*': without it, or with *, parameter/* or a prefix without its '/', the principal decrypts every parameter " +
+        'under the key as soon as any other policy lets it read them; kms:ViaService alone does not limit which parameters. ' +
+        "In the key's own policy, kms:ViaService = ssm.<region>.amazonaws.com or a PARAMETER_ARN condition other than * keeps the key to Parameter Store. " +
+        "Grant through the parameter's or the hierarchy's grantRead, which add both conditions. Findings are per value (Context::<value>) or per key (Resource::<key>).",
       level: NagMessageLevel.ERROR,
-      rule: rules.ParameterKeyDecryptConditioned,
+      rule: this.withTemplate(rules.ParameterKeyDecryptConditioned),
       node,
     });
     this.applyRule({
       ruleSuffixOverride: 'ParameterReadScoped',
-      info: "A policy grants ssm:GetParameter* on every parameter, or on a path prefix without its trailing '/'.",
+      info: "A policy grants ssm:GetParameter* on every parameter, on a path prefix without its trailing '/', or through NotResource.",
       explanation:
-        "parameter/* opens every parameter of the account, and parameter/app/prod* also opens /app/production. Grant named parameters or a path that ends in '/' " +
-        '(ParameterHierarchy.grantRead does both).',
+        '*, arn:aws:ssm:*:*:* and parameter/* (any region or account) open every parameter of the account, parameter/app/prod* also opens /app/production, ' +
+        'and NotResource opens every ARN it does not list. Grant named parameters or a path that ends in \'/\' (ParameterHierarchy.grantRead does both), ' +
+        'or select parameters by tag: a StringEquals/StringLike condition on aws:ResourceTag/<key> or ssm:resourceTag/<key> with a value other than * ' +
+        'makes parameter/* scoped. ssm:ListTagsForResource and ssm:DescribeParameters are not reads: they return tags and metadata, never a value. ' +
+        'Findings are per resource (Resource::<resource>).',
       level: NagMessageLevel.ERROR,
-      rule: rules.ParameterReadScoped,
+      rule: this.withTemplate(rules.ParameterReadScoped),
       node,
     });
     this.applyRule({
@@ -73,7 +92,7 @@ export class ParameterStoreChecks extends NagPack {
         'The value is written into the template, the cloud assembly and the stack history. Use SecureValue.generated, fromCiphertext, fromSecret or placeholder; ' +
         'keep unsafePlainText for values that are not secret.',
       level: NagMessageLevel.ERROR,
-      rule: rules.SecureStringNoPlainText,
+      rule: this.withTemplate(rules.SecureStringNoPlainText),
       node,
     });
     this.applyRule({
@@ -82,7 +101,7 @@ export class ParameterStoreChecks extends NagPack {
       explanation:
         'Plain parameters are stored unencrypted and their value is in the template. Make it a SecureStringParameter; if the value is not secret, rename it.',
       level: NagMessageLevel.WARN,
-      rule: rules.PlainParameterSecretName,
+      rule: this.withTemplate(rules.PlainParameterSecretName),
       node,
     });
     this.applyRule({
@@ -92,8 +111,12 @@ export class ParameterStoreChecks extends NagPack {
         'Advanced parameters can expire; a secret that never expires is never forced to rotate. Add ParameterPolicy.expireAfter (renewed by each new value) ' +
         'or ParameterPolicy.expiration, with an ExpirationNotification.',
       level: NagMessageLevel.WARN,
-      rule: rules.AdvancedSecureStringExpiration,
+      rule: this.withTemplate(rules.AdvancedSecureStringExpiration),
       node,
     });
+  }
+
+  private withTemplate(rule: (node: CfnResource, template: rules.StackTemplate) => NagRuleResult): (node: CfnResource) => NagRuleResult {
+    return (node) => rule(node, this.templates.of(node));
   }
 }

@@ -29,3 +29,12 @@ export function flattenReference(node: unknown): string {
   if (value.Ref) return `<${flatten(value.Ref)}>`;
   return JSON.stringify(node);
 }
+
+/**
+ * The id ParameterStoreChecks gives a `kms:Decrypt` encryption-context value that reaches every parameter
+ * (`ParameterStore-ParameterKeyDecryptConditioned[Context::arn:<AWS::Partition>:ssm:...:parameter/*]`),
+ * for the handler to acknowledge exactly its own account-wide context and no other finding.
+ */
+export function decryptContextFinding(scope: IConstruct, contextArn: string): string {
+  return `ParameterStore-ParameterKeyDecryptConditioned[Context::${flattenReference(Stack.of(scope).resolve(contextArn))}]`;
+}

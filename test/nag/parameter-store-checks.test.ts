@@ -1,27 +1,9 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { App, CfnResource, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { ParameterHierarchy, ParameterKey, ParameterPolicy, ParameterStoreChecks, SecureStringParameter, SecureValue } from '../../lib';
-import { ManagedPolicyRole } from '../helpers/managed-policy-role';
-
-const ENV = { account: '111111111111', region: 'eu-west-1' };
-
-function newStack(): Stack {
-  return new Stack(new App(), 'Stack', { env: ENV });
-}
-
-/** Each finding as `rule (level) @ construct path`. */
-function findings(stack: Stack): string[] {
-  return new ParameterStoreChecks().validateScope(stack).violations.flatMap((v) =>
-    v.violatingResources.map((r) => `${v.ruleName} (${v.severity}) @ ${(r as any).constructPath}`),
-  );
-}
-
-function lambdaRole(stack: Stack, id: string): iam.Role {
-  return new iam.Role(stack, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-}
+import { findings, lambdaRole, newStack, ENV } from './pack-findings';
+import { ParameterHierarchy, ParameterPolicy, ParameterStoreChecks, SecureStringParameter, SecureValue } from '../../lib';
 
 describe('ParameterStoreChecks', () => {
   test('this library used as intended is clean: keys, hierarchy, grants, policies, notifications', () => {
@@ -40,6 +22,65 @@ describe('ParameterStoreChecks', () => {
     prod.grantWrite(reader, 'ci');
 
     expect(findings(stack)).toEqual([]);
+  });
+
+  describe('cost linear in the app', () => {
+    function appWith(stacks: number, parameters: number): App {
+      const app = new App();
+      for (let s = 0; s < stacks; s++) {
+        const stack = new Stack(app, `Stack${s}`, { env: ENV });
+        const hierarchy = new ParameterHierarchy(stack, 'H', { path: '/app/prod' });
+        for (let i = 0; i < parameters; i++) {
+          hierarchy.addSecureString(`P${i}`, { name: `p${i}`, value: SecureValue.generated() });
+        }
+        hierarchy.grantRead(lambdaRole(stack, 'Reader'));
+      }
+      return app;
+    }
+
+    function resolveCalls(scope: App): number {
+      const resolve = jest.spyOn(Stack.prototype, 'resolve');
+      try {
+        new ParameterStoreChecks().validateScope(scope);
+        return resolve.mock.calls.length;
+      } finally {
+        resolve.mockRestore();
+      }
+    }
+
+    test.each([
+      [1, 5],
+      [1, 60],
+      [3, 20],
+    ])('%i stack(s) of %i SecureStrings: each stack is resolved once, whatever the resources and rules', (stacks, parameters) => {
+      expect(resolveCalls(appWith(stacks, parameters))).toBe(stacks);
+    });
+
+    test('each run reads the tree afresh', () => {
+      const stack = newStack();
+      const checks = new ParameterStoreChecks();
+      new SecureStringParameter(stack, 'Generated', { parameterName: '/generated', value: SecureValue.generated() });
+      expect(checks.validateScope(stack).violations).toEqual([]);
+
+      new SecureStringParameter(stack, 'Plain', { parameterName: '/plain', value: SecureValue.unsafePlainText('visible') });
+
+      expect(checks.validateScope(stack).violations.map((v) => v.ruleName)).toEqual(['ParameterStore-SecureStringNoPlainText']);
+    });
+
+    test('a resource that cannot be resolved gets the error; the rest of its stack is still judged', () => {
+      const stack = newStack();
+      new CfnResource(stack, 'Broken', {
+        type: 'AWS::IAM::ManagedPolicy',
+        properties: { PolicyDocument: Lazy.any({ produce: () => { throw new Error('cannot resolve'); } }) },
+      });
+      new SecureStringParameter(stack, 'Plain', { parameterName: '/plain', value: SecureValue.unsafePlainText('visible') });
+
+      const all = findings(stack);
+
+      expect(all.filter((f) => !f.endsWith('@ Stack/Broken'))).toEqual(['ParameterStore-SecureStringNoPlainText (error) @ Stack/Plain/Resource']);
+      // cdk-nag reports each rule that threw on the resource
+      expect(all.filter((f) => f.endsWith('@ Stack/Broken'))).toHaveLength(7);
+    });
   });
 
   describe('SecureStringCustomerManagedKey', () => {
@@ -87,84 +128,6 @@ describe('ParameterStoreChecks', () => {
       new SecureStringParameter(stack, 'P', { parameterName: '/x', value: SecureValue.generated(), encryptionKey: key });
 
       expect(findings(stack).filter((f) => f.includes('Rotation'))).toEqual([]);
-    });
-  });
-
-  describe('ParameterKeyDecryptConditioned', () => {
-    test('finds aws-cdk-lib\'s unconditioned grantDecrypt on a parameter key, and the key policy that allows it', () => {
-      const stack = newStack();
-      const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
-      new SecureStringParameter(stack, 'P', { parameterName: '/x', value: SecureValue.generated(), encryptionKey: key });
-      key.grantDecrypt(lambdaRole(stack, 'Naive'));
-
-      expect(findings(stack)).toEqual([
-        // kms.Key's default policy lets the account's IAM policies decrypt with no condition
-        'ParameterStore-ParameterKeyDecryptConditioned (error) @ Stack/Key/Resource',
-        'ParameterStore-ParameterKeyDecryptConditioned (error) @ Stack/Naive/DefaultPolicy/Resource',
-      ]);
-    });
-
-    test('an unconditioned kms:Decrypt on "*" counts too, in any identity policy', () => {
-      const stack = newStack();
-      new SecureStringParameter(stack, 'P', { parameterName: '/x', value: SecureValue.generated() });
-      new iam.ManagedPolicy(stack, 'Broad', { statements: [new iam.PolicyStatement({ actions: ['kms:*'], resources: ['*'] })] });
-
-      expect(findings(stack)).toEqual(['ParameterStore-ParameterKeyDecryptConditioned (error) @ Stack/Broad/Resource']);
-    });
-
-    test('a decrypt on a key no SecureString uses is not this rule\'s business', () => {
-      const stack = newStack();
-      new SecureStringParameter(stack, 'P', { parameterName: '/x', value: SecureValue.generated() });
-      const other = new kms.Key(stack, 'Other', { enableKeyRotation: true });
-      other.grantDecrypt(lambdaRole(stack, 'Reader'));
-
-      expect(findings(stack)).toEqual([]);
-    });
-
-    test('a stack without SecureStrings: not applicable', () => {
-      const stack = newStack();
-      new iam.ManagedPolicy(stack, 'Broad', { statements: [new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: ['*'] })] });
-
-      expect(findings(stack)).toEqual([]);
-    });
-  });
-
-  describe('ParameterReadScoped', () => {
-    test.each([
-      ['every resource', '*', true],
-      ['every parameter', 'arn:aws:ssm:eu-west-1:111111111111:parameter/*', true],
-      ['a prefix without its slash', 'arn:aws:ssm:eu-west-1:111111111111:parameter/app/prod*', true],
-      ['a prefix with a partial last level', 'arn:aws:ssm:eu-west-1:111111111111:parameter/app/pr*', true],
-      ['a path with its slash', 'arn:aws:ssm:eu-west-1:111111111111:parameter/app/prod/*', false],
-      ['one parameter', 'arn:aws:ssm:eu-west-1:111111111111:parameter/app/prod/db/password', false],
-    ])('ssm:GetParameter on %s → flagged: %s', (_name, resource, flagged) => {
-      const stack = newStack();
-      const role = lambdaRole(stack, 'Reader');
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [resource] }));
-
-      expect(findings(stack)).toEqual(flagged ? ['ParameterStore-ParameterReadScoped (error) @ Stack/Reader/DefaultPolicy/Resource'] : []);
-    });
-
-    test('catches wildcard actions (ssm:Get*, ssm:*) and inline role policies; ignores other services', () => {
-      const stack = newStack();
-      new iam.Role(stack, 'Inline', {
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-        inlinePolicies: { p: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['ssm:Get*'], resources: ['*'] })] }) },
-      });
-      lambdaRole(stack, 'S3').addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
-
-      expect(findings(stack)).toEqual(['ParameterStore-ParameterReadScoped (error) @ Stack/Inline/Resource']);
-    });
-
-    test('aws-cdk-lib\'s own StringParameter.grantRead is scoped, and so are path grants through a managed policy', () => {
-      const stack = newStack();
-      const parameter = new ssm.StringParameter(stack, 'Config', { parameterName: '/app/prod/url', stringValue: 'x' });
-      parameter.grantRead(lambdaRole(stack, 'Reader'));
-      new ParameterHierarchy(stack, 'H', { path: '/app/prod2', encryptionKey: new ParameterKey(stack, 'K') }).grantRead(new ManagedPolicyRole(stack, 'M', {
-        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      }));
-
-      expect(findings(stack)).toEqual([]);
     });
   });
 

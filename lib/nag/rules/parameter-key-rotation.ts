@@ -1,12 +1,12 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import { CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance } from 'cdk-nag';
-import { parameterKeysOf } from './template-reading';
+import { StackTemplate } from './stack-template';
 
 /** Every key of the stack that encrypts SecureStrings rotates its key material. */
-export function ParameterKeyRotation(node: CfnResource): NagRuleCompliance {
-  if (!(node instanceof kms.CfnKey) || !parameterKeysOf(node).logicalIds.has(Stack.of(node).resolve(node.logicalId))) {
+export function ParameterKeyRotation(node: CfnResource, template: StackTemplate): NagRuleCompliance {
+  const resource = template.resource(node);
+  if (resource?.type !== 'AWS::KMS::Key' || !template.parameterKeys.logicalIds.has(resource.logicalId)) {
     return NagRuleCompliance.NOT_APPLICABLE;
   }
-  return Stack.of(node).resolve(node.enableKeyRotation) === true ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+  return resource.properties.EnableKeyRotation === true ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
 }

@@ -1,20 +1,22 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance } from 'cdk-nag';
-import { SECURE_STRING_TYPE, resolvedProperties, resourceText } from './template-reading';
+import { SECURE_STRING_TYPE, StackTemplate } from './stack-template';
+import { resourceText } from './template-reading';
 
 /**
  * SecureStrings use a customer-managed key, not the AWS-managed `aws/ssm` key (which cannot carry an
  * access policy or be shared). Reads this library's SecureStrings and any custom resource that calls
  * SSM PutParameter for a SecureString (e.g. AwsCustomResource), which cdk-nag's own packs skip.
  */
-export function SecureStringCustomerManagedKey(node: CfnResource): NagRuleCompliance {
-  if (node.cfnResourceType === SECURE_STRING_TYPE) {
-    return usesAwsManagedKey(resolvedProperties(node).KeyId) ? NagRuleCompliance.NON_COMPLIANT : NagRuleCompliance.COMPLIANT;
+export function SecureStringCustomerManagedKey(node: CfnResource, template: StackTemplate): NagRuleCompliance {
+  const resource = template.resource(node);
+  if (resource?.type === SECURE_STRING_TYPE) {
+    return usesAwsManagedKey(resource.properties.KeyId) ? NagRuleCompliance.NON_COMPLIANT : NagRuleCompliance.COMPLIANT;
   }
-  if (!node.cfnResourceType.startsWith('Custom::')) {
+  if (!resource?.type.startsWith('Custom::')) {
     return NagRuleCompliance.NOT_APPLICABLE;
   }
-  const puts = secureStringPuts(resolvedProperties(node));
+  const puts = secureStringPuts(resource.properties);
   if (puts.length === 0) {
     return NagRuleCompliance.NOT_APPLICABLE;
   }

@@ -1,80 +1,97 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import { TemplateResource } from './stack-template';
 import { flattenReference } from '../../private/nag-finding-id';
 
-/** What the rules need to read from a synthesized tree, shared by them. */
-
-/** The CloudFormation type of each SecureString this library creates. */
-export const SECURE_STRING_TYPE = 'Custom::SecureStringParameter';
+/** What the rules read from policy documents, shared by them. */
 
 export interface PolicyStatementJson {
   readonly Effect?: string;
   readonly Action?: string | string[];
+  readonly NotAction?: string | string[];
   readonly Resource?: unknown;
+  readonly NotResource?: unknown;
   readonly Condition?: Record<string, Record<string, unknown>>;
   readonly [key: string]: unknown;
 }
 
-/** A resource's properties, resolved; works for raw CfnResources (custom resources) that have no typed props. */
-export function resolvedProperties(node: CfnResource): Record<string, any> {
-  const properties = (node as unknown as { cfnProperties: Record<string, unknown> }).cfnProperties ?? {};
-  return Stack.of(node).resolve(properties) ?? {};
-}
+/** Resources whose policies are identity policies: what a principal may do. */
+export const IDENTITY_POLICY_TYPES = ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'];
 
-/** Every SecureString of this library in the node's stack, with its resolved properties. */
-export function secureStringsOf(node: CfnResource): Array<Record<string, any>> {
-  return Stack.of(node)
-    .node.findAll()
-    .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && c.cfnResourceType === SECURE_STRING_TYPE)
-    .map(resolvedProperties);
-}
-
-/** The keys the stack's SecureStrings use: logical ids of keys in the template, and literal key ids or ARNs. */
-export function parameterKeysOf(node: CfnResource): { logicalIds: Set<string>; literals: Set<string> } {
-  const logicalIds = new Set<string>();
-  const literals = new Set<string>();
-  for (const properties of secureStringsOf(node)) {
-    const keyId = properties.KeyId;
-    const getAtt = keyId?.['Fn::GetAtt'] ?? (keyId?.Ref ? [keyId.Ref] : undefined);
-    if (getAtt) logicalIds.add(getAtt[0]);
-    else if (typeof keyId === 'string') literals.add(keyId);
+/** Every statement of an IAM identity policy (inline or managed) or a key policy in this resource. */
+export function policyStatementsOf(resource: TemplateResource): PolicyStatementJson[] {
+  const p = resource.properties;
+  let documents: unknown[] = [];
+  if (resource.type === 'AWS::IAM::Policy' || resource.type === 'AWS::IAM::ManagedPolicy') {
+    documents = [p.PolicyDocument];
+  } else if (IDENTITY_POLICY_TYPES.includes(resource.type)) {
+    // L1 roles keep aws-cdk-lib's names (`policyDocument`), raw ones CloudFormation's
+    const inlinePolicies = list(p.Policies as Array<{ PolicyDocument?: unknown; policyDocument?: unknown }> | undefined);
+    documents = inlinePolicies.map((inline) => inline.PolicyDocument ?? inline.policyDocument);
+  } else if (resource.type === 'AWS::KMS::Key') {
+    documents = [p.KeyPolicy];
   }
-  return { logicalIds, literals };
-}
-
-/** Every statement of an IAM identity policy (inline or managed) or a key policy on this resource. */
-export function policyStatementsOf(node: CfnResource): PolicyStatementJson[] {
-  const stack = Stack.of(node);
-  const documents: unknown[] = [];
-  if (node instanceof iam.CfnPolicy || node instanceof iam.CfnManagedPolicy) {
-    documents.push(node.policyDocument);
-  } else if (node instanceof iam.CfnRole || node instanceof iam.CfnUser || node instanceof iam.CfnGroup) {
-    const inline = (stack.resolve(node.policies) ?? []) as Array<{ policyDocument: unknown }>;
-    documents.push(...inline.map((p) => p.policyDocument));
-  } else if (node instanceof kms.CfnKey) {
-    documents.push(node.keyPolicy);
-  }
-  return documents.flatMap((d) => (stack.resolve(d)?.Statement ?? []) as PolicyStatementJson[]);
+  return documents.flatMap((d) => list((d as { Statement?: PolicyStatementJson | PolicyStatementJson[] } | undefined)?.Statement));
 }
 
 export function list<T>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
-/** Whether an IAM action pattern (`kms:*`, `ssm:GetParameter*`, `*`) covers `action`. */
+/** Whether an IAM action pattern (`kms:*`, `ssm:GetParameter*`, `*`) covers `action`. Actions compare without case. */
 export function actionCovers(pattern: string, action: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
-  return regex.test(action);
+  return globMatches(pattern.toLowerCase(), action.toLowerCase());
 }
 
-/** A resource of a statement as one string (`arn:<AWS::Partition>:ssm:...`), or the logical id of a GetAtt/Ref. */
+/** Whether an Allow statement allows `action`: listed in `Action`, or not excluded by its `NotAction`. */
+export function allowsAction(statement: PolicyStatementJson, action: string): boolean {
+  if (statement.Effect !== 'Allow') {
+    return false;
+  }
+  if (statement.NotAction !== undefined) {
+    return !list(statement.NotAction).some((pattern) => actionCovers(pattern, action));
+  }
+  return list(statement.Action).some((pattern) => actionCovers(pattern, action));
+}
+
+/** IAM's wildcards: `*` any run of characters (colons and slashes included), `?` one character. */
+export function globMatches(pattern: string, text: string): boolean {
+  const regex = pattern
+    .split('')
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${regex}$`, 's').test(text);
+}
+
+/** A template value as one string (`arn:<AWS::Partition>:ssm:...`, `<Key1234.Arn>`), the way cdk-nag prints it. */
 export function resourceText(resource: unknown): string {
   return flattenReference(resource);
 }
 
-/** Whether any condition of the statement (any operator) tests one of `keys`, compared without case. */
-export function conditionsTest(statement: PolicyStatementJson, keys: string[]): boolean {
-  const wanted = keys.map((k) => k.toLowerCase());
-  return Object.values(statement.Condition ?? {}).some((byKey) => Object.keys(byKey).some((k) => wanted.includes(k.toLowerCase())));
+/**
+ * The values that a statement's conditions compare `key` with (compared without case), by operator,
+ * e.g. `{ StringLike: ['arn:...:parameter/app/*'] }`.
+ */
+export function conditionValues(statement: PolicyStatementJson, key: string): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  for (const [operator, byKey] of Object.entries(statement.Condition ?? {})) {
+    for (const [k, values] of Object.entries(byKey ?? {})) {
+      if (k.toLowerCase() === key.toLowerCase()) {
+        found.set(operator, [...(found.get(operator) ?? []), ...list(values).map(resourceText)]);
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Operators under which a condition restricts a single-valued key: it must be in the request and match.
+ * Not `…IfExists` (true when the key is absent), not `ForAllValues:` (true when the request has no value
+ * for the key), not the negations (`StringNotEquals` opens everything else).
+ *
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+ */
+export const RESTRICTING_OPERATORS = ['StringEquals', 'StringEqualsIgnoreCase', 'StringLike'].flatMap((o) => [o, `ForAnyValue:${o}`]);
+
+/** A pattern value that matches anything (`*`, `**`, `?*`): no restriction at all. */
+export function matchesAnything(value: string): boolean {
+  return /^[*?]*\*[*?]*$/.test(value);
 }

@@ -1,0 +1,146 @@
+import { CfnResource, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { IConstruct } from 'constructs';
+
+/** The CloudFormation type of each SecureString this library creates. */
+export const SECURE_STRING_TYPE = 'Custom::SecureStringParameter';
+
+/** One resource as the rules see it: type, logical id, and the resolved properties they read (CloudFormation names). */
+export interface TemplateResource {
+  readonly type: string;
+  readonly logicalId: string;
+  readonly properties: Record<string, any>;
+}
+
+/** The keys a stack's SecureStrings use: logical ids of keys in the template, and literal key ids or ARNs. */
+export interface ParameterKeys {
+  readonly logicalIds: ReadonlySet<string>;
+  readonly literals: ReadonlySet<string>;
+}
+
+/**
+ * What the rules read from one stack, resolved with one `Stack.resolve` call the first time a rule asks
+ * in a pack run: what makes the pack linear in the app. Rules used to resolve their resource and search
+ * the whole stack for SecureStrings each time, which grew with the square of the parameters. Only the
+ * properties some rule reads are resolved (a SecureString's name, tags and service token are not), which
+ * keeps a run as fast as cdk-nag's own packs. Like cdk-nag's, the rules read properties as constructs
+ * set them, without raw overrides (`addPropertyOverride`).
+ */
+export class StackTemplate {
+  private readonly resources: Map<CfnResource, TemplateResource | Error>;
+  private keys?: ParameterKeys;
+
+  constructor(stack: Stack) {
+    this.resources = renderAll(stack, stack.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && Stack.of(c) === stack));
+  }
+
+  /** The resource with the properties the rules read, or undefined when no rule reads this type. */
+  public resource(node: CfnResource): TemplateResource | undefined {
+    const found = this.resources.get(node);
+    if (found instanceof Error) {
+      // cdk-nag reports a rule that throws as a finding on this resource only
+      throw found;
+    }
+    return found;
+  }
+
+  /** The keys used by this stack's SecureStrings, computed once. */
+  public get parameterKeys(): ParameterKeys {
+    this.keys ??= keysOf([...this.resources.values()].filter((r): r is TemplateResource => !(r instanceof Error) && r.type === SECURE_STRING_TYPE));
+    return this.keys;
+  }
+}
+
+/** The templates of every stack a pack run visits; a new run starts with a new instance. */
+export class StackTemplates {
+  private readonly templates = new Map<Stack, StackTemplate>();
+
+  public of(node: IConstruct): StackTemplate {
+    const stack = Stack.of(node);
+    let template = this.templates.get(stack);
+    if (!template) {
+      template = new StackTemplate(stack);
+      this.templates.set(stack, template);
+    }
+    return template;
+  }
+}
+
+/**
+ * The properties the rules read, by resource, resolved in one call. When that call fails, each
+ * resource is resolved alone so an error stays with the resource that caused it.
+ */
+function renderAll(stack: Stack, resources: CfnResource[]): Map<CfnResource, TemplateResource | Error> {
+  const read = resources.flatMap((resource) => {
+    const properties = propertiesRead(resource);
+    return properties === undefined ? [] : [{ resource, properties }];
+  });
+  let resolved: unknown[];
+  try {
+    // `resolve` drops undefined array elements; every element here is an object, so indices hold
+    resolved = stack.resolve(read.map((r) => r.properties));
+  } catch {
+    resolved = read.map((r) => attempt(() => stack.resolve(r.properties)));
+  }
+  return new Map(
+    read.map(({ resource }, i) => {
+      const properties = resolved[i];
+      const value = properties instanceof Error
+        ? properties
+        : { type: resource.cfnResourceType, logicalId: stack.getLogicalId(resource), properties: properties as Record<string, any> };
+      return [resource, value];
+    }),
+  );
+}
+
+/** Resource types the rules read when they are written as raw `CfnResource`s, with CloudFormation property names. */
+const RAW_TYPES_READ = ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group', 'AWS::KMS::Key', 'AWS::SSM::Parameter'];
+
+/** The unresolved properties some rule reads, under their CloudFormation names; undefined for other types. */
+function propertiesRead(resource: CfnResource): Record<string, unknown> | undefined {
+  if (resource instanceof kms.CfnKey) {
+    return { KeyPolicy: resource.keyPolicy, EnableKeyRotation: resource.enableKeyRotation };
+  }
+  if (resource instanceof iam.CfnPolicy || resource instanceof iam.CfnManagedPolicy) {
+    return { PolicyDocument: resource.policyDocument };
+  }
+  if (resource instanceof iam.CfnRole || resource instanceof iam.CfnUser || resource instanceof iam.CfnGroup) {
+    return { Policies: resource.policies };
+  }
+  if (resource instanceof ssm.CfnParameter) {
+    return { Name: resource.name };
+  }
+  // a CfnResource made with `new CfnResource(...)` keeps its properties as given, with CloudFormation names
+  const raw = (resource as unknown as { cfnProperties: Record<string, any> }).cfnProperties ?? {};
+  const type = resource.cfnResourceType;
+  if (type === SECURE_STRING_TYPE) {
+    const { KeyId, Tier, Policies, ExpireAfterSeconds } = raw;
+    return { KeyId, Tier, Policies, ExpireAfterSeconds, Source: { Type: raw.Source?.Type } };
+  }
+  if (type.startsWith('Custom::')) {
+    return { Create: raw.Create, Update: raw.Update };
+  }
+  return RAW_TYPES_READ.includes(type) ? raw : undefined;
+}
+
+function attempt<T>(work: () => T): T | Error {
+  try {
+    return work();
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+function keysOf(secureStrings: TemplateResource[]): ParameterKeys {
+  const logicalIds = new Set<string>();
+  const literals = new Set<string>();
+  for (const { properties } of secureStrings) {
+    const keyId = properties.KeyId;
+    const referenced: string | undefined = keyId?.['Fn::GetAtt']?.[0] ?? keyId?.Ref;
+    if (referenced !== undefined) logicalIds.add(referenced);
+    else if (typeof keyId === 'string') literals.add(keyId);
+  }
+  return { logicalIds, literals };
+}
