@@ -31,6 +31,7 @@ function deployed() {
     partition: 'aws',
     region: REGION,
     accountId: ACCOUNT,
+    stackName: stack.stackName,
     resource: (logicalId, attribute) => {
       const { Type: type, Properties: properties } = rawResources[logicalId];
       if (type === 'Custom::SecureStringParameter') {

@@ -196,7 +196,7 @@ describe('every acknowledgement the library makes', () => {
   test('cdk-nag 3: one rule, or one finding of a rule, with a reason', () => {
     expect(v3.length).toBeGreaterThan(10);
     for (const { id, reason } of v3) {
-      expect(id).toMatch(/^annotation::(AwsSolutions|HIPAA\.Security|NIST\.800\.53\.R5|PCI\.DSS\.321|Serverless)-[A-Za-z0-9]+(\[[^\]]+\])?$/);
+      expect(id).toMatch(/^annotation::(AwsSolutions|HIPAA\.Security|NIST\.800\.53\.R5|PCI\.DSS\.321|Serverless|ParameterStore)-[A-Za-z0-9]+(\[[^\]]+\])?$/);
       expect(reason.trim().length).toBeGreaterThan(30);
     }
     // IAM5 is only ever acknowledged finding by finding

@@ -2,7 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { acknowledgeFinding } from './nag-acknowledgements';
-import { wildcardResourceFinding } from './nag-finding-id';
+import { decryptContextFinding, wildcardResourceFinding } from './nag-finding-id';
 import { SecureStringHandlerOptions } from '../secure-string-handler-options';
 
 /**
@@ -31,15 +31,17 @@ export function acknowledgeOwnershipReach(policy: iam.CfnManagedPolicy, accountP
   );
 }
 
-/** S4 names every key of the account and region, usable only through Parameter Store and for parameters. */
-export function acknowledgeKeysThroughParameterStore(policy: iam.CfnManagedPolicy, accountKeysArn: string): void {
-  acknowledgeFinding(
-    policy,
-    wildcardResourceFinding(policy, 'AwsSolutions-IAM5', accountKeysArn),
+/**
+ * S4 names every key of the account and region, usable only through Parameter Store and for any parameter of
+ * the account and region: both findings (cdk-nag's wildcard, our pack's account-wide context) by their exact ids.
+ */
+export function acknowledgeKeysThroughParameterStore(policy: iam.CfnManagedPolicy, accountKeysArn: string, accountParametersArn: string): void {
+  const reason =
     'Encrypt, GenerateDataKey and Decrypt only with kms:ViaService Parameter Store and a parameter encryption context: ' +
-      'Parameter Store calls them only for parameters the SSM statements allow, and the handler must reach the old key ' +
-      'of a parameter it owns after a key change.',
-  );
+    'Parameter Store calls them only for parameters the SSM statements allow, and the handler must reach the old key ' +
+    'of a parameter it owns after a key change.';
+  acknowledgeFinding(policy, wildcardResourceFinding(policy, 'AwsSolutions-IAM5', accountKeysArn), reason);
+  acknowledgeFinding(policy, decryptContextFinding(policy, accountParametersArn), reason);
 }
 
 /** X-Ray and VPC actions that take no resource, and the handler's own log streams, named by Lambda at run time. */

@@ -152,7 +152,7 @@ export class SecureStringHandler extends Construct {
   /** Grants the handler what this parameter needs, through the synth-time policy. */
   public register(parameter: HandledParameter): void {
     if (this.parameters.length === 0) {
-      acknowledgeKeysThroughParameterStore(this.policy, accountKeysArn(this));
+      acknowledgeKeysThroughParameterStore(this.policy, accountKeysArn(this), accountParametersArn(this));
     }
     this.parameters.push(parameter);
     this.cover(parameter.name);

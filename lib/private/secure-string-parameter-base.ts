@@ -4,8 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { changeRule, exactName, policyActionRule } from './event-rules';
-import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters } from './parameter-grants';
 import { tierKeyActions } from './key-actions';
+import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters } from './parameter-grants';
 import { ParameterChangeEventOptions, PolicyActionEventOptions } from '../parameter-events';
 import type { ISecureStringParameter } from '../secure-string-parameter';
 

@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ParameterHierarchy, ParameterKey, ParameterPolicy, SecureStringParameter, SecureValue } from '../../lib';
+import { ParameterHierarchy, ParameterKey, ParameterPolicy, ParameterStoreChecks, SecureStringParameter, SecureValue } from '../../lib';
 import { HANDLER_SSM_ACTIONS } from '../../lib/private/handler-policy';
 import { nagViolations } from '../helpers/nag';
 import { resolveIntrinsics } from '../helpers/resolve-intrinsics';
@@ -44,8 +44,8 @@ function deployedPolicyCharacters(stack: Stack): number {
     partition: 'aws',
     region: ENV.region,
     accountId: ENV.account,
+    stackName: stack.stackName,
     resource: (logicalId, attribute) => {
-      if (logicalId === 'AWS::StackName') return stack.stackName;
       if (attribute === 'Arn' && logicalId.includes('Key')) return `arn:aws:kms:${ENV.region}:${ENV.account}:key/${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}`;
       if (attribute === 'Arn') return `arn:aws:logs:${ENV.region}:${ENV.account}:log-group:${stack.stackName}-${logicalId}-${'X'.repeat(12)}:*`;
       throw new Error(`unexpected reference ${logicalId}.${attribute}`);
@@ -252,7 +252,7 @@ describe("the policy's cdk-nag findings are acknowledged one by one, and only th
     return `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(logGroup)}.Arn>:log-stream:*]`;
   }
 
-  test('an environment-agnostic stack: every wildcard of the policy by its exact id, and AwsSolutions finds nothing', () => {
+  test('an environment-agnostic stack: every wildcard of the policy by its exact id, and AwsSolutions and our pack find nothing', () => {
     const stack = new Stack(new App(), 'Stack');
     new SecureStringParameter(stack, 'Token', { parameterName: '/app/prod/token', value: SecureValue.fromCiphertext('AQID') });
 
@@ -262,8 +262,10 @@ describe("the policy's cdk-nag findings are acknowledged one by one, and only th
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/app/prod/*]',
+      'ParameterStore-ParameterKeyDecryptConditioned[Context::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/*]',
     ].sort());
     expect(nagViolations(new AwsSolutionsChecks(), stack)).toEqual([]);
+    expect(nagViolations(new ParameterStoreChecks(), stack)).toEqual([]);
   });
 
   test('without a SecureString the key wildcard is not in the policy, and not acknowledged', () => {
@@ -289,7 +291,8 @@ describe('the SSM statements, evaluated by an IAM simulator', () => {
       partition: 'aws',
       region: ENV.region,
       accountId: ENV.account,
-      resource: (logicalId) => (logicalId === 'AWS::StackName' ? stack.stackName : `arn:aws:logs:${ENV.region}:${ENV.account}:log-group:${logicalId}`),
+      stackName: stack.stackName,
+      resource: (logicalId) => `arn:aws:logs:${ENV.region}:${ENV.account}:log-group:${logicalId}`,
     });
     const result = await runSimulation({
       request: {

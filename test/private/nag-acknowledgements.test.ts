@@ -40,7 +40,7 @@ describe("the library's own acknowledgements", () => {
 
     expect(acknowledgements.length).toBeGreaterThan(0);
     for (const { id, reason, path } of acknowledgements) {
-      expect(id).toMatch(/^annotation::(AwsSolutions|HIPAA\.Security|NIST\.800\.53\.R5|PCI\.DSS\.321|Serverless)-[A-Za-z0-9]+(\[.+\])?$/);
+      expect(id).toMatch(/^annotation::(AwsSolutions|HIPAA\.Security|NIST\.800\.53\.R5|PCI\.DSS\.321|Serverless|ParameterStore)-[A-Za-z0-9]+(\[.+\])?$/);
       expect(reason.length).toBeGreaterThan(30);
       expect(path).toMatch(/^Stack\/SecureStringParameterHandler\//);
     }
