@@ -87,9 +87,19 @@ describe('SecureStringParameter.configureHandler', () => {
       Resource: { 'Fn::GetAtt': [stack.getLogicalId(stack.node.findChild('HandlerDlq').node.defaultChild as sqs.CfnQueue), 'Arn'] },
     });
     template.resourceCountIs('AWS::IAM::Policy', 0);
-    const logKey = Object.values(template.findResources('AWS::KMS::Key')).find((k: any) =>
-      JSON.stringify(k.Properties.KeyPolicy).includes('AllowCloudWatchLogsOfThisAccount')) as any;
-    expect(logKey).toBeDefined();
+    const logsStatements = Object.values(template.findResources('AWS::KMS::Key'))
+      .flatMap((k: any) => k.Properties.KeyPolicy.Statement)
+      .filter((st: any) => st.Sid === 'AllowCloudWatchLogsOfThisAccount');
+    expect(logsStatements).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        Principal: { Service: { 'Fn::Join': ['', ['logs.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] } },
+        Condition: {
+          ArnLike: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:111111111111:log-group:*']] } },
+        },
+      }),
+    ]);
   });
 
   test('without the options, their findings are acknowledged; with them, not', () => {
