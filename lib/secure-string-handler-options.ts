@@ -40,7 +40,9 @@ export interface SecureStringHandlerOptions {
 
   /**
    * Reserved concurrency of the handler. It also paces writes under Parameter Store's 3 TPS, but fails
-   * deployment in accounts whose concurrency quota is too low to reserve any.
+   * deployment in accounts whose concurrency quota is too low to reserve any. An invocation that waits in
+   * Lambda's queue for more than 5 minutes is dropped (it could no longer answer CloudFormation in time),
+   * and CloudFormation then times out: reserve enough for the parameters one deployment creates at once.
    *
    * @default - no reservation
    */

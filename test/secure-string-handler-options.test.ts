@@ -185,10 +185,12 @@ describe('SecureStringHandlerOptions.runtime', () => {
     );
   });
 
-  test("Lambda's asynchronous retries stay on: no EventInvokeConfig", () => {
+  test("Lambda's two asynchronous retries stay on, only while they can still answer before CloudFormation's ServiceTimeout", () => {
     const template = Template.fromStack(handlerWith(undefined));
 
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    // 1,200 s ServiceTimeout - 900 s of function time: a retry that starts later could still be writing after a rollback began
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300, Qualifier: '$LATEST' });
   });
 });
 

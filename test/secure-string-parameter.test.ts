@@ -245,7 +245,7 @@ describe('the stack handler', () => {
     return stack;
   }
 
-  test('one per stack: four shared resources whatever the number of parameters', () => {
+  test('one per stack: five shared resources whatever the number of parameters', () => {
     const stack = stackWithEverySource();
 
     const template = Template.fromStack(stack);
@@ -254,8 +254,9 @@ describe('the stack handler', () => {
     template.resourceCountIs('AWS::IAM::Role', 1);
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
     template.resourceCountIs('AWS::Logs::LogGroup', 1);
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
     template.resourceCountIs('AWS::IAM::Policy', 0);
-    expect(Object.keys(template.toJSON().Resources)).toHaveLength(5 + 4 + 1 /* default ParameterKey */);
+    expect(Object.keys(template.toJSON().Resources)).toHaveLength(5 + 5 + 1 /* default ParameterKey */);
   });
 
   test('runs on the pinned Node.js runtime, traced, with JSON logs kept one year', () => {

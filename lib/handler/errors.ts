@@ -147,6 +147,10 @@ const EXPLAINERS: Record<string, Explainer> = {
   IncompatiblePolicyException: policyRejected,
   PoliciesLimitExceededException: policyRejected,
   InternalServerError: () => 'Parameter Store failed internally. Retry the deployment.',
+  // the handler's own deadline (retry.ts): it stops waiting so that CloudFormation still gets this answer
+  AbortError: (ctx) =>
+    `no answer from ${ctx.operation} before the handler's time limit, so it stopped to answer CloudFormation. Retry the deployment; ` +
+    'if it recurs, check that the handler reaches the AWS APIs (NAT gateway or ssm, kms and secretsmanager VPC endpoints) and whether Parameter Store throttles this account.',
   ValidationException: () =>
     'Parameter Store rejected the request as invalid. Check that the value fits the tier (4 KB Standard, 8 KB Advanced) and that the tier is not being lowered from Advanced to Standard.',
 };

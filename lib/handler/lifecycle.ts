@@ -207,7 +207,7 @@ async function remove(request: LifecycleRequest, ctx: LifecycleContext): Promise
     return { physicalId: name };
   }
   try {
-    await withRetries('ssm:DeleteParameter', () => ctx.clients.ssm.send(new DeleteParameterCommand({ Name: name })), ctx.deadline);
+    await withRetries('ssm:DeleteParameter', (options) => ctx.clients.ssm.send(new DeleteParameterCommand({ Name: name }), options), ctx.deadline);
   } catch (err) {
     if (!(err instanceof Error && err.name === 'ParameterNotFound')) {
       throw err;

@@ -38,7 +38,7 @@ export async function readOwnership(name: string, ctx: TagContext): Promise<Owne
 export async function listTags(name: string, ctx: TagContext): Promise<Tag[]> {
   const result = await withRetries(
     'ssm:ListTagsForResource',
-    () => ctx.clients.ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: name })),
+    (options) => ctx.clients.ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: name }), options),
     ctx.deadline,
   );
   return result.TagList ?? [];
@@ -86,7 +86,7 @@ export function ownershipTags(owner: string, adopted: boolean): Tag[] {
 export async function release(name: string, ctx: TagContext): Promise<void> {
   await withRetries(
     'ssm:RemoveTagsFromResource',
-    () => ctx.clients.ssm.send(new RemoveTagsFromResourceCommand({ ResourceType: 'Parameter', ResourceId: name, TagKeys: [OWNER_TAG_KEY, ADOPTED_TAG_KEY] })),
+    (options) => ctx.clients.ssm.send(new RemoveTagsFromResourceCommand({ ResourceType: 'Parameter', ResourceId: name, TagKeys: [OWNER_TAG_KEY, ADOPTED_TAG_KEY] }), options),
     ctx.deadline,
   );
 }

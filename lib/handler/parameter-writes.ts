@@ -43,7 +43,7 @@ export async function writeVersion(
     Policies: clearPolicies ? '[{}]' : spec.policies,
     ...mode,
   });
-  const result = await withRetries('ssm:PutParameter', () => ctx.clients.ssm.send(put), ctx.deadline);
+  const result = await withRetries('ssm:PutParameter', (options) => ctx.clients.ssm.send(put, options), ctx.deadline);
   if (result.Version === undefined) {
     throw new OperatorError('Parameter Store accepted the value but answered no version. Retry the deployment.');
   }
@@ -53,7 +53,7 @@ export async function writeVersion(
 
 /** The newest value, decrypted through Parameter Store (so under the key it was written with). */
 export async function currentValue(name: string, ctx: WriteContext): Promise<string> {
-  const result = await withRetries('ssm:GetParameter', () => ctx.clients.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })), ctx.deadline);
+  const result = await withRetries('ssm:GetParameter', (options) => ctx.clients.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }), options), ctx.deadline);
   const value = result.Parameter?.Value ?? '';
   ctx.secrets.add(value);
   return value;
@@ -67,14 +67,14 @@ export async function syncTags(name: string, desired: readonly Tag[], previous: 
   if (toAdd.length > 0) {
     await withRetries(
       'ssm:AddTagsToResource',
-      () => ctx.clients.ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: name, Tags: toAdd })),
+      (options) => ctx.clients.ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: name, Tags: toAdd }), options),
       ctx.deadline,
     );
   }
   if (toRemove.length > 0) {
     await withRetries(
       'ssm:RemoveTagsFromResource',
-      () => ctx.clients.ssm.send(new RemoveTagsFromResourceCommand({ ResourceType: 'Parameter', ResourceId: name, TagKeys: toRemove })),
+      (options) => ctx.clients.ssm.send(new RemoveTagsFromResourceCommand({ ResourceType: 'Parameter', ResourceId: name, TagKeys: toRemove }), options),
       ctx.deadline,
     );
   }

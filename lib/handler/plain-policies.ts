@@ -35,10 +35,10 @@ export async function runPlainPolicies(event: CloudFormationCustomResourceEvent,
 }
 
 async function rewrite(props: PlainPolicyProperties, policies: string, ctx: LifecycleContext): Promise<void> {
-  const current = await withRetries('ssm:GetParameter', () => ctx.clients.ssm.send(new GetParameterCommand({ Name: props.Name })), ctx.deadline);
+  const current = await withRetries('ssm:GetParameter', (options) => ctx.clients.ssm.send(new GetParameterCommand({ Name: props.Name }), options), ctx.deadline);
   await withRetries(
     'ssm:PutParameter',
-    () =>
+    (options) =>
       ctx.clients.ssm.send(
         new PutParameterCommand({
           Name: props.Name,
@@ -48,6 +48,7 @@ async function rewrite(props: PlainPolicyProperties, policies: string, ctx: Life
           Overwrite: true,
           Policies: policies,
         }),
+        options,
       ),
     ctx.deadline,
   );

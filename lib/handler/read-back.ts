@@ -44,7 +44,7 @@ export async function readHistory(name: string, ctx: HistoryContext): Promise<Li
   do {
     const page = await withRetries(
       'ssm:GetParameterHistory',
-      () => ctx.clients.ssm.send(new GetParameterHistoryCommand({ Name: name, NextToken: nextToken, MaxResults: 50 })),
+      (options) => ctx.clients.ssm.send(new GetParameterHistoryCommand({ Name: name, NextToken: nextToken, MaxResults: 50 }), options),
       ctx.deadline,
     );
     versions.push(...(page.Parameters ?? []));

@@ -22,7 +22,7 @@ export const MAX_KEPT_VERSIONS = 100;
 export async function labelVersion(name: string, version: number, label: string, ctx: LabelContext): Promise<void> {
   const result = await withRetries(
     'ssm:LabelParameterVersion',
-    () => ctx.clients.ssm.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: version, Labels: [label] })),
+    (options) => ctx.clients.ssm.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: version, Labels: [label] }), options),
     ctx.deadline,
   );
   if ((result.InvalidLabels ?? []).length > 0) {
@@ -43,7 +43,7 @@ export async function makeRoomForWrite(name: string, live: LiveParameter | undef
   }
   await withRetries(
     'ssm:UnlabelParameterVersion',
-    () => ctx.clients.ssm.send(new UnlabelParameterVersionCommand({ Name: name, ParameterVersion: live.oldest!.version, Labels: ours })),
+    (options) => ctx.clients.ssm.send(new UnlabelParameterVersionCommand({ Name: name, ParameterVersion: live.oldest!.version, Labels: ours }), options),
     ctx.deadline,
   );
 }
@@ -52,7 +52,7 @@ export async function makeRoomForWrite(name: string, live: LiveParameter | undef
 export async function labelledValue(name: string, label: string, ctx: LabelContext): Promise<string> {
   const result = await withRetries(
     'ssm:GetParameter',
-    () => ctx.clients.ssm.send(new GetParameterCommand({ Name: `${name}:${label}`, WithDecryption: true })),
+    (options) => ctx.clients.ssm.send(new GetParameterCommand({ Name: `${name}:${label}`, WithDecryption: true }), options),
     ctx.deadline,
   );
   return result.Parameter?.Value ?? '';

@@ -43,13 +43,13 @@ async function decryptCiphertext(ciphertext: string, target: ValueTarget, client
     KeyId: target.keyId,
     EncryptionContext: { [ENCRYPTION_CONTEXT_KEY]: target.parameterArn },
   });
-  const result = await withRetries('kms:Decrypt', () => clients.kms.send(decrypt), target.deadline);
+  const result = await withRetries('kms:Decrypt', (options) => clients.kms.send(decrypt, options), target.deadline);
   return Buffer.from(result.Plaintext ?? new Uint8Array()).toString('utf8');
 }
 
 async function readSecret(secretArn: string, jsonField: string | undefined, target: ValueTarget, clients: Clients): Promise<string> {
   const get = new GetSecretValueCommand({ SecretId: secretArn });
-  const result = await withRetries('secretsmanager:GetSecretValue', () => clients.secrets.send(get), target.deadline);
+  const result = await withRetries('secretsmanager:GetSecretValue', (options) => clients.secrets.send(get, options), target.deadline);
   if (result.SecretString === undefined) {
     throw new OperatorError(`secret ${secretArn} holds a binary value; only string secrets can be copied into a SecureString`);
   }

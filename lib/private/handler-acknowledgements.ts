@@ -5,6 +5,9 @@ import { acknowledgeFinding } from './nag-acknowledgements';
 import { decryptContextFinding, wildcardResourceFinding } from './nag-finding-id';
 import { SecureStringHandlerOptions } from '../secure-string-handler-options';
 
+const ONLY_CLOUDFORMATION_INVOKES =
+  'Only CloudFormation invokes this handler; each failure is reported to CloudFormation in the response and logged.';
+
 /**
  * The cdk-nag findings on the handler's own resources that remain by design, each acknowledged on its
  * resource by its exact id with its reason. A finding that an option of the app resolves, or that the
@@ -58,13 +61,16 @@ export function acknowledgeUnscopableResources(policy: iam.CfnManagedPolicy, log
   );
 }
 
+/** Its asynchronous invocation settings: CloudFormation is told of every failure, no destination needed. */
+export function acknowledgeAsyncInvokeFindings(config: CfnResource): void {
+  acknowledgeFinding(config, 'Serverless-LambdaAsyncFailureDestination', ONLY_CLOUDFORMATION_INVOKES);
+}
+
 /** The function's findings that its options leave by design: no DLQ, no VPC, no reservation, the pinned runtime. */
 export function acknowledgeFunctionFindings(fn: lambda.CfnFunction, options: SecureStringHandlerOptions): void {
-  const cloudFormationOnly =
-    'Only CloudFormation invokes this handler; each failure is reported to CloudFormation in the response and logged.';
   const dlqRules = options.deadLetterQueue ? [] : ['HIPAA.Security-LambdaDLQ', 'NIST.800.53.R5-LambdaDLQ', 'PCI.DSS.321-LambdaDLQ', 'Serverless-LambdaDLQ'];
   for (const id of [...dlqRules, 'Serverless-LambdaAsyncFailureDestination']) {
-    acknowledgeFinding(fn, id, cloudFormationOnly);
+    acknowledgeFinding(fn, id, ONLY_CLOUDFORMATION_INVOKES);
   }
   const noVpc = 'The handler calls only AWS APIs (SSM, KMS, Secrets Manager) and is invoked only by CloudFormation; it needs no access to a VPC.';
   for (const id of options.vpc ? [] : ['HIPAA.Security-LambdaInsideVPC', 'NIST.800.53.R5-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC']) {

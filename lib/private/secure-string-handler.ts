@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
 import {
+  acknowledgeAsyncInvokeFindings,
   acknowledgeFunctionFindings,
   acknowledgeKeysThroughParameterStore,
   acknowledgeLogGroupFindings,
@@ -26,7 +27,7 @@ import {
   uniqueArns,
   useKeysOnlyThroughParameterStore,
 } from './handler-policy';
-import { ENCRYPTION_CONTEXT_KEY } from './handler-protocol';
+import { ENCRYPTION_CONTEXT_KEY, SERVICE_TIMEOUT_SECONDS } from './handler-protocol';
 import { HandlerRole, handlerRoleArn, handlerRoleName } from './handler-role';
 import { handlerRuntime } from './handler-runtime';
 import { wildcardResourceFinding } from './nag-finding-id';
@@ -36,6 +37,8 @@ import { ParameterValidationError } from './validation-error';
 import { SecureStringHandlerOptions } from '../secure-string-handler-options';
 
 const HANDLER_ID = 'SecureStringParameterHandler';
+/** Lambda's maximum: the handler paces itself against Parameter Store's throttling within it. */
+const HANDLER_TIMEOUT = Duration.minutes(15);
 const BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'lib', 'handler', 'secure-string.lambda');
 
 /** What a SecureStringParameter tells the handler about itself, so the role grants exactly that. */
@@ -111,9 +114,6 @@ export class SecureStringHandler extends Construct {
     }
     this.logGroupArn = logGroup.logGroupArn;
 
-    // No EventInvokeConfig: Lambda's two asynchronous retries stay on. The handler answers a redelivered
-    // event the same way (idempotent), and fails an invocation only when it could not deliver its answer
-    // to CloudFormation, which a retry then delivers.
     this.function = new lambda.Function(this, 'Function', {
       description: 'cdk-secure-parameters: deploy-time handler of SecureString parameters',
       runtime: handlerRuntime(this, options.runtime),
@@ -121,7 +121,7 @@ export class SecureStringHandler extends Construct {
       code: lambda.Code.fromAsset(BUNDLE_DIR),
       role: this.role,
       // room to outlast a 3 TPS PutParameter throttle when CloudFormation creates hundreds at once
-      timeout: Duration.minutes(15),
+      timeout: HANDLER_TIMEOUT,
       memorySize: 256,
       logGroup,
       vpc: options.vpc,
@@ -133,6 +133,14 @@ export class SecureStringHandler extends Construct {
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
     });
+    // Lambda's two asynchronous retries stay on: the handler answers a redelivered event the same way
+    // (idempotent) and fails an invocation only when it could not deliver its answer, which a retry then
+    // delivers. But only a retry that can still finish before CloudFormation stops waiting
+    // (ServiceTimeout) may start: an older event is dropped, so nothing writes after a rollback began.
+    this.function.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.seconds(SERVICE_TIMEOUT_SECONDS - HANDLER_TIMEOUT.toSeconds()),
+    });
     // Tracing set on the L1, so its two X-Ray actions land in our policy instead of a second one.
     (this.function.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
     this.function.node.addDependency(this.policy);
@@ -140,6 +148,7 @@ export class SecureStringHandler extends Construct {
     (this.function.node.defaultChild as lambda.CfnFunction).addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
 
     acknowledgeFunctionFindings(this.function.node.defaultChild as lambda.CfnFunction, options);
+    acknowledgeAsyncInvokeFindings(this.function.node.findChild('EventInvokeConfig').node.defaultChild as CfnResource);
     acknowledgeLogGroupFindings(logGroup.node.defaultChild as CfnResource, options);
     acknowledgeUnscopableResources(this.policy, wildcardResourceFinding(this, 'AwsSolutions-IAM5', this.logStreamsArn()));
   }

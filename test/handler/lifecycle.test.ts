@@ -471,6 +471,7 @@ describe('every SSM error gets a clear FAILED reason', () => {
     ['PoliciesLimitExceededException', 'rejected the parameter policies (PoliciesLimitExceededException)'],
     ['InvalidPolicyAttributeException', 'rejected the parameter policies (InvalidPolicyAttributeException)'],
     ['InternalServerError', 'Parameter Store failed internally. Retry the deployment.'],
+    ['AbortError', "no answer from ssm:PutParameter before the handler's time limit"],
     ['ValidationException', 'Check that the value fits the tier'],
     ['SomethingNewException', 'failed with SomethingNewException. Retry the deployment'],
   ])('%s', async (name, expected) => {

@@ -41,4 +41,29 @@ describe('withRetries', () => {
     });
     expect(sleeps).toEqual([]);
   });
+
+  test('aborts a call still running at the deadline, so the handler can answer CloudFormation in time', async () => {
+    const { clock } = fakeClock();
+    let signal: AbortSignal | undefined;
+    const neverAnswers = (options: { abortSignal: AbortSignal }) => new Promise<string>((_resolve, reject) => {
+      signal = options.abortSignal;
+      options.abortSignal.addEventListener('abort', () => reject(Object.assign(new Error('Request aborted'), { name: 'AbortError' })));
+    });
+
+    const failure = withRetries('ssm:PutParameter', neverAnswers, 50, clock);
+
+    await expect(failure).rejects.toMatchObject({ name: 'AbortError' });
+    expect(signal?.aborted).toBe(true);
+    expect(failedOperation(await failure.catch((e) => e))).toBe('ssm:PutParameter');
+  });
+
+  test('a call that answers in time is not aborted afterwards', async () => {
+    const { clock } = fakeClock();
+    let signal: AbortSignal | undefined;
+
+    await withRetries('ssm:GetParameter', async (options) => { signal = options.abortSignal; return 'ok'; }, 30, clock);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+
+    expect(signal?.aborted).toBe(false);
+  });
 });
