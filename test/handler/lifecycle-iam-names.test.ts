@@ -46,7 +46,9 @@ type SecretOptions = Partial<ConstructorParameters<typeof SecureStringParameter>
 /** A stack with one SecureString per entry, each under its construct id. */
 function secrets(entries: Record<string, SecretOptions & { parameterName: string }>) {
   return (stack: Stack) => {
-    const made = Object.entries(entries).map(([id, options]) => new SecureStringParameter(stack, id, { value: SecureValue.generated(), removalPolicy: RemovalPolicy.DESTROY, ...options }));
+    const made = Object.entries(entries).map(
+      ([id, options]) => new SecureStringParameter(stack, id, { value: SecureValue.generated(), removalPolicy: RemovalPolicy.DESTROY, ...options }),
+    );
     return (deployed: DeployedStack) => made.map((p) => deployed.logicalId(p));
   };
 }

@@ -46,8 +46,8 @@ async function generatedVersion(name: string, options: GeneratedValueOptions, up
 }
 
 /** Each kept version as [version, value, labels]. */
-async function versions(name: string) {
-  return (await history(scenario.admin, name)).map((v) => [v.Version, v.Value, v.Labels ?? []]);
+async function versions(name: string): Promise<Array<[number, string, string[]]>> {
+  return (await history(scenario.admin, name)).map((v) => [v.Version!, v.Value!, v.Labels ?? []]);
 }
 
 /** The handler's clients, recording every SSM command it sends. */
