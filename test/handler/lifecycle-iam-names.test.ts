@@ -12,6 +12,7 @@ import {
   handlerPoliciesWithoutAction,
   history,
   quietHandlerLogs,
+  run,
   startScenario,
   succeeds,
   tagsOf,
@@ -128,6 +129,22 @@ describe('DESTROY cleanup of a name removed from the template', () => {
 
     await expectGone(scenario.admin, '/gone/x');
     expect(await decrypted(scenario.admin, '/keep/x')).toBe(kept);
+  });
+});
+
+describe('a failed Create is followed by a Delete', () => {
+  test('the Delete of a name the failed Create never wrote succeeds and touches nothing', async () => {
+    const name = '/failed/create';
+    const { deployed, built } = await deployVersion(scenario.moto, secrets({ Secret: { parameterName: name } }));
+    const [id] = built(deployed);
+    const withoutEncrypt = deployed.handlerClients({ identityPolicies: handlerPoliciesWithoutAction(deployed, 'kms:Encrypt') });
+
+    const failed = await run(createEventFor(deployed, id), withoutEncrypt);
+    const deleted = await succeeds(deleteEventFor(deployed, id, failed.PhysicalResourceId), deployed.handlerClients());
+
+    expect(failed).toMatchObject({ Status: 'FAILED', PhysicalResourceId: name });
+    expect(deleted.PhysicalResourceId).toBe(name);
+    await expectGone(scenario.admin, name);
   });
 });
 
