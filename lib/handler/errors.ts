@@ -89,11 +89,20 @@ function deniedAction(err: AwsError, fallback: string): string {
   return /not authorized to perform:? ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(err.message)?.[1] ?? fallback;
 }
 
+/**
+ * The key a denied KMS call was on, from `... on resource: arn:aws:kms:<region>:<account>:key/<id> because ...`;
+ * the template's key otherwise. They differ when Parameter Store decrypts a version written under another
+ * key (a key change, a stack re-created over retained parameters).
+ */
+function deniedKey(err: AwsError, fallback: string): string {
+  return /on resource:? (arn:[a-z-]+:kms:[a-z0-9-]*:\d*:(?:key|alias)\/[A-Za-z0-9/_-]+)/.exec(err.message)?.[1] ?? fallback;
+}
+
 function accessDenied(ctx: ExplainContext, err: AwsError): string {
   const action = deniedAction(err, ctx.operation);
   const byKeyPolicy = /resource-based policy|key policy/i.test(err.message);
   const onKey = action.startsWith('kms:');
-  const resource = onKey ? `KMS key ${ctx.keyId}` : action.startsWith('secretsmanager:') ? `secret ${ctx.secretArn}` : `parameter ${ctx.parameterName}`;
+  const resource = onKey ? `KMS key ${deniedKey(err, ctx.keyId)}` : action.startsWith('secretsmanager:') ? `secret ${ctx.secretArn}` : `parameter ${ctx.parameterName}`;
   const fix = byKeyPolicy || onKey
     ? `Allow ${action} for the handler's role in the key policy of ${resource} (a ParameterKey does this for you) and in the role's IAM policy.`
     : `Allow ${action} on ${resource} in the handler role's IAM policy.`;
