@@ -294,6 +294,8 @@ describe('the stack handler', () => {
         'ssm:UnlabelParameterVersion',
       ],
       Resource: covered,
+      // another stack's parameter under these paths stays out of reach
+      Condition: { StringLikeIfExists: { 'aws:ResourceTag/cdk-secure-parameters:owner': { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '/*']] } } },
     });
     // committed ciphertext is decrypted directly, only for these parameters
     expect(statements[4]).toEqual({

@@ -60,11 +60,32 @@ async function create(request: LifecycleRequest, spec: ParameterSpec, ctx: Lifec
     const written = await writeVersion(fresh, value, sourceLabel(spec.source), undefined, mode, ctx);
     return outcome(request, spec, await verifyWrite(fresh, written, ctx));
   } catch (err) {
+    if (err instanceof Error && err.name === 'AccessDeniedException') {
+      await refuseIfAnotherOwner(request, spec, options, err, ctx);
+    }
     if (!(err instanceof Error && err.name === 'ParameterAlreadyExists')) {
       throw err;
     }
   }
   return takeOver(request, spec, ctx, options, value);
+}
+
+/**
+ * The handler role may not write a name another stack's owner tag is on, even under the template's paths:
+ * IAM answers AccessDenied before Parameter Store could say the name exists. Say whose it is instead.
+ */
+async function refuseIfAnotherOwner(
+  request: LifecycleRequest,
+  spec: ParameterSpec,
+  options: CreateOptions,
+  denied: Error,
+  ctx: LifecycleContext,
+): Promise<void> {
+  const ownership = await readOwnership(spec.name, ctx);
+  if (ownership?.owner !== undefined) {
+    assertMayTakeOver(spec.name, ownership, request.owner, options.mode);
+  }
+  throw denied;
 }
 
 /** The name exists: converge it to the template if we may, keeping or restoring the value it should hold. */
@@ -79,9 +100,13 @@ async function takeOver(
   const adopting = assertMayTakeOver(spec.name, ownership, request.owner, options.mode);
   const live = await readHistory(spec.name, ctx);
   assertNoDowngrade(spec, live);
+  // Only "the newest version is this source's" counts here (a redelivered Create): an older labelled version
+  // was overwritten since (say, by an operator while the stack was gone), and a takeover never reverts that.
+  const labelled = labelPlan(spec, live);
   const plan: ValuePlan =
-    labelPlan(spec, live) ??
-    (options.carried !== undefined ? { kind: 'new', value } : keepsWrittenValue(spec.source) ? { kind: 'current' } : { kind: 'new', value });
+    labelled?.kind === 'current' ? labelled
+      : options.carried !== undefined ? { kind: 'new', value }
+        : keepsWrittenValue(spec.source) ? { kind: 'current' } : { kind: 'new', value };
   const tags = [...ownershipTags(request.owner, adopting || ownership.adopted), ...spec.tags];
   return converge(request, spec, live, plan, ctx, { keepExpiry: true, tags, previousTags: [] });
 }
@@ -104,7 +129,7 @@ async function update(request: LifecycleRequest, ctx: LifecycleContext): Promise
   const physicalId = request.physicalId ?? request.spec.name;
   if (canonicalParameterName(physicalId) !== canonicalParameterName(request.spec.name)) {
     const keeps = oldSpec !== undefined && keepsWrittenValue(request.spec.source) && sameSource(oldSpec.source, request.spec.source);
-    return create(request, request.spec, ctx, { mode: TakeOver.OWNED_ONLY, carried: keeps ? await currentValue(physicalId, ctx) : undefined });
+    return create(request, request.spec, ctx, { mode: TakeOver.OWNED_ONLY, carried: keeps ? await valueIfExists(physicalId, ctx) : undefined });
   }
   const spec: ParameterSpec = { ...request.spec, name: physicalId };
   const ownership = await readOwnership(physicalId, ctx);
@@ -121,6 +146,18 @@ async function update(request: LifecycleRequest, ctx: LifecycleContext): Promise
   const tags = [...ownershipTags(request.owner, ownership.adopted), ...spec.tags];
   const keepExpiry = oldSpec?.expireAfterSeconds === spec.expireAfterSeconds;
   return converge(request, spec, live, plan, ctx, { keepExpiry, tags, previousTags: oldSpec?.tags ?? [], oldKeyId: oldSpec?.keyId });
+}
+
+/** The value under `name`, or nothing when the parameter is gone (deleted outside CloudFormation). */
+async function valueIfExists(name: string, ctx: LifecycleContext): Promise<string | undefined> {
+  try {
+    return await currentValue(name, ctx);
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ParameterNotFound') {
+      return undefined;
+    }
+    throw err;
+  }
 }
 
 /**

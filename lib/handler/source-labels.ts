@@ -43,7 +43,8 @@ export async function makeRoomForWrite(name: string, live: LiveParameter | undef
   }
   await withRetries(
     'ssm:UnlabelParameterVersion',
-    (options) => ctx.clients.ssm.send(new UnlabelParameterVersionCommand({ Name: name, ParameterVersion: live.oldest!.version, Labels: ours }), options),
+    (options) =>
+      ctx.clients.ssm.send(new UnlabelParameterVersionCommand({ Name: name, ParameterVersion: live.oldest!.version, Labels: ours }), options),
     ctx.deadline,
   );
 }

@@ -44,9 +44,25 @@ export function accountKeysArn(scope: IConstruct): string {
   return `arn:${stack.partition}:kms:${stack.region}:${stack.account}:key/*`;
 }
 
-/** S1: the parameters the current template names, by their covering patterns (each ending in `/*`, or exact). */
+/**
+ * S1: the parameters the current template names, by their covering patterns (each ending in `/*`, or exact),
+ * unless another owner's tag is on them: a pattern such as `parameter/app/*` also covers other stacks'
+ * parameters under that path, and IAM, not only the handler's ownership check, keeps the handler off them.
+ * `IfExists`: a name that does not exist yet (a create) or an untagged one (adoptExisting) has no such key.
+ */
 export function manageParametersOfThisStack(patternArns: string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({ sid: 'ManageParametersOfThisStack', actions: HANDLER_SSM_ACTIONS, resources: patternArns });
+  return new iam.PolicyStatement({
+    sid: 'ManageParametersOfThisStack',
+    actions: HANDLER_SSM_ACTIONS,
+    resources: patternArns,
+    conditions: { StringLikeIfExists: { [OWNER_TAG_CONDITION_KEY]: ownedByThisStack() } },
+  });
+}
+
+/** The owner tag values of this stack's resources: `<stack name>/<logical id>`. */
+function ownedByThisStack(): string {
+  // the pseudo parameter, not Stack.stackName: a nested stack's real name is known only at deploy time
+  return `${Aws.STACK_NAME}/*`;
 }
 
 /**
@@ -66,8 +82,7 @@ export function reachParametersThisStackOwns(scope: IConstruct): iam.PolicyState
     sid: 'ReachParametersThisStackOwns',
     actions: HANDLER_SSM_ACTIONS,
     resources: [accountParametersArn(scope)],
-    // the pseudo parameter, not Stack.stackName: a nested stack's real name is known only at deploy time
-    conditions: { StringLike: { [OWNER_TAG_CONDITION_KEY]: `${Aws.STACK_NAME}/*` } },
+    conditions: { StringLike: { [OWNER_TAG_CONDITION_KEY]: ownedByThisStack() } },
   });
 }
 

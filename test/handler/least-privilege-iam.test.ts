@@ -15,7 +15,7 @@ import { OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
 
 /**
  * What the handler role cannot do, each shown denied by the IAM layer with the synthesized policies: touch
- * a parameter another stack owns outside the template's names, create a name the template does not have,
+ * a parameter another stack owns (outside the template's names or under them), create a name the template does not have,
  * or use a key without Parameter Store, committed ciphertext for the template's names excepted.
  */
 let scenario: Scenario;
@@ -26,6 +26,8 @@ const arnOf = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${nam
 const THEIRS = '/elsewhere/theirs';
 /** A stack whose name starts with ours: `ScenarioStack/*` must not match `ScenarioStack-2/...`. */
 const LOOKALIKE = '/elsewhere/lookalike';
+/** Another stack's parameter under a path the template's names cover (`parameter/lp/*`). */
+const NEIGHBOUR = '/lp/neighbour';
 
 beforeAll(async () => {
   scenario = await startScenario();
@@ -41,7 +43,7 @@ beforeAll(async () => {
   handler = deployed.handlerClients();
   const keyArn = (key: ParameterKey) => deployed.keyArn(deployed.logicalId(key));
   keys = { parameters: keyArn(built.parameterKey), ciphertext: keyArn(built.ciphertextKey) };
-  for (const [name, owner] of [[THEIRS, 'OtherStack/X'], [LOOKALIKE, `${STACK_NAME}-2/X`]]) {
+  for (const [name, owner] of [[THEIRS, 'OtherStack/X'], [LOOKALIKE, `${STACK_NAME}-2/X`], [NEIGHBOUR, 'OtherStack/Y']]) {
     // under our key, so that only the SSM statements can be what denies
     const Tags = [{ Key: OWNER_TAG_KEY, Value: owner }];
     await scenario.admin.ssm.send(new PutParameterCommand({ Name: name, Value: 'not-yours', Type: 'SecureString', KeyId: keys.parameters, Tags }));
@@ -66,7 +68,7 @@ describe('another stack\'s parameter', () => {
     ['ssm:GetParameter', (Name) => handler.ssm.send(new GetParameterCommand({ Name, WithDecryption: true }))],
   ];
 
-  test.each([THEIRS, LOOKALIKE].flatMap((name) => calls.map(([action, call]) => [name, action, call] as const)))('%s: %s is denied', async (name, action, call) => {
+  test.each([THEIRS, LOOKALIKE, NEIGHBOUR].flatMap((name) => calls.map(([action, call]) => [name, action, call] as const)))('%s: %s is denied', async (name, action, call) => {
     await expect(call(name)).rejects.toMatchObject(deniedMessage(action, arnOf(name)));
 
     expect((await scenario.admin.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter).toMatchObject({ Value: 'not-yours', Version: 1 });

@@ -53,6 +53,49 @@ describe('the owner tag', () => {
   });
 });
 
+describe('another resource of the same stack (its logical id changed, the name stayed)', () => {
+  test('the new resource takes the parameter over, keeps its value and re-tags it; the old one\'s cleanup Delete leaves it', async () => {
+    store.seed(NAME, { keyId: KEY_ARN, value: 'kept', tags: [{ Key: OWNER_TAG_KEY, Value: 'AppStack/OldLogicalId' }] });
+
+    const created = await run(createEvent());
+    const cleanup = await run({ ...deleteEvent(), LogicalResourceId: 'OldLogicalId' });
+
+    expect(created.Status).toBe('SUCCESS');
+    expect(cleanup.Status).toBe('SUCCESS');
+    expect(store.parameters.get(NAME)).toMatchObject({ value: 'kept', tags: [OWNER_TAG] });
+    expect(store.calls(DeleteParameterCommand)).toEqual([]);
+  });
+
+  test.each(['AppStack-2/DbPassword', 'OtherStack/DbPassword', 'AppStackDbPassword'])('an owner tag %s is not this stack: refused', async (owner) => {
+    store.seed(NAME, { keyId: KEY_ARN, value: 'theirs', tags: [{ Key: OWNER_TAG_KEY, Value: owner }] });
+
+    const response = await run(createEvent());
+
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toContain(`it is owned by ${owner}`);
+    expect(store.parameters.get(NAME)).toMatchObject({ value: 'theirs', version: 1 });
+  });
+});
+
+describe('a Create that IAM refuses', () => {
+  test('on a name another stack owns, says whose it is (IAM answers AccessDenied before Parameter Store could say it exists)', async () => {
+    store.seed(NAME, { keyId: KEY_ARN, tags: [{ Key: OWNER_TAG_KEY, Value: 'OtherStack/X' }] });
+    store.ssm.on(PutParameterCommand).rejects(awsError('AccessDeniedException', 'User: h is not authorized to perform: ssm:PutParameter'));
+
+    const response = await run(createEvent());
+
+    expect(response.Reason).toContain(`${NAME} already exists and is not managed by this resource (${OWNER}): it is owned by OtherStack/X.`);
+  });
+
+  test('on a name nobody has, stays an IAM problem to fix', async () => {
+    store.ssm.on(PutParameterCommand).rejects(awsError('AccessDeniedException', 'User: h is not authorized to perform: ssm:PutParameter'));
+
+    const response = await run(createEvent());
+
+    expect(response.Reason).toContain(`${NAME}: ssm:PutParameter failed: access denied for ssm:PutParameter on parameter ${NAME}`);
+  });
+});
+
 describe('ListTagsForResource', () => {
   test.each(['InvalidResourceId', 'ParameterNotFound'])('%s means the parameter is gone: a Delete succeeds without deleting', async (name) => {
     store.ssm.on(ListTagsForResourceCommand).rejects(awsError(name));

@@ -171,6 +171,17 @@ describe('failures around labels', () => {
 describe('a rename', () => {
   const RENAMED = '/app/prod/db/main-password';
 
+  test('whose old parameter was deleted outside CloudFormation writes a new value under the new name instead of failing', async () => {
+    await run(createEvent(generation(1)));
+    store.parameters.delete(NAME);
+
+    const response = await run(updateEvent({ ...generation(1), Name: RENAMED }, generation(1)));
+
+    expect(response.PhysicalResourceId).toBe(RENAMED);
+    expect(store.parameters.get(RENAMED)).toMatchObject({ version: 1 });
+    expect(store.parameters.get(RENAMED)!.value).toHaveLength(32);
+  });
+
   test('that also changes the source writes a new value under the new name and leaves the old one as it was', async () => {
     await run(createEvent(generation(1)));
     const first = value();
@@ -195,6 +206,21 @@ describe('a rename', () => {
     expect(value()).toBe(first);
     // the first attempt (Overwrite false) finds the name taken, and nothing else is written
     expect(store.calls(PutParameterCommand).slice(writes)).toEqual([expect.objectContaining({ Name: NAME, Overwrite: false })]);
+  });
+});
+
+describe('a Create that takes its parameter back (a re-created stack) reverts nothing', () => {
+  test('a value written after the labelled version (an operator rotated it while the stack was gone) stays', async () => {
+    await run(createEvent(generation(1)));
+    const { tags, older, ...written } = store.parameters.get(NAME)!;
+    // the operator's version: no label, newer than the one the handler wrote
+    store.parameters.set(NAME, { ...written, tags, older: [...older, written], value: 'rotated-by-hand', version: 2, labels: [] });
+
+    const response = await run(createEvent(generation(1)));
+
+    expect(value()).toBe('rotated-by-hand');
+    expect(response.Data).toMatchObject({ Version: '2' });
+    expect(store.calls(GetParameterCommand).map((c) => c.Name)).not.toContain(`${NAME}:${sourceLabel(generation(1).Source)}`);
   });
 });
 

@@ -96,6 +96,9 @@ describe('the handler policy, statement by statement', () => {
         'ssm:UnlabelParameterVersion',
       ],
       Resource: [arn('app/prod/api/*'), arn('app/prod/db/*'), arn('flat')],
+      Condition: {
+        StringLikeIfExists: { 'aws:ResourceTag/cdk-secure-parameters:owner': { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '/*']] } },
+      },
     });
   });
 
