@@ -4,7 +4,7 @@ import { withExpiration } from './expiration';
 import { Ownership, TakeOver, assertMayTakeOver, ownershipTags, readOwnership, release } from './ownership';
 import { WriteContext, WriteMode, currentValue, syncTags, writeVersion } from './parameter-writes';
 import { LiveParameter, attributesChanged, readHistory, verifyLive, verifyWrite } from './read-back';
-import { LifecycleRequest, ParameterSpec, parameterArn } from './request';
+import { LifecycleRequest, ParameterSpec, isNotCreatedPhysicalId, parameterArn } from './request';
 import { withRetries } from './retry';
 import { sameSource, sourceLabel } from './source-fingerprint';
 import { labelledValue } from './source-labels';
@@ -229,6 +229,10 @@ async function planValue(request: LifecycleRequest, spec: ParameterSpec, plan: V
  */
 async function remove(request: LifecycleRequest, ctx: LifecycleContext): Promise<LifecycleOutcome> {
   const name = request.physicalId ?? request.spec.name;
+  if (isNotCreatedPhysicalId(name)) {
+    console.log(`Delete ${name}: nothing to delete, the Create failed before it made a parameter`);
+    return { physicalId: name };
+  }
   const ownership = await readOwnership(name, ctx);
   if (ownership === undefined) {
     return { physicalId: name };

@@ -13,6 +13,11 @@ export interface WriteContext {
   readonly deadline: number;
   /** Every plaintext the handler touched, so the entry point can redact it from any message. */
   readonly secrets: Set<string>;
+  /**
+   * Set once this request made a parameter that did not exist (`Overwrite: false` succeeded): only then may
+   * the Delete that follows a failed Create remove it. Mutable: the entry point reads it after a failure.
+   */
+  created?: boolean;
 }
 
 /** Creates a new parameter (never touching one that exists) or overwrites ours (tags are set apart). */
@@ -44,6 +49,7 @@ export async function writeVersion(
     ...mode,
   });
   const result = await withRetries('ssm:PutParameter', (options) => ctx.clients.ssm.send(put, options), ctx.deadline);
+  ctx.created ||= !mode.Overwrite;
   if (result.Version === undefined) {
     throw new OperatorError('Parameter Store accepted the value but answered no version. Retry the deployment.');
   }

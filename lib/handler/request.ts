@@ -96,3 +96,15 @@ function requireString(value: unknown, field: string): void {
 export function parameterArn(ssmArnPrefix: string, name: string): string {
   return `${ssmArnPrefix}:parameter/${name.replace(/^\//, '')}`;
 }
+
+/** `#` never occurs in a parameter name, so this suffix cannot name a parameter. */
+const NOT_CREATED_SUFFIX = '#not-created';
+
+/** The physical id of a Create that failed before it made a parameter: its Delete has nothing to remove. */
+export function notCreatedPhysicalId(name: string): string {
+  return `${name}${NOT_CREATED_SUFFIX}`;
+}
+
+export function isNotCreatedPhysicalId(physicalId: string): boolean {
+  return physicalId.endsWith(NOT_CREATED_SUFFIX);
+}

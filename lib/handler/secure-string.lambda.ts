@@ -5,7 +5,7 @@ import { explainError } from './errors';
 import { LifecycleContext, LifecycleOutcome, runLifecycle } from './lifecycle';
 import { runPlainPolicies } from './plain-policies';
 import { redact } from './redact';
-import { parseRequest } from './request';
+import { notCreatedPhysicalId, parseRequest } from './request';
 import { ATTRIBUTE_ARN, ATTRIBUTE_VERSION, PLAIN_POLICIES_TYPE } from '../private/handler-protocol';
 
 /**
@@ -41,23 +41,26 @@ export async function handleEvent(
   if (event.ResourceType === PLAIN_POLICIES_TYPE) {
     // plain parameters hold configuration, not secrets
     const parameterName = String((event.ResourceProperties as Record<string, unknown> | undefined)?.Name);
-    return respond(event, parameterName, `${parameterName}#policies`, ctx, async () => runPlainPolicies(event, ctx));
+    return respond(event, parameterName, () => `${parameterName}#policies`, ctx, async () => runPlainPolicies(event, ctx));
   }
   const name = nameOf(event);
   const properties = (event.ResourceProperties ?? {}) as Record<string, unknown>;
   const keyId = String(properties.KeyId ?? '-');
   const secretArn = sourceOf(properties)?.SecretArn;
-  return respond(event, name, name, ctx, async () => runLifecycle(parseRequest(event), ctx), keyId, typeof secretArn === 'string' ? secretArn : undefined);
+  const failedPhysicalId = () => (event.RequestType === 'Create' && !ctx.created ? notCreatedPhysicalId(name) : name);
+  return respond(event, name, failedPhysicalId, ctx, async () => runLifecycle(parseRequest(event), ctx), keyId, typeof secretArn === 'string' ? secretArn : undefined);
 }
 
 /**
  * SUCCESS with the version and ARN, or FAILED with the operator's message, scrubbed of every value the
- * request touched. A failed Create reports `failedPhysicalId`, so the rollback's Delete finds what it must check.
+ * request touched. A failed Create reports `failedPhysicalId()`, so the rollback's Delete finds what it must
+ * check: the name when this request made the parameter, else an id that names none (a parameter that
+ * existed before — retained by an earlier stack of the same name — must survive the rollback).
  */
 async function respond(
   event: CloudFormationCustomResourceEvent,
   name: string,
-  failedPhysicalId: string,
+  failedPhysicalId: () => string,
   ctx: LifecycleContext,
   run: () => Promise<LifecycleOutcome>,
   keyId = '-',
@@ -70,7 +73,7 @@ async function respond(
   } catch (err) {
     const reason = redact(explainError(err, { parameterName: name, keyId, secretArn }), ctx.secrets);
     console.error(`${event.RequestType} ${event.LogicalResourceId} (${name}): FAILED: ${reason}`);
-    return buildResponse(event, { status: 'FAILED', physicalId: failedPhysicalId, reason });
+    return buildResponse(event, { status: 'FAILED', physicalId: failedPhysicalId(), reason });
   }
 }
 

@@ -45,14 +45,14 @@ describe('a malformed event still gets a FAILED answer', () => {
     expect(store.calls(PutParameterCommand)).toEqual([]);
   });
 
-  test('a malformed Create answers the name it asked for, else the logical id, as its physical id', async () => {
+  test('a malformed Create answers an id that names no parameter, built from its name or else its logical id', async () => {
     const noKey: any = createEvent();
     delete noKey.ResourceProperties.KeyId;
     const noName: any = createEvent();
     delete noName.ResourceProperties.Name;
 
-    expect((await run(noKey)).PhysicalResourceId).toBe('/app/prod/db/password');
-    expect((await run(noName)).PhysicalResourceId).toBe('DbPassword');
+    expect((await run(noKey)).PhysicalResourceId).toBe('/app/prod/db/password#not-created');
+    expect((await run(noName)).PhysicalResourceId).toBe('DbPassword#not-created');
   });
 
   test('the rollback of a malformed Update (malformed old properties) converges to the new ones', async () => {

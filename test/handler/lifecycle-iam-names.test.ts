@@ -142,9 +142,27 @@ describe('a failed Create is followed by a Delete', () => {
     const failed = await run(createEventFor(deployed, id), withoutEncrypt);
     const deleted = await succeeds(deleteEventFor(deployed, id, failed.PhysicalResourceId), deployed.handlerClients());
 
-    expect(failed).toMatchObject({ Status: 'FAILED', PhysicalResourceId: name });
-    expect(deleted.PhysicalResourceId).toBe(name);
+    expect(failed).toMatchObject({ Status: 'FAILED', PhysicalResourceId: `${name}#not-created` });
+    expect(deleted.PhysicalResourceId).toBe(`${name}#not-created`);
     await expectGone(scenario.admin, name);
+  });
+
+  test('a stack re-created over its retained parameter: the rollback of a failed Create leaves the parameter and its value', async () => {
+    const name = '/failed/retained';
+    const first = await deployVersion(scenario.moto, secrets({ Secret: { parameterName: name, removalPolicy: RemovalPolicy.DESTROY } }));
+    const [firstId] = first.built(first.deployed);
+    await succeeds(createEventFor(first.deployed, firstId), first.deployed.handlerClients());
+    const value = await decrypted(scenario.admin, name);
+    // the stack is deleted (the parameter retained) and created again: same stack name and logical id, new stack id
+    const again = await deployVersion(scenario.moto, secrets({ Secret: { parameterName: name, removalPolicy: RemovalPolicy.DESTROY } }));
+    const [id] = again.built(again.deployed);
+    const withoutEncrypt = again.deployed.handlerClients({ identityPolicies: handlerPoliciesWithoutAction(again.deployed, 'kms:Encrypt') });
+
+    const failed = await run(createEventFor(again.deployed, id), withoutEncrypt);
+    await succeeds(deleteEventFor(again.deployed, id, failed.PhysicalResourceId), again.deployed.handlerClients());
+
+    expect(failed).toMatchObject({ Status: 'FAILED', PhysicalResourceId: `${name}#not-created` });
+    expect(await decrypted(scenario.admin, name)).toBe(value);
   });
 });
 

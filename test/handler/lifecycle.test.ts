@@ -1,6 +1,6 @@
 import { DecryptCommand } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetParameterCommand, LabelParameterVersionCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { KEY_ARN, OWNER, awsError, createEvent, deleteEvent, properties, updateEvent } from './events';
 import { FakeParameterStore } from './fake-parameter-store';
 import { handleEvent } from '../../lib/handler/secure-string.lambda';
@@ -65,8 +65,20 @@ describe('Create', () => {
     );
     expect(store.calls(PutParameterCommand).filter((p) => p.Overwrite)).toEqual([]);
     expect(store.parameters.get(NAME)!.value).toBe('someone-elses');
-    // the rollback's Delete gets the name and will leave the parameter alone
-    expect(response.PhysicalResourceId).toBe(NAME);
+    // the rollback's Delete gets an id that names no parameter, and removes nothing
+    expect(response.PhysicalResourceId).toBe(`${NAME}#not-created`);
+  });
+
+  test('a Create that made the parameter and then failed answers its name, so the rollback\'s Delete removes it', async () => {
+    store.ssm.on(LabelParameterVersionCommand).rejects(awsError('InternalServerError'));
+
+    const response = await run(createEvent());
+    store.ssm.on(LabelParameterVersionCommand).resolves({});
+    const deleted = await run(deleteEvent(properties(), response.PhysicalResourceId));
+
+    expect(response).toMatchObject({ Status: 'FAILED', PhysicalResourceId: NAME });
+    expect(deleted.Status).toBe('SUCCESS');
+    expect(store.calls(DeleteParameterCommand)).toEqual([{ Name: NAME }]);
   });
 
   test('refuses an untagged parameter too', async () => {
