@@ -39,7 +39,9 @@ function previousFormula(stack: Stack, document: any, keys: number): any {
     Resource: { 'Fn::GetAtt': [stack.getLogicalId((stack.node.findChild(`Key${i}`) as ParameterKey).node.defaultChild as any), 'Arn'] },
     Condition: { StringEquals: { 'kms:ViaService': `ssm.${ENV.region}.amazonaws.com` }, StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': manage.Resource } },
   }));
-  const previousManage = { ...manage, Sid: 'ManageParameters', Action: manage.Action.filter((a: string) => !a.includes('LabelParameterVersion')).concat('ssm:ListTagsForResource') };
+  // the previous statement had no owner-tag condition
+  const { Condition: _ownerCondition, ...unconditioned } = manage;
+  const previousManage = { ...unconditioned, Sid: 'ManageParameters', Action: manage.Action.filter((a: string) => !a.includes('LabelParameterVersion')).concat('ssm:ListTagsForResource') };
   return { ...document, Statement: [previousManage, ...perKey, ...rest] };
 }
 
@@ -49,8 +51,8 @@ function deployedCharacters(stack: Stack, document: unknown): number {
     partition: 'aws',
     region: ENV.region,
     accountId: ENV.account,
+    stackName: stack.stackName,
     resource: (logicalId, attribute) => {
-      if (logicalId === 'AWS::StackName') return stack.stackName;
       if (logicalId.startsWith('Key')) return `arn:aws:kms:${ENV.region}:${ENV.account}:key/00000000-0000-0000-0000-000000000000`;
       return `arn:aws:logs:${ENV.region}:${ENV.account}:log-group:${stack.stackName}-${logicalId}-${attribute}-XXXXXXXXXXXX:*`;
     },
