@@ -15,7 +15,8 @@ const MODULES = {
   'parameter-grants': ['lib/private/parameter-grants.ts', 'test/private/parameter-grants.test.ts'],
   'parameter-name': ['lib/private/parameter-name.ts', 'test/private/parameter-name.test.ts'],
   'policy-validation': ['lib/private/policy-validation.ts', 'test/private/policy-validation.test.ts', 'test/parameter-policy.test.ts'],
-  'lifecycle': ['lib/handler/lifecycle.ts', 'test/handler/lifecycle.test.ts'],
+  // the lifecycle's ownership and rollback rules are tested in files of their own
+  'lifecycle': ['lib/handler/lifecycle.ts', 'test/handler/lifecycle.test.ts', 'test/handler/ownership.test.ts', 'test/handler/rollback.test.ts'],
   'ownership': ['lib/handler/ownership.ts', 'test/handler/ownership.test.ts'],
   'read-back': ['lib/handler/read-back.ts', 'test/handler/read-back.test.ts'],
   'source-labels': ['lib/handler/source-labels.ts', 'test/handler/rollback.test.ts'],
