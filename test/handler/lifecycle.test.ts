@@ -282,6 +282,21 @@ describe('Update', () => {
   });
 });
 
+describe('a rename re-reads a source that does not keep its written value', () => {
+  test('a secret: the new name gets what the secret holds now', async () => {
+    const secretArn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf';
+    const fromSecret = properties({ Source: { Type: 'secret', SecretArn: secretArn } });
+    store.secrets.on(GetSecretValueCommand, { SecretId: secretArn }).resolves({ SecretString: 'first' });
+    await run(createEvent(fromSecret));
+    store.secrets.on(GetSecretValueCommand, { SecretId: secretArn }).resolves({ SecretString: 'rotated' });
+
+    const response = await run(updateEvent({ ...fromSecret, Name: '/app/prod/renamed' }, fromSecret));
+
+    expect(response.Status).toBe('SUCCESS');
+    expect(store.parameters.get('/app/prod/renamed')!.value).toBe('rotated');
+  });
+});
+
 describe('relative expiration (ParameterPolicy.expireAfter)', () => {
   const DAY = 86_400;
   const NOTIFY = '{"Type":"ExpirationNotification","Version":"1.0","Attributes":{"Before":"1","Unit":"Hours"}}';
