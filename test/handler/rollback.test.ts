@@ -161,6 +161,16 @@ describe('failures around labels', () => {
     expect(store.calls(PutParameterCommand).filter((p) => p.Overwrite)).toEqual([]);
   });
 
+  test('a placeholder Create delivered again after the operator wrote a new version keeps that version', async () => {
+    const placeholder = properties({ Source: { Type: 'placeholder', Text: 'set me' } });
+    await run(createEvent(placeholder));
+    store.putParameter({ Name: NAME, Value: 'set-by-operator', Type: 'SecureString', KeyId: KEY_ARN, Overwrite: true });
+
+    await run(createEvent(placeholder));
+
+    expect(store.parameters.get(NAME)).toMatchObject({ value: 'set-by-operator', version: 2 });
+  });
+
   test('a name that exists at Create and is gone right after fails with advice', async () => {
     store.ssm.on(PutParameterCommand).rejectsOnce(awsError('ParameterAlreadyExists'));
 
