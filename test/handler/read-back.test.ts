@@ -207,8 +207,17 @@ describe('attributesChanged', () => {
     expect(attributesChanged(alias, live, KEY_ARN)).toBe(true);
   });
 
-  test('a tier alone is a change', () => {
-    expect(attributesChanged({ ...spec, tier: 'Advanced' }, live, KEY_ARN)).toBe(true);
+  test.each<[string, Partial<ParameterSpec>]>([
+    ['a tier', { tier: 'Advanced' }],
+    ['a description', { description: 'd' }],
+    ['an allowed pattern', { allowedPattern: '^x$' }],
+    ['a policy', { policies: `[${EXPIRATION}]` }],
+  ])('%s alone is a change', (_name, change) => {
+    expect(attributesChanged({ ...spec, ...change }, live, KEY_ARN)).toBe(true);
+  });
+
+  test('nothing different is no change', () => {
+    expect(attributesChanged(spec, live, KEY_ARN)).toBe(false);
   });
 });
 
