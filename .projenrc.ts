@@ -193,13 +193,14 @@ project.addTask('bench', {
 
 // Mutation testing, outside CI (minutes per module on two cores): stryker.config.json names the modules.
 const mutation = project.addTask('mutation', {
-  description: 'Mutation testing of the modules in stryker.config.json; the report goes to reports/mutation/',
+  description: 'Mutation testing, one module at a time against its own tests (stryker/run.mjs); reports in reports/mutation/',
 });
 mutation.spawn(project.tasks.tryFind('bundle')!);
-mutation.exec('stryker run', { receiveArgs: true });
+mutation.exec('node stryker/run.mjs', { receiveArgs: true });
 project.gitignore.exclude('/reports/', '/.stryker-tmp/');
 project.addPackageIgnore('/stryker.config.json');
 project.addPackageIgnore('/stryker.jest.config.js');
+project.addPackageIgnore('/stryker/');
 
 // `npm test`: type-check, jest, lint, integ snapshots, cfn-lint. Order: cheap and broad first.
 // `--ci` makes a missing snapshot a failure instead of writing it.

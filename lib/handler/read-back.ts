@@ -87,7 +87,7 @@ export async function verifyWrite(spec: ParameterSpec, written: WrittenVersion, 
     live.version !== written.version && `version ${live.version} (expected ${written.version}, the version just written)`,
     written.tier !== undefined && !tierMatches(spec.tier, written.tier) && `tier ${written.tier} (expected ${spec.tier})`,
     ...attributeMismatches(spec, live),
-  ].filter((m): m is string => typeof m === 'string');
+  ];
   assertNoMismatch(spec.name, mismatches);
   return written.version;
 }

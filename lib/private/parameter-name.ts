@@ -28,7 +28,7 @@ export function parameterNameProblems(scope: IConstruct, name: string): string[]
   if (name.includes('/') && !name.startsWith('/')) {
     problems.push("a name with '/' must start with '/'");
   }
-  if (name.includes('//') || (name.length > 1 && name.endsWith('/')) || name === '/') {
+  if (name.includes('//') || name.endsWith('/')) {
     problems.push("it cannot have an empty level ('//', or a trailing '/')");
   }
   if (RESERVED_PREFIX.test(name)) {

@@ -4,7 +4,7 @@ import { DeleteParameterCommand, GetParameterCommand, LabelParameterVersionComma
 import { KEY_ARN, OWNER, awsError, createEvent, deleteEvent, properties, updateEvent } from './events';
 import { FakeParameterStore } from './fake-parameter-store';
 import { handleEvent } from '../../lib/handler/secure-string.lambda';
-import { OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
+import { ADOPTED_TAG_KEY, OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
 
 const NAME = '/app/prod/db/password';
 const OWNER_TAG = { Key: OWNER_TAG_KEY, Value: OWNER };
@@ -235,7 +235,20 @@ describe('Update', () => {
     const response = await run(updateEvent(created, advanced));
 
     expect(response.Status).toBe('FAILED');
-    expect(response.Reason).toContain('is an Advanced parameter and Parameter Store cannot move it back to Standard');
+    expect(response.Reason).toBe(
+      `${NAME}: ${NAME} is an Advanced parameter and Parameter Store cannot move it back to Standard. ` +
+        'Keep tier Advanced (or Intelligent-Tiering), or create a Standard parameter under a new name.',
+    );
+  });
+
+  test('a rename onto a name this resource still owns (retained earlier) writes the carried value over it', async () => {
+    const value = store.parameters.get(NAME)!.value;
+    store.seed('/app/prod/retained', { value: 'stale', keyId: KEY_ARN, tags: [OWNER_TAG] });
+
+    const response = await run(updateEvent({ ...created, Name: '/app/prod/retained' }, created));
+
+    expect(response).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: '/app/prod/retained' });
+    expect(store.parameters.get('/app/prod/retained')!.value).toBe(value);
   });
 
   test('removing every policy clears them with [{}]', async () => {
@@ -278,6 +291,21 @@ describe('Update', () => {
     expect(response.Status).toBe('FAILED');
     expect(response.Reason).toContain('it is owned by Intruder/X');
     expect(store.parameters.get(NAME)!.value).not.toBe('new');
+  });
+});
+
+describe('a rename re-reads a source that does not keep its written value', () => {
+  test('a secret: the new name gets what the secret holds now', async () => {
+    const secretArn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf';
+    const fromSecret = properties({ Source: { Type: 'secret', SecretArn: secretArn } });
+    store.secrets.on(GetSecretValueCommand, { SecretId: secretArn }).resolves({ SecretString: 'first' });
+    await run(createEvent(fromSecret));
+    store.secrets.on(GetSecretValueCommand, { SecretId: secretArn }).resolves({ SecretString: 'rotated' });
+
+    const response = await run(updateEvent({ ...fromSecret, Name: '/app/prod/renamed' }, fromSecret));
+
+    expect(response.Status).toBe('SUCCESS');
+    expect(store.parameters.get('/app/prod/renamed')!.value).toBe('rotated');
   });
 });
 
@@ -377,6 +405,25 @@ describe('Delete', () => {
 
     expect(response.Status).toBe('SUCCESS');
     expect(store.parameters.has(NAME)).toBe(true);
+  });
+
+  test.each<[string, () => void]>([
+    ['already gone', () => undefined],
+    ['owned by another', () => store.seed(NAME, { tags: [{ Key: OWNER_TAG_KEY, Value: 'OtherStack/Thing' }] })],
+    ['adopted, so released', () => store.seed(NAME, { tags: [OWNER_TAG, { Key: ADOPTED_TAG_KEY, Value: 'true' }] })],
+  ])('%s: the physical id is answered', async (_name, arrange) => {
+    arrange();
+
+    expect(await run(deleteEvent())).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: NAME });
+  });
+
+  test('the physical id CloudFormation knows is the one deleted and answered, not the name in the properties', async () => {
+    await run(createEvent(properties({ Name: 'a' })));
+
+    const response = await run(deleteEvent(properties({ Name: '/a' }), 'a'));
+
+    expect(response.PhysicalResourceId).toBe('a');
+    expect(store.calls(DeleteParameterCommand)).toEqual([{ Name: 'a' }]);
   });
 
   test('a parameter deleted between the ownership check and the delete is success', async () => {

@@ -254,3 +254,48 @@ describe('one canonical name: a and /a are one parameter', () => {
     expect(store.parameters.has('a')).toBe(false);
   });
 });
+
+describe('a refusal says whose the parameter is and what to do', () => {
+  const INTRO = `${NAME}: ${NAME} already exists and is not managed by this resource (${OWNER})`;
+  const THEIRS = [{ Key: OWNER_TAG_KEY, Value: 'OtherStack/Thing' }];
+
+  test.each<[string, () => Parameters<typeof handleEvent>[0], typeof THEIRS, string]>([
+    ['an Update of another owner\'s parameter', () => updateEvent(properties({ Description: 'x' }), properties()), THEIRS,
+      'it is owned by OtherStack/Thing. Choose another name, or remove the parameter from its owner first.'],
+    ['a Create with adoptExisting on another owner\'s parameter', () => createEvent(properties({ Adopt: 'true' })), THEIRS,
+      'it is owned by OtherStack/Thing. adoptExisting never takes a parameter from another stack or resource. Choose another name, or remove the parameter from its owner first.'],
+    ['a Create on an untagged parameter', () => createEvent(), [],
+      `it has no ${OWNER_TAG_KEY} tag. Choose another name, delete the existing parameter, or set adoptExisting: true to take it over (adoption happens only when the resource is created).`],
+  ])('%s', async (_name, event, tags, reason) => {
+    store.seed(NAME, { value: 'theirs', keyId: KEY_ARN, tags });
+
+    const response = await run(event());
+
+    expect(response.Reason).toBe(`${INTRO}: ${reason}`);
+  });
+});
+
+describe('tag calls', () => {
+  test('the tags are listed by the parameter name, as a Parameter resource', async () => {
+    await run(deleteEvent());
+
+    expect(store.calls(ListTagsForResourceCommand)).toEqual([{ ResourceType: 'Parameter', ResourceId: NAME }]);
+  });
+
+  test('a redelivered Create of a parameter the stack made records no adoption', async () => {
+    await run(createEvent());
+    await run(createEvent());
+
+    expect(store.parameters.get(NAME)!.tags).toEqual([OWNER_TAG]);
+  });
+
+  test('a failed release names the call', async () => {
+    store.seed(NAME, { value: 'made-by-hand', keyId: KEY_ARN });
+    await run(createEvent(properties({ Adopt: 'true' })));
+    store.ssm.on(RemoveTagsFromResourceCommand).rejects(awsError('InternalServerError'));
+
+    const response = await run(deleteEvent());
+
+    expect(response.Reason).toBe(`${NAME}: ssm:RemoveTagsFromResource failed: Parameter Store failed internally. Retry the deployment.`);
+  });
+});

@@ -3,8 +3,10 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, GetParameterHistoryCommand, LabelParameterVersionCommand, PutParameterCommand, UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
 import { KEY_ARN, awsError, createEvent, properties, updateEvent } from './events';
 import { FakeParameterStore } from './fake-parameter-store';
+import { LiveParameter } from '../../lib/handler/read-back';
 import { handleEvent } from '../../lib/handler/secure-string.lambda';
 import { sourceLabel } from '../../lib/handler/source-fingerprint';
+import { MAX_KEPT_VERSIONS, labelVersion, labelledValue, makeRoomForWrite } from '../../lib/handler/source-labels';
 import { ParameterProperties } from '../../lib/private/handler-protocol';
 
 /** CloudFormation's rollback Update carries the old properties as the new ones; events can be delivered twice. */
@@ -159,6 +161,16 @@ describe('failures around labels', () => {
     expect(store.calls(PutParameterCommand).filter((p) => p.Overwrite)).toEqual([]);
   });
 
+  test('a placeholder Create delivered again after the operator wrote a new version keeps that version', async () => {
+    const placeholder = properties({ Source: { Type: 'placeholder', Text: 'set me' } });
+    await run(createEvent(placeholder));
+    store.putParameter({ Name: NAME, Value: 'set-by-operator', Type: 'SecureString', KeyId: KEY_ARN, Overwrite: true });
+
+    await run(createEvent(placeholder));
+
+    expect(store.parameters.get(NAME)).toMatchObject({ value: 'set-by-operator', version: 2 });
+  });
+
   test('a name that exists at Create and is gone right after fails with advice', async () => {
     store.ssm.on(PutParameterCommand).rejectsOnce(awsError('ParameterAlreadyExists'));
 
@@ -291,6 +303,15 @@ describe('labels move forward: 100 kept versions', () => {
     expect(store.calls(UnlabelParameterVersionCommand)).toEqual([]);
   });
 
+  test('a failed unlabel names the call', async () => {
+    seedVersions(100, ['src-0123']);
+    store.ssm.on(UnlabelParameterVersionCommand).rejects(awsError('InternalServerError'));
+
+    const response = await handleEvent(updateEvent(generation(2), generation(1)), store.clients, Date.now() + 60_000);
+
+    expect(response.Reason).toBe(`${NAME}: ssm:UnlabelParameterVersion failed: Parameter Store failed internally. Retry the deployment.`);
+  });
+
   test("an operator's label on the oldest is left alone, and the write fails saying what to do", async () => {
     seedVersions(100, ['release-2024']);
 
@@ -310,5 +331,51 @@ describe('labels move forward: 100 kept versions', () => {
       { Name: NAME, MaxResults: 50, NextToken: undefined },
       { Name: NAME, MaxResults: 50, NextToken: '50' },
     ]);
+  });
+});
+
+describe('a failed label call names the call', () => {
+  test.each<[string, () => void, () => Promise<ParameterProperties[]>]>([
+    ['ssm:LabelParameterVersion', () => store.ssm.on(LabelParameterVersionCommand).rejects(awsError('InternalServerError')), async () => [generation(1)]],
+    ['ssm:GetParameter', () => store.ssm.on(GetParameterCommand, { Name: `${NAME}:${sourceLabel(generation(1).Source)}` }).rejects(awsError('InternalServerError')),
+      async () => {
+        await run(createEvent(generation(1)));
+        await run(updateEvent(generation(2), generation(1)));
+        return [generation(1), generation(2)];
+      }],
+  ])('%s', async (call, fail, setUp) => {
+    const [props, oldProps] = await setUp();
+    fail();
+
+    const response = await handleEvent(oldProps ? updateEvent(props, oldProps) : createEvent(props), store.clients, Date.now() + 60_000);
+
+    expect(response.Reason).toBe(`${NAME}: ${call} failed: Parameter Store failed internally. Retry the deployment.`);
+  });
+});
+
+describe('source-labels answers without the optional fields', () => {
+  const ctx = () => ({ clients: store.clients, deadline: Date.now() + 60_000 });
+  const live = (versionCount: number, oldest?: LiveParameter['oldest']): LiveParameter => ({ policies: [], versionCount, oldest, sourceLabels: new Map() });
+
+  test('LabelParameterVersion answering no InvalidLabels is success', async () => {
+    store.ssm.on(LabelParameterVersionCommand).resolves({});
+
+    await expect(labelVersion(NAME, 1, 'src-x', ctx())).resolves.toBeUndefined();
+    expect(store.calls(LabelParameterVersionCommand)).toEqual([{ Name: NAME, ParameterVersion: 1, Labels: ['src-x'] }]);
+  });
+
+  test.each<[string, object]>([
+    ['no Parameter', {}],
+    ['a Parameter without Value', { Parameter: {} }],
+  ])('GetParameter answering %s reads as the empty string', async (_name, answer) => {
+    store.ssm.on(GetParameterCommand).resolves(answer);
+
+    expect(await labelledValue(NAME, 'src-x', ctx())).toBe('');
+  });
+
+  test('100 versions with no oldest version number: nothing to unlabel', async () => {
+    await makeRoomForWrite(NAME, live(MAX_KEPT_VERSIONS), ctx());
+
+    expect(store.calls(UnlabelParameterVersionCommand)).toEqual([]);
   });
 });

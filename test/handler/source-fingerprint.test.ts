@@ -1,4 +1,4 @@
-import { canonicalSource, sameSource, sourceLabel } from '../../lib/handler/source-fingerprint';
+import { canonicalJson, canonicalSource, sameSource, sourceLabel } from '../../lib/handler/source-fingerprint';
 import { SourceProperties } from '../../lib/private/handler-protocol';
 
 const generated = (options?: string): SourceProperties => ({ Type: 'generated', Options: options });
@@ -20,6 +20,7 @@ describe('sameSource', () => {
     ['another ciphertext', { Type: 'ciphertext', Ciphertext: 'AAEC' }, { Type: 'ciphertext', Ciphertext: 'AAED' }],
     ['another secret', { Type: 'secret', SecretArn: 'arn:a' }, { Type: 'secret', SecretArn: 'arn:b' }],
     ['another secret field', { Type: 'secret', SecretArn: 'arn:a', JsonField: 'password' }, { Type: 'secret', SecretArn: 'arn:a' }],
+    ['two secret fields', { Type: 'secret', SecretArn: 'arn:a', JsonField: 'password' }, { Type: 'secret', SecretArn: 'arn:a', JsonField: 'username' }],
     ['another text', { Type: 'plaintext', Text: 'a' }, { Type: 'plaintext', Text: 'b' }],
     ['placeholder and plain text with one text', { Type: 'placeholder', Text: 'a' }, { Type: 'plaintext', Text: 'a' }],
   ])('different: %s', (_name, a, b) => {
@@ -48,6 +49,30 @@ describe('canonicalSource', () => {
 
     expect(canonical).not.toContain(text);
     expect(canonical).toMatch(new RegExp(`^\\{"text":"[0-9a-f]{64}","type":"${type}"\\}$`));
+  });
+});
+
+describe('canonicalSource without the optional text', () => {
+  test.each<[string, SourceProperties, SourceProperties]>([
+    ['ciphertext', { Type: 'ciphertext' }, { Type: 'ciphertext', Ciphertext: '' }],
+    ['placeholder', { Type: 'placeholder' }, { Type: 'placeholder', Text: '' }],
+  ])('%s: the same as an empty one', (_name, absent, empty) => {
+    expect(canonicalSource(absent)).toBe(canonicalSource(empty));
+  });
+
+  test('secret: its ARN and field as they are', () => {
+    expect(canonicalSource({ Type: 'secret', SecretArn: 'arn:a', JsonField: 'password' })).toBe('{"jsonField":"password","secretArn":"arn:a","type":"secret"}');
+  });
+});
+
+describe('canonicalJson', () => {
+  test.each<[string, unknown, string]>([
+    ['keys sorted at every level', { b: 1, a: { d: 2, c: 3 } }, '{"a":{"c":3,"d":2},"b":1}'],
+    ['keys in reverse order', { e: 1, d: 2, c: 3, b: 4, a: 5 }, '{"a":5,"b":4,"c":3,"d":2,"e":1}'],
+    ['arrays keep their order, their objects sorted', [{ b: 1, a: 2 }, [3, 1]], '[{"a":2,"b":1},[3,1]]'],
+    ['undefined members left out', { a: undefined, b: null }, '{"b":null}'],
+  ])('%s', (_name, value, json) => {
+    expect(canonicalJson(value)).toBe(json);
   });
 });
 

@@ -1,9 +1,9 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Fn, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { ParameterKey } from '../../lib';
-import { GrantTarget, READ_ACTIONS, grantOnParameters } from '../../lib/private/parameter-grants';
+import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters } from '../../lib/private/parameter-grants';
 
 const ACCOUNT = '111111111111';
 const OTHER_ACCOUNT = '222222222222';
@@ -84,5 +84,65 @@ describe('grantOnParameters: where the key side of a grant goes', () => {
     grantOnParameters(stack, new iam.AccountPrincipal(OTHER_ACCOUNT), { contextOperator: 'StringEquals', parameterArns: TARGET.parameterArns }, READ_ACTIONS, key, ['kms:Decrypt']);
 
     expect(addedKeyStatements(stack, key)[0].Condition).toEqual(conditionFor(TARGET.parameterArns));
+  });
+});
+
+describe('grantOnParameters: a path target', () => {
+  const PATH_TARGET: GrantTarget = {
+    contextOperator: 'StringLike',
+    parameterArns: 'arn:aws:ssm:eu-west-1:111111111111:parameter/app/*',
+    pathArn: 'arn:aws:ssm:eu-west-1:111111111111:parameter/app',
+  };
+
+  function grantOnPath(ssmActions: string[]): any[] {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const key = new ParameterKey(stack, 'Key');
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.AccountRootPrincipal() });
+    grantOnParameters(stack, role, PATH_TARGET, ssmActions, key, ['kms:Decrypt']);
+    return principalStatements(stack).map(({ Resource, ...statement }) => statement.Action === 'kms:Decrypt' ? statement : { ...statement, Resource });
+  }
+
+  test('a reader may also read by path (authorized against the path itself), and decrypt what is under it', () => {
+    expect(grantOnPath(READ_ACTIONS)).toEqual([
+      { Effect: 'Allow', Action: READ_ACTIONS, Resource: PATH_TARGET.parameterArns },
+      { Effect: 'Allow', Action: 'ssm:GetParametersByPath', Resource: [PATH_TARGET.pathArn, PATH_TARGET.parameterArns] },
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Condition: { StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': PATH_TARGET.parameterArns }, StringEquals: { 'kms:ViaService': VIA_SSM } },
+      },
+    ]);
+  });
+
+  test('a writer does not get GetParametersByPath', () => {
+    expect(grantOnPath(WRITE_ACTIONS).map((statement) => statement.Action)).toEqual(['ssm:PutParameter', 'kms:Decrypt']);
+  });
+});
+
+describe('grantOnParameters: which grantees count as the key\'s account', () => {
+  test('an imported role whose account is a token: counted as the key\'s (as aws-iam\'s Grant does), the key policy is left alone', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const key = new ParameterKey(stack, 'Key');
+    const role = iam.Role.fromRoleArn(stack, 'Role', Fn.importValue('ConsumerRoleArn'));
+
+    grantOnParameters(stack, role, TARGET, READ_ACTIONS, key, ['kms:Decrypt']);
+
+    expect(addedKeyStatements(stack, key)).toEqual([]);
+  });
+
+  test('a key made from a CfnKey (aws-kms marks it as not delegating to IAM): its key policy allows the role too', () => {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const cfnKey = new kms.CfnKey(stack, 'Key', { keyPolicy: { Version: '2012-10-17', Statement: [] } });
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.AccountRootPrincipal() });
+
+    grantOnParameters(stack, role, TARGET, READ_ACTIONS, kms.Key.fromCfnKey(cfnKey), ['kms:Decrypt']);
+
+    expect(Template.fromStack(stack).toJSON().Resources.Key.Properties.KeyPolicy.Statement).toEqual([{
+      Effect: 'Allow',
+      Principal: { AWS: stack.resolve(role.roleArn) },
+      Action: 'kms:Decrypt',
+      Resource: '*',
+      Condition: conditionFor(TARGET.keyPolicyArns!),
+    }]);
   });
 });

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Lazy, Stack } from 'aws-cdk-lib';
 import { MAX_HIERARCHY_LEVELS, parameterArnFor, parameterNameProblems } from '../../lib/private/parameter-name';
 
 function newStack(env = { account: '111111111111', region: 'eu-west-1' }): Stack {
@@ -30,6 +30,13 @@ describe('parameterNameProblems', () => {
     ['a slash without a leading one', 'app/x', ["a name with '/' must start with '/'"]],
     ['a space', 'a b', ["it may contain only a-z, A-Z, 0-9, '_', '.', '-' and '/'"]],
     [`${MAX_HIERARCHY_LEVELS + 1} levels`, levels(MAX_HIERARCHY_LEVELS + 1), [`it has ${MAX_HIERARCHY_LEVELS + 1} levels; Parameter Store allows at most ${MAX_HIERARCHY_LEVELS}`]],
+    // only a leading slash is not a level: every other one separates two
+    [`${MAX_HIERARCHY_LEVELS + 1} levels without a leading slash`, levels(MAX_HIERARCHY_LEVELS + 1).slice(1), [
+      "a name with '/' must start with '/'",
+      `it has ${MAX_HIERARCHY_LEVELS + 1} levels; Parameter Store allows at most ${MAX_HIERARCHY_LEVELS}`,
+    ]],
+    ['an empty name', '', ['a parameter name cannot be empty']],
+    ['a token', Lazy.string({ produce: () => '/app/x' }), ['it must be a concrete string, not a token: grants and the encryption context are derived from it at synth time']],
   ])('refuses %s', (_name, name, problems) => {
     expect(parameterNameProblems(newStack(), name)).toEqual(problems);
   });
@@ -41,6 +48,15 @@ describe('parameterNameProblems', () => {
     expect(parameterNameProblems(agnostic, `/${'a'.repeat(1011 - 57)}`)).toEqual([]);
     expect(parameterNameProblems(agnostic, `/${'a'.repeat(1012 - 57)}`)).toEqual(['its ARN would be 1012 characters; Parameter Store allows at most 1011']);
   });
+
+  test('the ARN limit drops only the leading slash: a later one is a character of the ARN', () => {
+    const agnostic = new Stack(new App(), 'Stack');
+
+    expect(parameterNameProblems(agnostic, `a/${'a'.repeat(1012 - 57 - 2)}`)).toEqual([
+      "a name with '/' must start with '/'",
+      'its ARN would be 1012 characters; Parameter Store allows at most 1011',
+    ]);
+  });
 });
 
 describe('parameterArnFor', () => {
@@ -48,7 +64,8 @@ describe('parameterArnFor', () => {
     ['a', 'parameter/a'],
     ['/a', 'parameter/a'],
     ['/app/db', 'parameter/app/db'],
-  ])('%s: Parameter Store drops the leading slash (a and /a are one parameter)', (name, suffix) => {
+    ['app/db', 'parameter/app/db'],
+  ])('%s: Parameter Store drops the leading slash, and only that one (a and /a are one parameter)', (name, suffix) => {
     const stack = newStack();
 
     expect(stack.resolve(parameterArnFor(stack, name))).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:eu-west-1:111111111111:${suffix}`]] });
