@@ -58,7 +58,7 @@ export enum TakeOver {
  * Returns whether the parameter is being adopted now.
  */
 export function assertMayTakeOver(name: string, ownership: Ownership, owner: string, mode: TakeOver): boolean {
-  if (ownership.owner === owner || sameStack(ownership.owner, owner)) {
+  if (sameStack(ownership.owner, owner)) {
     return false;
   }
   if (ownership.owner === undefined && mode === TakeOver.ADOPT_UNOWNED) {
@@ -78,13 +78,14 @@ export function assertMayTakeOver(name: string, ownership: Ownership, owner: str
 }
 
 /**
- * Another resource of this stack: its logical id changed (a construct moved, a refactoring) while the name
- * stayed. The new resource takes the parameter over and re-tags it; the old one's cleanup Delete then finds
- * another owner and leaves it. Stack names cannot contain `/`, so the prefix is exact.
+ * This resource, or another resource of this stack: its logical id changed (a construct moved, a
+ * refactoring) while the name stayed. The new resource takes the parameter over and re-tags it; the old
+ * one's cleanup Delete then finds another owner and leaves it. Stack names cannot contain `/`, so the
+ * prefix is exact.
  */
 function sameStack(tagOwner: string | undefined, owner: string): boolean {
   const stackOf = (value: string) => value.slice(0, value.indexOf('/') + 1);
-  return tagOwner !== undefined && stackOf(tagOwner) !== '' && stackOf(tagOwner) === stackOf(owner);
+  return tagOwner !== undefined && stackOf(tagOwner) === stackOf(owner);
 }
 
 /** The tags that make a parameter ours; an adopted one also records the adoption. */

@@ -66,7 +66,7 @@ describe('another resource of the same stack (its logical id changed, the name s
     expect(store.calls(DeleteParameterCommand)).toEqual([]);
   });
 
-  test.each(['AppStack-2/DbPassword', 'OtherStack/DbPassword', 'AppStackDbPassword'])('an owner tag %s is not this stack: refused', async (owner) => {
+  test.each(['AppStack-2/DbPassword', 'AppStacX/DbPassword', 'OtherStack/DbPassword', 'AppStackDbPassword'])('an owner tag %s is not this stack: refused', async (owner) => {
     store.seed(NAME, { keyId: KEY_ARN, value: 'theirs', tags: [{ Key: OWNER_TAG_KEY, Value: owner }] });
 
     const response = await run(createEvent());

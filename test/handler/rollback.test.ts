@@ -183,6 +183,17 @@ describe('failures around labels', () => {
 describe('a rename', () => {
   const RENAMED = '/app/prod/db/main-password';
 
+  test('whose old value cannot be read for another reason fails, rather than replace the value', async () => {
+    await run(createEvent(generation(1)));
+    store.ssm.on(GetParameterCommand).rejects(awsError('AccessDeniedException', 'User: h is not authorized to perform: ssm:GetParameter'));
+
+    const response = await handleEvent(updateEvent({ ...generation(1), Name: RENAMED }, generation(1)), store.clients, Date.now() + 60_000);
+
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toContain('access denied for ssm:GetParameter');
+    expect(store.parameters.get(RENAMED)).toBeUndefined();
+  });
+
   test('whose old parameter was deleted outside CloudFormation writes a new value under the new name instead of failing', async () => {
     await run(createEvent(generation(1)));
     store.parameters.delete(NAME);
@@ -258,6 +269,18 @@ describe('a redelivered event makes no second value', () => {
     expect(value()).toBe(second);
     expect(store.calls(PutParameterCommand)).toHaveLength(2);
     expect(again.Data).toMatchObject({ Version: '2' });
+  });
+
+  test('Create of committed ciphertext delivered twice: the second writes nothing', async () => {
+    store.kms.on(DecryptCommand).resolves({ Plaintext: Buffer.from('api-key') });
+    const ciphertext = properties({ Source: { Type: 'ciphertext', Ciphertext: 'AAAA' } });
+    await run(createEvent(ciphertext));
+
+    const again = await run(createEvent(ciphertext));
+
+    expect(store.calls(PutParameterCommand).filter((p) => p.Overwrite)).toEqual([]);
+    expect(store.versions(NAME)).toHaveLength(1);
+    expect(again.Data).toMatchObject({ Version: '1' });
   });
 });
 
