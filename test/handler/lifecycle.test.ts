@@ -81,6 +81,16 @@ describe('Create', () => {
     expect(store.calls(DeleteParameterCommand)).toEqual([{ Name: NAME }]);
   });
 
+  test('the Delete after a Create that made nothing calls Parameter Store not at all (the id names no parameter)', async () => {
+    store.seed(NAME, { value: 'retained', tags: [{ Key: OWNER_TAG_KEY, Value: OWNER }] });
+
+    const deleted = await run(deleteEvent(properties(), `${NAME}#not-created`));
+
+    expect(deleted).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `${NAME}#not-created` });
+    expect(store.ssm.calls()).toEqual([]);
+    expect(store.parameters.get(NAME)!.value).toBe('retained');
+  });
+
   test('refuses an untagged parameter too', async () => {
     store.seed(NAME, {});
 
