@@ -87,7 +87,7 @@ function mapStatements(deployed: DeployedStack, map: (statement: Statement) => S
   }));
 }
 
-/** The handler role's policies without the statements of these Sids (decisions.md D2: S1–S5). */
+/** The handler role's policies without the statements of these Sids (S1–S5: README, "Its permissions"). */
 export function handlerPoliciesWithout(deployed: DeployedStack, ...sids: string[]): PolicyDocument[] {
   const found = new Set<string>();
   const policies = mapStatements(deployed, (s) => {
@@ -134,6 +134,23 @@ export async function expectGone(admin: Admin, name: string): Promise<void> {
 }
 
 /** Silences the handler's log lines (they never carry a value; the tests assert on responses). */
+/**
+ * One moto_server for the test file: started (handler logs silenced) before its tests, stopped after.
+ * `use` receives the scenario when it has started.
+ */
+export function scenarioPerFile(use: (scenario: Scenario) => void): void {
+  let started: Scenario | undefined;
+  beforeAll(async () => {
+    started = await startScenario();
+    quietHandlerLogs();
+    use(started);
+  }, 30_000);
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await started?.moto.stop();
+  });
+}
+
 export function quietHandlerLogs(): void {
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
   jest.spyOn(console, 'error').mockImplementation(() => undefined);

@@ -11,8 +11,7 @@ import {
   handlerPoliciesWithout,
   handlerPoliciesWithoutAction,
   history,
-  quietHandlerLogs,
-  startScenario,
+  scenarioPerFile,
   succeeds,
   tagsOf,
 } from './iam-scenario';
@@ -28,14 +27,8 @@ import { createEventFor, updateEventFor } from '../helpers/template-events';
  */
 let scenario: Scenario;
 
-beforeAll(async () => {
-  scenario = await startScenario();
-  quietHandlerLogs();
-}, 30_000);
-
-afterAll(async () => {
-  jest.restoreAllMocks();
-  await scenario?.moto.stop();
+scenarioPerFile((started) => {
+  scenario = started;
 });
 
 const keyOf = (deployed: DeployedStack, id: string) => deployed.properties(id).KeyId as string;

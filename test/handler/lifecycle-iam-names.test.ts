@@ -11,9 +11,8 @@ import {
   handlerPoliciesWithout,
   handlerPoliciesWithoutAction,
   history,
-  quietHandlerLogs,
   run,
-  startScenario,
+  scenarioPerFile,
   succeeds,
   tagsOf,
 } from './iam-scenario';
@@ -29,14 +28,8 @@ import { createEventFor, deleteEventFor, updateEventFor } from '../helpers/templ
  */
 let scenario: Scenario;
 
-beforeAll(async () => {
-  scenario = await startScenario();
-  quietHandlerLogs();
-}, 30_000);
-
-afterAll(async () => {
-  jest.restoreAllMocks();
-  await scenario?.moto.stop();
+scenarioPerFile((started) => {
+  scenario = started;
 });
 
 /** S2 is what reaches a name the current template no longer covers. */

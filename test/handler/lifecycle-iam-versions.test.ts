@@ -9,8 +9,7 @@ import {
   handlerPoliciesWithout,
   handlerPoliciesWithoutAction,
   history,
-  quietHandlerLogs,
-  startScenario,
+  scenarioPerFile,
   succeeds,
 } from './iam-scenario';
 import { GeneratedValueOptions, SecureStringParameter, SecureValue } from '../../lib';
@@ -25,14 +24,8 @@ import { createEventFor, updateEventFor } from '../helpers/template-events';
  */
 let scenario: Scenario;
 
-beforeAll(async () => {
-  scenario = await startScenario();
-  quietHandlerLogs();
-}, 30_000);
-
-afterAll(async () => {
-  jest.restoreAllMocks();
-  await scenario?.moto.stop();
+scenarioPerFile((started) => {
+  scenario = started;
 });
 
 /** A stack version with one generated SecureString `name`. */

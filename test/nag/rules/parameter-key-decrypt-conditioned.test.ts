@@ -103,7 +103,7 @@ describe('ParameterKeyDecryptConditioned in identity policies', () => {
   });
 });
 
-describe("the handler's keys-through-Parameter-Store statement (D2 S4)", () => {
+describe("the handler's keys-through-Parameter-Store statement (S4)", () => {
   /** kms actions on every key of the account, via Parameter Store, for every parameter of the account: flagged, and acknowledged by its exact id. */
   function handlerLikePolicy(stack: Stack): iam.ManagedPolicy {
     return new iam.ManagedPolicy(stack, 'Handler', {
