@@ -1,13 +1,11 @@
-import { EncryptCommand, KMSClient, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { EncryptCommand, PutKeyPolicyCommand } from '@aws-sdk/client-kms';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { ACCOUNT, Admin, REGION, decrypted, expectGone, run, scenarioPerFile, succeeds } from './iam-scenario';
 import { SecureStringParameter, SecureValue } from '../../lib';
-import { Clients } from '../../lib/handler/clients';
-import { handleEvent } from '../../lib/handler/secure-string.lambda';
 import { DeployedStack } from '../helpers/deployed-stack';
 import { PolicyDocument } from '../helpers/iam-simulator';
 import { MotoServer } from '../helpers/moto-server';
@@ -18,25 +16,11 @@ import { createEventFor, deleteEventFor, updateEventFor } from '../helpers/templ
  * it) evaluated against the handler role's synthesized policy and the synthesized key policy. Each test
  * deploys its own stack with its own parameter names, so the tests share one server.
  */
-const ACCOUNT = '111111111111';
-const REGION = 'eu-west-1';
 let moto: MotoServer;
-let admin: { ssm: SSMClient; kms: KMSClient; secrets: SecretsManagerClient };
+let admin: Admin;
 
-beforeAll(async () => {
-  moto = await MotoServer.start(ACCOUNT);
-  admin = {
-    ssm: new SSMClient(moto.clientConfig(REGION)),
-    kms: new KMSClient(moto.clientConfig(REGION)),
-    secrets: new SecretsManagerClient(moto.clientConfig(REGION)),
-  };
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
-}, 30_000);
-
-afterAll(async () => {
-  jest.restoreAllMocks();
-  await moto?.stop();
+scenarioPerFile((scenario) => {
+  ({ moto, admin } = scenario);
 });
 
 type ParameterOptions = Partial<ConstructorParameters<typeof SecureStringParameter>[2]>;
@@ -54,24 +38,6 @@ async function deploy(name: string, options: ParameterOptions | ParameterOptions
   });
   const deployed = await DeployedStack.deploy(stack, moto, { updates });
   return { deployed, id: deployed.logicalId(parameter) };
-}
-
-async function run(event: CloudFormationCustomResourceEvent, clients: Clients) {
-  return handleEvent(event, clients, Date.now() + 60_000);
-}
-
-async function succeeds(event: CloudFormationCustomResourceEvent, clients: Clients) {
-  const response = await run(event, clients);
-  expect(response).toMatchObject({ Status: 'SUCCESS' });
-  return response;
-}
-
-async function decrypted(name: string): Promise<string> {
-  return (await admin.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter!.Value!;
-}
-
-async function expectGone(name: string): Promise<void> {
-  await expect(admin.ssm.send(new GetParameterCommand({ Name: name }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
 }
 
 /** What a user commits for SecureValue.fromCiphertext: KMS Encrypt under the key, with the parameter's ARN as context. */
@@ -103,15 +69,15 @@ describe.each([ssm.ParameterTier.STANDARD, ssm.ParameterTier.ADVANCED])('%s tier
     const name = `${path}/generated`;
     const v1 = await deploy(name, { tier });
     await succeeds(createEventFor(v1.deployed, v1.id), v1.deployed.handlerClients());
-    const value = await decrypted(name);
+    const value = await decrypted(admin, name);
     expect(value).toHaveLength(32);
 
     const v2 = await deploy(name, { tier, description: 'described' }, v1.deployed);
     await succeeds(updateEventFor(v2.deployed, v1.deployed, v2.id, name), v2.deployed.handlerClients());
-    expect(await decrypted(name)).toBe(value);
+    expect(await decrypted(admin, name)).toBe(value);
 
     await succeeds(deleteEventFor(v2.deployed, v2.id, name), v2.deployed.handlerClients());
-    await expectGone(name);
+    await expectGone(admin, name);
   });
 
   test('ciphertext: the handler decrypts the committed ciphertext under the parameter key and context', async () => {
@@ -123,30 +89,30 @@ describe.each([ssm.ParameterTier.STANDARD, ssm.ParameterTier.ADVANCED])('%s tier
     const v1 = await deploy(name, { tier, value: SecureValue.fromCiphertext(ciphertext) }, draft.deployed);
 
     await succeeds(createEventFor(v1.deployed, v1.id), v1.deployed.handlerClients());
-    expect(await decrypted(name)).toBe('api-key-v1');
+    expect(await decrypted(admin, name)).toBe('api-key-v1');
 
     const next = await ciphertextFor(keyArn, name, 'api-key-v2');
     const v2 = await deploy(name, { tier, value: SecureValue.fromCiphertext(next) }, v1.deployed);
     await succeeds(updateEventFor(v2.deployed, v1.deployed, v2.id, name), v2.deployed.handlerClients());
-    expect(await decrypted(name)).toBe('api-key-v2');
+    expect(await decrypted(admin, name)).toBe('api-key-v2');
 
     await succeeds(deleteEventFor(v2.deployed, v2.id, name), v2.deployed.handlerClients());
-    await expectGone(name);
+    await expectGone(admin, name);
   });
 
   test('placeholder: written once, the operator\'s value survives an update', async () => {
     const name = `${path}/placeholder`;
     const v1 = await deploy(name, { tier, value: SecureValue.placeholder('set me') });
     await succeeds(createEventFor(v1.deployed, v1.id), v1.deployed.handlerClients());
-    expect(await decrypted(name)).toBe('set me');
+    expect(await decrypted(admin, name)).toBe('set me');
     await admin.ssm.send(new PutParameterCommand({ Name: name, Value: 'operator-value', Type: 'SecureString', KeyId: keyOf(v1.deployed, v1.id), Overwrite: true, Tier: tier }));
 
     const v2 = await deploy(name, { tier, value: SecureValue.placeholder('set me'), description: 'owned by ops' }, v1.deployed);
     await succeeds(updateEventFor(v2.deployed, v1.deployed, v2.id, name), v2.deployed.handlerClients());
-    expect(await decrypted(name)).toBe('operator-value');
+    expect(await decrypted(admin, name)).toBe('operator-value');
 
     await succeeds(deleteEventFor(v2.deployed, v2.id, name), v2.deployed.handlerClients());
-    await expectGone(name);
+    await expectGone(admin, name);
   });
 });
 
@@ -160,7 +126,7 @@ describe('a value copied from Secrets Manager, with IAM enforced', () => {
 
     await succeeds(createEventFor(deployed, id), deployed.handlerClients());
 
-    expect(await decrypted(name)).toBe('from-secrets-manager');
+    expect(await decrypted(admin, name)).toBe('from-secrets-manager');
   });
 
   test('without secretsmanager:GetSecretValue the copy is denied and nothing is written', async () => {
@@ -172,7 +138,7 @@ describe('a value copied from Secrets Manager, with IAM enforced', () => {
 
     expect(response.Status).toBe('FAILED');
     expect(response.Reason).toContain(`access denied for secretsmanager:GetSecretValue on secret ${secret.ARN}`);
-    await expectGone(name);
+    await expectGone(admin, name);
   });
 });
 
@@ -189,7 +155,7 @@ describe('the layer denies what the policies do not allow', () => {
 
     expect(response.Status).toBe('FAILED');
     expect(response.Reason).toContain(`ssm:PutParameter failed: access denied for ${action} on KMS key ${keyOf(deployed, id)}`);
-    await expectGone(name);
+    await expectGone(admin, name);
     // the same event with the template's policies succeeds: the statement removed was the one that counts
     await succeeds(createEventFor(deployed, id), deployed.handlerClients());
   });
@@ -202,7 +168,7 @@ describe('the layer denies what the policies do not allow', () => {
 
     expect(response.Status).toBe('FAILED');
     expect(response.Reason).toContain(`ssm:PutParameter failed: access denied for ssm:PutParameter on parameter ${name}`);
-    await expectGone(name);
+    await expectGone(admin, name);
   });
 
   test('a key policy that does not trust the account denies the handler, whatever its IAM policy says', async () => {
@@ -216,6 +182,6 @@ describe('the layer denies what the policies do not allow', () => {
     // the template's identity policies, which succeed in the tests above: only the key policy differs
     expect(response.Status).toBe('FAILED');
     expect(response.Reason).toContain(`access denied for kms:Encrypt on KMS key ${keyOf(deployed, id)}`);
-    await expectGone(name);
+    await expectGone(admin, name);
   });
 });
