@@ -6,6 +6,7 @@ export * from './secure-string-handler-options';
 export * from './parameter-policy';
 export * from './parameter-hierarchy';
 export * from './parameter-hierarchy-options';
+export * from './hierarchy-deployment';
 export * from './parameter-events';
 export * from './parameter-notification-topic';
 export * from './nag/parameter-store-checks';

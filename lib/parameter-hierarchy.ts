@@ -5,22 +5,24 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ram from 'aws-cdk-lib/aws-ram';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
+import { HierarchyDeployment } from './hierarchy-deployment';
 import { IParameterEventSource, ParameterChangeEventOptions, PolicyActionEventOptions } from './parameter-events';
 import { HierarchySecureStringOptions, HierarchyStringListOptions, HierarchyStringOptions } from './parameter-hierarchy-options';
 import { ParameterKey } from './parameter-key';
 import { ParameterPolicy } from './parameter-policy';
 import { changeRule, namesUnder, policyActionRule } from './private/event-rules';
+import { HierarchyBatch } from './private/hierarchy-batch';
+import { HierarchyPathGrants } from './private/hierarchy-path-grants';
 import { plainString, plainStringList } from './private/hierarchy-plain-parameters';
 import { tierKeyActions } from './private/key-actions';
-import { acknowledgeForNag3, suppressForNag2 } from './private/nag-acknowledgements';
-import { wildcardResourceFinding } from './private/nag-finding-id';
 import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, keyContextConditions } from './private/parameter-grants';
 import { resolveParameterKey } from './private/parameter-key-resolution';
 import { parameterArnFor, parameterNameProblems } from './private/parameter-name';
 import { claimParameterName } from './private/parameter-name-claims';
 import { shareParameters } from './private/parameter-sharing';
+import { SecureStringParameterBase } from './private/secure-string-parameter-base';
 import { ParameterValidationError } from './private/validation-error';
-import { SecureStringParameter } from './secure-string-parameter';
+import { ISecureStringParameter, SecureStringParameter, SecureStringParameterProps } from './secure-string-parameter';
 import { ShareTarget } from './share-target';
 
 /**
@@ -70,14 +72,15 @@ export interface ParameterHierarchyProps {
    * @default false
    */
   readonly acknowledgeGrantFindings?: boolean;
-}
 
-/** A path grant made before a parameter of the same name was added would silently miss it. */
-interface PathGrant {
-  readonly subPath: string;
-  readonly method: string;
-  readonly keyStatement?: iam.PolicyStatement;
-  readonly pathArn: string;
+  /**
+   * How the hierarchy's SecureStrings are deployed: one custom resource each, or in batches, for thousands of
+   * SecureStrings in one stack at the pace the account's PutParameter quota allows. A child hierarchy
+   * shares its parent's.
+   *
+   * @default HierarchyDeployment.perParameter()
+   */
+  readonly deployment?: HierarchyDeployment;
 }
 
 /**
@@ -98,11 +101,15 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
   /** The hierarchy this one is a child of. */
   public readonly parentHierarchy?: ParameterHierarchy;
 
+  /** How its SecureStrings are deployed (shared with its parent and children). */
+  public readonly deployment: HierarchyDeployment;
+
   private readonly defaultPolicies?: ParameterPolicy[];
   private readonly defaultRemovalPolicy?: RemovalPolicy;
   private readonly acknowledgeGrantFindings: boolean;
   private readonly added = new Map<string, ssm.IParameter>();
-  private readonly pathGrants: PathGrant[] = [];
+  private readonly pathGrants: HierarchyPathGrants;
+  private batch?: HierarchyBatch;
 
   constructor(scope: Construct, id: string, props: ParameterHierarchyProps) {
     super(scope, id);
@@ -117,7 +124,11 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
       ? resolveParameterKey(this, props.encryptionKey)
       : new ParameterKey(this, 'Key', { description: `Encrypts the SecureString parameters under ${props.path}` });
     ParameterKey.assertSymmetric(this, this.encryptionKey);
-    this.node.addValidation({ validate: () => this.grantsThatMissAParameter() });
+    this.deployment = sharedDeployment(this, props.deployment, this.parentHierarchy);
+    this.pathGrants = new HierarchyPathGrants(this, this.acknowledgeGrantFindings);
+    this.node.addValidation({
+      validate: () => this.pathGrants.grantsThatMissAParameter((n) => this.parameter(n) !== undefined, (n) => this.fullName(n)),
+    });
   }
 
   /** Every parameter added to this hierarchy and its children, by full name. */
@@ -127,20 +138,24 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
 
   /**
    * A SecureString at `<path>/<name>`, encrypted with the hierarchy's key, with the hierarchy's defaults for
-   * whatever `options` leave unset.
+   * whatever `options` leave unset: a `SecureStringParameter` when deployed per parameter, a member of a chunk
+   * when batched (with no per-member attribute such as `parameterVersion`).
    */
-  public addSecureString(id: string, options: HierarchySecureStringOptions): SecureStringParameter {
-    return this.add(options.name, (fullName) => new SecureStringParameter(this, id, {
-      parameterName: fullName,
-      value: options.value,
-      encryptionKey: this.encryptionKey,
-      tier: options.tier ?? this.tier,
-      policies: options.policies ?? this.defaultPolicies,
-      removalPolicy: options.removalPolicy ?? this.defaultRemovalPolicy,
-      description: options.description,
-      allowedPattern: options.allowedPattern,
-      adoptExisting: options.adoptExisting,
-    }));
+  public addSecureString(id: string, options: HierarchySecureStringOptions): ISecureStringParameter {
+    return this.add(options.name, (fullName) => {
+      const props: SecureStringParameterProps = {
+        parameterName: fullName,
+        value: options.value,
+        encryptionKey: this.encryptionKey,
+        tier: options.tier ?? this.tier,
+        policies: options.policies ?? this.defaultPolicies,
+        removalPolicy: options.removalPolicy ?? this.defaultRemovalPolicy,
+        description: options.description,
+        allowedPattern: options.allowedPattern,
+        adoptExisting: options.adoptExisting,
+      };
+      return this.deployment.isBatched ? this.rootHierarchy().batchOfTree().add(this, id, props) : new SecureStringParameter(this, id, props);
+    });
   }
 
   /** Plain configuration at `<path>/<name>`: a native `AWS::SSM::Parameter` of type String. */
@@ -169,6 +184,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
       policies: this.defaultPolicies,
       removalPolicy: this.defaultRemovalPolicy,
       acknowledgeGrantFindings: this.acknowledgeGrantFindings,
+      deployment: this.deployment,
     });
   }
 
@@ -196,8 +212,8 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     }
     const target = this.pathTarget(subPath);
     const grant = grantOnParameters(this, grantee, target, READ_ACTIONS, this.encryptionKey, ['kms:Decrypt']);
-    this.rememberPathGrant('grantRead', subPath, target, grant);
-    this.acknowledgePathWildcard(grantee, target);
+    this.pathGrants.remember('grantRead', subPath, target, grant);
+    this.pathGrants.acknowledgePathWildcard(grantee, target);
     return grant;
   }
 
@@ -218,8 +234,8 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     const target = this.pathTarget(subPath);
     const keyActions = tierKeyActions(this.tier ?? ssm.ParameterTier.STANDARD);
     const grant = grantOnParameters(this, grantee, target, WRITE_ACTIONS, this.encryptionKey, keyActions);
-    this.rememberPathGrant('grantWrite', subPath, target, grant);
-    this.acknowledgePathWildcard(grantee, target);
+    this.pathGrants.remember('grantWrite', subPath, target, grant);
+    this.pathGrants.acknowledgePathWildcard(grantee, target);
     return grant;
   }
 
@@ -242,7 +258,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
       resourceArns: [this.encryptionKey.keyArn],
       conditions: keyContextConditions(this, 'StringLike', target.parameterArns),
     });
-    this.acknowledgePathWildcard(grantee, target);
+    this.pathGrants.acknowledgePathWildcard(grantee, target);
     return ssmGrant.combine(keyGrant);
   }
 
@@ -285,8 +301,8 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
   }
 
   /** By full name: a SecureString's `parameterName` is a deploy-time reference, not text for a message. */
-  private secureStringsByName(): Map<string, SecureStringParameter> {
-    return new Map([...this.addedByName()].filter((e): e is [string, SecureStringParameter] => e[1] instanceof SecureStringParameter));
+  private secureStringsByName(): Map<string, SecureStringParameterBase> {
+    return new Map([...this.addedByName()].filter((e): e is [string, SecureStringParameterBase] => e[1] instanceof SecureStringParameterBase));
   }
 
   private fullName(name: string): string {
@@ -305,9 +321,9 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     const parameter = create(fullName);
     claimParameterName(parameter, fullName);
     this.added.set(fullName, parameter);
-    if (parameter instanceof SecureStringParameter) {
+    if (parameter instanceof SecureStringParameterBase) {
       for (let h: ParameterHierarchy | undefined = this; h; h = h.parentHierarchy) {
-        h.extendWriteGrantsFor(fullName, parameter.tier);
+        h.pathGrants.extendWriteGrantsFor(fullName, parameter.tier);
       }
     }
     return parameter;
@@ -316,6 +332,21 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
   /** By full name, including children's (native parameters' names are tokens, so the map keeps them). */
   private addedByName(): Map<string, ssm.IParameter> {
     return new Map([...this.added, ...this.children().flatMap((c) => [...c.addedByName()])]);
+  }
+
+  private rootHierarchy(): ParameterHierarchy {
+    return this.parentHierarchy?.rootHierarchy() ?? this;
+  }
+
+  /** The chunks of this tree of hierarchies: the root's members and its children's share them. */
+  private batchOfTree(): HierarchyBatch {
+    this.batch ??= new HierarchyBatch(this, 'Batch', {
+      path: this.path,
+      encryptionKey: this.encryptionKey,
+      writesPerSecond: this.deployment.writesPerSecond!,
+      defaults: { tier: this.tier, policies: this.defaultPolicies, removalPolicy: this.defaultRemovalPolicy },
+    });
+    return this.batch;
   }
 
   private children(): ParameterHierarchy[] {
@@ -327,52 +358,27 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     const pathArn = parameterArnFor(this, path);
     return { contextOperator: 'StringLike', parameterArns: `${pathArn}/*`, pathArn };
   }
+}
 
-  private rememberPathGrant(method: string, subPath: string | undefined, target: GrantTarget, grant: iam.Grant): void {
-    const keyStatement = grant.principalStatements.find((s) => s.actions.some((a) => a.startsWith('kms:')));
-    this.pathGrants.push({ subPath: subPath ?? '', method, keyStatement: method === 'grantWrite' ? keyStatement : undefined, pathArn: target.pathArn! });
+/** A child's deployment is its parent's; a batched rate must be one Parameter Store can give. */
+function sharedDeployment(
+  scope: IConstruct & { path: string },
+  given: HierarchyDeployment | undefined,
+  parent: ParameterHierarchy | undefined,
+): HierarchyDeployment {
+  if (parent && given && given !== parent.deployment) {
+    throw new ParameterValidationError(scope, `a child hierarchy shares its parent's deployment; remove 'deployment' from ${scope.path} or set it on ${parent.path}`);
   }
-
-  /** A SecureString of another tier under a path that writers may write gets its KMS action added to their grant. */
-  private extendWriteGrantsFor(parameterName: string, tier: string): void {
-    for (const grant of this.pathGrants.filter((g) => g.keyStatement && covers(this, g, parameterName))) {
-      const missing = tierKeyActions(tier).filter((a) => !grant.keyStatement!.actions.includes(a));
-      if (missing.length > 0) {
-        grant.keyStatement!.addActions(...missing);
-      }
-    }
+  const deployment = parent?.deployment ?? given ?? HierarchyDeployment.perParameter();
+  const rate = deployment.writesPerSecond;
+  if (deployment.isBatched && !(Number.isFinite(rate) && rate! > 0 && rate! <= HierarchyDeployment.MAX_WRITES_PER_SECOND)) {
+    throw new ParameterValidationError(
+      scope,
+      `${scope.path}: writesPerSecond ${rate} is invalid; it must be a number above 0 and at most ${HierarchyDeployment.MAX_WRITES_PER_SECOND} ` +
+        `(PutParameter's quota is 3 per second per account and region by default, ${HierarchyDeployment.MAX_WRITES_PER_SECOND} with higher throughput)`,
+    );
   }
-
-  private grantsThatMissAParameter(): string[] {
-    return this.pathGrants
-      .filter((g) => g.subPath !== '' && this.parameter(g.subPath) !== undefined)
-      .map(
-        (g) =>
-          `${this.node.path}: ${g.method}(grantee, '${g.subPath}') was called before the parameter ${this.fullName(g.subPath)} was added, ` +
-          'so it granted the sub-path below that name and not the parameter. Add the parameter first, or use the parameter\'s own grant.',
-      );
-  }
-
-  /**
-   * The path wildcard is the point of a path grant. With `acknowledgeGrantFindings`, acknowledge exactly
-   * that cdk-nag finding (IAM5 on `<path>/*`) on the grantee, with the reason — never a blanket
-   * suppression. Without it, the grantee's owner sees the finding: the grantee is not ours to judge.
-   */
-  private acknowledgePathWildcard(grantee: iam.IGrantable, target: GrantTarget): void {
-    const principal = grantee.grantPrincipal as unknown as IConstruct;
-    if (!this.acknowledgeGrantFindings || !principal.node) {
-      return;
-    }
-    const finding = wildcardResourceFinding(principal, 'AwsSolutions-IAM5', target.parameterArns);
-    const reason = `Access to the parameters under ${target.pathArn!.split(':parameter')[1]}/ granted by ParameterHierarchy; the wildcard follows '/', so no sibling path matches.`;
-    // on the principal, so it covers whichever of its policies holds the statement (cdk-nag 3)...
-    acknowledgeForNag3(principal, finding, reason);
-    // ...and on its default policy, where cdk-nag 2 reads suppressions
-    const defaultPolicy = principal.node.tryFindChild('DefaultPolicy')?.node.defaultChild;
-    if (defaultPolicy instanceof iam.CfnPolicy) {
-      suppressForNag2(defaultPolicy, finding, reason);
-    }
-  }
+  return deployment;
 }
 
 function validatePath(scope: IConstruct, path: string): void {
@@ -383,8 +389,4 @@ function validatePath(scope: IConstruct, path: string): void {
   if (problems.length > 0) {
     throw new ParameterValidationError(scope, `path '${path}' is invalid: ${[...new Set(problems)].join('; ')}`);
   }
-}
-
-function covers(scope: IConstruct, grant: PathGrant, parameterName: string): boolean {
-  return parameterArnFor(scope, parameterName).startsWith(`${grant.pathArn}/`);
 }

@@ -6,15 +6,16 @@ import { Construct, IConstruct } from 'constructs';
 import { IParameterEventSource } from './parameter-events';
 import { ParameterKey } from './parameter-key';
 import { ParameterPolicy } from './parameter-policy';
-import { ATTRIBUTE_ARN, ATTRIBUTE_VERSION, DEFAULT_TIER, MAX_VALUE_BYTES, ParameterProperties, SERVICE_TIMEOUT_SECONDS, SourceType } from './private/handler-protocol';
+import { ATTRIBUTE_ARN, ATTRIBUTE_VERSION, DEFAULT_TIER, ParameterProperties, SERVICE_TIMEOUT_SECONDS, SourceType } from './private/handler-protocol';
 import { ImportedSecureStringParameter } from './private/imported-secure-string-parameter';
 import { resolveParameterKey } from './private/parameter-key-resolution';
-import { parameterArnFor, parameterNameProblems } from './private/parameter-name';
+import { parameterArnFor } from './private/parameter-name';
 import { claimParameterName } from './private/parameter-name-claims';
 import { shareParameters } from './private/parameter-sharing';
-import { assertValidPolicies, policyProperties, tierForPolicies } from './private/policy-validation';
+import { policyProperties, tierForPolicies } from './private/policy-validation';
 import { SecureStringHandler } from './private/secure-string-handler';
 import { SecureStringParameterBase } from './private/secure-string-parameter-base';
+import { validateSecureString } from './private/secure-string-validation';
 import { ParameterValidationError } from './private/validation-error';
 import { SecureStringHandlerOptions } from './secure-string-handler-options';
 import { SecureValue } from './secure-value';
@@ -213,7 +214,7 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
     super(scope, id, { physicalName: props.parameterName });
     const policies = props.policies ?? [];
     this.tier = tierForPolicies(props.tier, policies) ?? ssm.ParameterTier.STANDARD;
-    validateProps(this, props, this.tier);
+    validateSecureString(this, props, this.tier);
     this.policies = policies;
     claimParameterName(this, props.parameterName);
 
@@ -298,36 +299,4 @@ function defaultKey(scope: IConstruct): kms.IKey {
   const stack = Stack.of(scope);
   return (stack.node.tryFindChild(DEFAULT_KEY_ID) as ParameterKey | undefined) ??
     new ParameterKey(stack, DEFAULT_KEY_ID, { description: 'Encrypts the SecureString parameters of this stack' });
-}
-
-function validateProps(scope: IConstruct, props: SecureStringParameterProps, tier: ssm.ParameterTier): void {
-  const nameProblems = parameterNameProblems(scope, props.parameterName);
-  if (nameProblems.length > 0) {
-    throw new ParameterValidationError(scope, `parameterName '${props.parameterName}' is invalid: ${nameProblems.join('; ')}`);
-  }
-  const valueProblems = props.value._problems(MAX_VALUE_BYTES[tier]);
-  if (valueProblems.length > 0) {
-    throw new ParameterValidationError(scope, `${props.parameterName}: value (${props.value.sourceType}, tier ${tier}) is invalid: ${valueProblems.join('; ')}`);
-  }
-  if (props.allowedPattern !== undefined && !Token.isUnresolved(props.allowedPattern)) {
-    validateAllowedPattern(scope, props);
-  }
-  assertValidPolicies(scope, props.parameterName, tier, props.policies ?? []);
-}
-
-function validateAllowedPattern(scope: IConstruct, props: SecureStringParameterProps): void {
-  let pattern: RegExp;
-  try {
-    pattern = new RegExp(props.allowedPattern!);
-  } catch (err) {
-    throw new ParameterValidationError(scope, `${props.parameterName}: allowedPattern '${props.allowedPattern}' does not compile: ${(err as Error).message}`);
-  }
-  const text = props.value._properties.Text;
-  if (text !== undefined && !Token.isUnresolved(text) && !pattern.test(text)) {
-    // the text is not echoed: unsafePlainText values are still values
-    throw new ParameterValidationError(
-      scope,
-      `${props.parameterName}: the ${props.value.sourceType} value does not match allowedPattern '${props.allowedPattern}'; Parameter Store would refuse it at deploy time`,
-    );
-  }
 }

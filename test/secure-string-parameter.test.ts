@@ -286,6 +286,7 @@ describe('the stack handler', () => {
       Action: [
         'ssm:PutParameter',
         'ssm:GetParameter',
+        'ssm:GetParameters',
         'ssm:GetParameterHistory',
         'ssm:DeleteParameter',
         'ssm:AddTagsToResource',

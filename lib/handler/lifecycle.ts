@@ -1,11 +1,11 @@
 import { DeleteParameterCommand, Tag } from '@aws-sdk/client-ssm';
+import type { DeferredReadBack } from './deferred-read-back';
 import { OperatorError } from './errors';
 import { withExpiration } from './expiration';
 import { Ownership, TakeOver, assertMayTakeOver, ownershipTags, readOwnership, release } from './ownership';
-import { WriteContext, WriteMode, currentValue, syncTags, writeVersion } from './parameter-writes';
+import { WriteContext, WriteMode, currentValue, pacedWrite, syncTags, writeVersion } from './parameter-writes';
 import { LiveParameter, attributesChanged, readHistory, verifyLive, verifyWrite } from './read-back';
 import { LifecycleRequest, ParameterSpec, isNotCreatedPhysicalId, parameterArn } from './request';
-import { withRetries } from './retry';
 import { sameSource, sourceLabel } from './source-fingerprint';
 import { labelledValue } from './source-labels';
 import { keepsWrittenValue, resolveValue } from './value-source';
@@ -19,12 +19,15 @@ export interface LifecycleOutcome {
 }
 
 /** Everything a lifecycle step needs besides the request. */
-export interface LifecycleContext extends WriteContext {}
+export interface LifecycleContext extends WriteContext {
+  /** Set for a batched chunk: see read-back.ts. */
+  readonly deferredReadBack?: DeferredReadBack;
+}
 
 export async function runLifecycle(request: LifecycleRequest, ctx: LifecycleContext): Promise<LifecycleOutcome> {
   switch (request.requestType) {
     case 'Create':
-      return create(request, request.spec, ctx, { mode: request.spec.adopt ? TakeOver.ADOPT_UNOWNED : TakeOver.OWNED_ONLY });
+      return create(request, request.spec, ctx, { mode: request.spec.adopt ? TakeOver.ADOPT_UNOWNED : TakeOver.OWNED_ONLY, exists: request.exists });
     case 'Update':
       return update(request, ctx);
     case 'Delete':
@@ -45,6 +48,8 @@ interface CreateOptions {
   readonly mode: TakeOver;
   /** The value of the parameter a rename comes from, when the source keeps its written value. */
   readonly carried?: string;
+  /** Known to exist (a batched chunk checks ten names per read): go straight to the takeover, without a write. */
+  readonly exists?: boolean;
 }
 
 /**
@@ -53,6 +58,9 @@ interface CreateOptions {
  * a rename back) or, on a Create with adoptExisting, if no stack owns it.
  */
 async function create(request: LifecycleRequest, spec: ParameterSpec, ctx: LifecycleContext, options: CreateOptions): Promise<LifecycleOutcome> {
+  if (options.exists) {
+    return takeOver(request, spec, ctx, options, () => newValue(request, spec, ctx));
+  }
   const value = options.carried ?? (await newValue(request, spec, ctx));
   const fresh = withExpiration(spec, undefined);
   const mode: WriteMode = { Overwrite: false, Tags: [...ownershipTags(request.owner, false), ...spec.tags] };
@@ -67,7 +75,7 @@ async function create(request: LifecycleRequest, spec: ParameterSpec, ctx: Lifec
       throw err;
     }
   }
-  return takeOver(request, spec, ctx, options, value);
+  return takeOver(request, spec, ctx, options, async () => value);
 }
 
 /**
@@ -94,7 +102,7 @@ async function takeOver(
   spec: ParameterSpec,
   ctx: LifecycleContext,
   options: CreateOptions,
-  value: string,
+  value: () => Promise<string>,
 ): Promise<LifecycleOutcome> {
   const ownership = await existingOwnership(spec.name, ctx);
   const adopting = assertMayTakeOver(spec.name, ownership, request.owner, options.mode);
@@ -105,8 +113,8 @@ async function takeOver(
   const labelled = labelPlan(spec, live);
   const plan: ValuePlan =
     labelled?.kind === 'current' ? labelled
-      : options.carried !== undefined ? { kind: 'new', value }
-        : keepsWrittenValue(spec.source) ? { kind: 'current' } : { kind: 'new', value };
+      : options.carried !== undefined ? { kind: 'new', value: options.carried }
+        : keepsWrittenValue(spec.source) ? { kind: 'current' } : { kind: 'new', value: await value() };
   const tags = [...ownershipTags(request.owner, adopting || ownership.adopted), ...spec.tags];
   return converge(request, spec, live, plan, ctx, { keepExpiry: true, tags, previousTags: [] });
 }
@@ -248,7 +256,7 @@ async function remove(request: LifecycleRequest, ctx: LifecycleContext): Promise
     return { physicalId: name };
   }
   try {
-    await withRetries('ssm:DeleteParameter', (options) => ctx.clients.ssm.send(new DeleteParameterCommand({ Name: name }), options), ctx.deadline);
+    await pacedWrite('ssm:DeleteParameter', (options) => ctx.clients.ssm.send(new DeleteParameterCommand({ Name: name }), options), ctx);
   } catch (err) {
     if (!(err instanceof Error && err.name === 'ParameterNotFound')) {
       throw err;

@@ -4,8 +4,9 @@ import { OperatorError } from './errors';
 import { listTags } from './ownership';
 import { LiveParameter, WrittenVersion } from './read-back';
 import { ParameterSpec } from './request';
-import { withRetries } from './retry';
+import { SendOptions, withRetries } from './retry';
 import { labelVersion, makeRoomForWrite } from './source-labels';
+import { WritePacer } from './write-pacer';
 
 /** What a write needs besides the parameter. */
 export interface WriteContext {
@@ -18,6 +19,8 @@ export interface WriteContext {
    * the Delete that follows a failed Create remove it. Mutable: the entry point reads it after a failure.
    */
   created?: boolean;
+  /** Set for a batched chunk: every PutParameter and DeleteParameter attempt waits for its slot. */
+  readonly pacer?: WritePacer;
 }
 
 /** Creates a new parameter (never touching one that exists) or overwrites ours (tags are set apart). */
@@ -48,13 +51,21 @@ export async function writeVersion(
     Policies: clearPolicies ? '[{}]' : spec.policies,
     ...mode,
   });
-  const result = await withRetries('ssm:PutParameter', (options) => ctx.clients.ssm.send(put, options), ctx.deadline);
+  const result = await pacedWrite('ssm:PutParameter', (options) => ctx.clients.ssm.send(put, options), ctx);
   ctx.created ||= !mode.Overwrite;
   if (result.Version === undefined) {
     throw new OperatorError('Parameter Store accepted the value but answered no version. Retry the deployment.');
   }
   await labelVersion(spec.name, result.Version, sourceLabel, ctx);
   return { version: result.Version, tier: result.Tier };
+}
+
+/** A write call (PutParameter, DeleteParameter), each attempt in its slot when the context paces writes. */
+export function pacedWrite<T>(operation: string, send: (options: SendOptions) => Promise<T>, ctx: WriteContext): Promise<T> {
+  return withRetries(operation, async (options) => {
+    await ctx.pacer?.take(options.abortSignal);
+    return send(options);
+  }, ctx.deadline);
 }
 
 /** The newest value, decrypted through Parameter Store (so under the key it was written with). */

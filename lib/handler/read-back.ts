@@ -1,5 +1,6 @@
 import { GetParameterHistoryCommand, ParameterHistory } from '@aws-sdk/client-ssm';
 import { Clients } from './clients';
+import type { DeferredReadBack } from './deferred-read-back';
 import { OperatorError } from './errors';
 import { ParameterSpec } from './request';
 import { withRetries } from './retry';
@@ -31,6 +32,8 @@ export interface WrittenVersion {
 interface HistoryContext {
   readonly clients: Clients;
   readonly deadline: number;
+  /** Set for a batched chunk: written versions are read back together at the end, ten names per call. */
+  readonly deferredReadBack?: DeferredReadBack;
 }
 
 /**
@@ -79,13 +82,20 @@ function liveParameter(versions: readonly ParameterHistory[]): LiveParameter {
 /**
  * Reads the history back after a write and fails on any difference from what was written: a concurrent
  * writer (a newer version than ours), or drift that Parameter Store accepted silently. The version and tier
- * come from PutParameter's answer; the key, type, pattern and policies only the history reports.
+ * come from PutParameter's answer; the key, type, pattern and policies only the history reports. A batched
+ * chunk defers the read to one call per ten names, which checks the version and type (deferred-read-back.ts).
  */
 export async function verifyWrite(spec: ParameterSpec, written: WrittenVersion, ctx: HistoryContext): Promise<number> {
+  const tierMismatch = written.tier !== undefined && !tierMatches(spec.tier, written.tier) && `tier ${written.tier} (expected ${spec.tier})`;
+  if (ctx.deferredReadBack) {
+    assertNoMismatch(spec.name, [tierMismatch]);
+    ctx.deferredReadBack.expect(spec.name, written.version);
+    return written.version;
+  }
   const live = await readHistory(spec.name, ctx);
   const mismatches = [
     live.version !== written.version && `version ${live.version} (expected ${written.version}, the version just written)`,
-    written.tier !== undefined && !tierMatches(spec.tier, written.tier) && `tier ${written.tier} (expected ${spec.tier})`,
+    tierMismatch,
     ...attributeMismatches(spec, live),
   ];
   assertNoMismatch(spec.name, mismatches);
@@ -108,7 +118,7 @@ function attributeMismatches(spec: ParameterSpec, live: LiveParameter): Array<st
   ];
 }
 
-function assertNoMismatch(name: string, mismatches: ReadonlyArray<string | false>): void {
+export function assertNoMismatch(name: string, mismatches: ReadonlyArray<string | false>): void {
   const found = mismatches.filter((m): m is string => typeof m === 'string');
   if (found.length > 0) {
     throw new OperatorError(

@@ -29,16 +29,25 @@ export interface LifecycleRequest {
   readonly owner: string;
   /** `arn:<partition>:ssm:<region>:<account>` of the stack, to build parameter ARNs. */
   readonly ssmArnPrefix: string;
+  /** A Create of a batched member that a read found existing: it takes over without trying to create. */
+  readonly exists?: boolean;
 }
 
 /** `arn:<partition>:cloudformation:<region>:<account>:stack/<stack name>/<id>` */
 const STACK_ID = /^arn:([^:]+):cloudformation:([^:]+):(\d+):stack\/([^/]+)\/.+$/;
 
-/**
- * Parses and checks the event. Errors name the field that is wrong, never a property's value: the event
- * carries the source (and, for unsafePlainText, its text).
- */
-export function parseRequest(event: CloudFormationCustomResourceEvent): LifecycleRequest {
+/** What every request says besides its properties: the request type, and who and where the resource is. */
+export interface RequestEnvelope {
+  readonly requestType: 'Create' | 'Update' | 'Delete';
+  readonly stackName: string;
+  /** The owner tag value of this resource: `<stack name>/<logical id>`, within the tag value limit. */
+  readonly owner: string;
+  /** `arn:<partition>:ssm:<region>:<account>` of the stack, to build parameter ARNs. */
+  readonly ssmArnPrefix: string;
+}
+
+/** Checks the parts of the event that do not depend on the resource type. */
+export function parseEnvelope(event: CloudFormationCustomResourceEvent): RequestEnvelope {
   const stack = STACK_ID.exec(String(event.StackId));
   if (!stack) {
     throw new OperatorError('the request is malformed: its StackId is not a CloudFormation stack ARN');
@@ -53,12 +62,26 @@ export function parseRequest(event: CloudFormationCustomResourceEvent): Lifecycl
   }
   return {
     requestType,
+    stackName,
+    owner: ownerTagValue(stackName, String(event.LogicalResourceId)),
+    ssmArnPrefix: `arn:${partition}:ssm:${region}:${account}`,
+  };
+}
+
+/**
+ * Parses and checks the event. Errors name the field that is wrong, never a property's value: the event
+ * carries the source (and, for unsafePlainText, its text).
+ */
+export function parseRequest(event: CloudFormationCustomResourceEvent): LifecycleRequest {
+  const { requestType, owner, ssmArnPrefix } = parseEnvelope(event);
+  return {
+    requestType,
     spec: parseSpec(event.ResourceProperties, requestType !== 'Delete', 'ResourceProperties'),
     // not checked: the rollback of an Update whose template was malformed carries that template as the old one
     oldSpec: event.RequestType === 'Update' ? parseSpec(event.OldResourceProperties, false, 'OldResourceProperties') : undefined,
     physicalId: event.RequestType === 'Create' ? undefined : event.PhysicalResourceId,
-    owner: ownerTagValue(stackName, String(event.LogicalResourceId)),
-    ssmArnPrefix: `arn:${partition}:ssm:${region}:${account}`,
+    owner,
+    ssmArnPrefix,
   };
 }
 
@@ -83,10 +106,10 @@ function parseSpec(raw: unknown, strict: boolean, field: string): ParameterSpec 
   };
 }
 
-function requireString(value: unknown, field: string): void {
+export function requireString(value: unknown, field: string): void {
   if (typeof value !== 'string' || value.length === 0) {
     throw new OperatorError(
-      `the request is malformed: ${field} is missing or not a string. The handler and the construct versions may differ; ` +
+      `the request is malformed: ${field} is missing or of the wrong type. The handler and the construct versions may differ; ` +
         'redeploy with one version of cdk-secure-parameters.',
     );
   }

@@ -1,4 +1,6 @@
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse, Context } from 'aws-lambda';
+import { runBatch } from './batch';
+import { chunkPhysicalId, parseBatchRequest } from './batch-request';
 import { buildResponse, sendResponse } from './cfn-response';
 import { Clients, createClients } from './clients';
 import { explainError } from './errors';
@@ -6,6 +8,7 @@ import { LifecycleContext, LifecycleOutcome, runLifecycle } from './lifecycle';
 import { runPlainPolicies } from './plain-policies';
 import { redact } from './redact';
 import { notCreatedPhysicalId, parseRequest } from './request';
+import { BATCH_RESOURCE_TYPE } from '../private/batch-protocol';
 import { ATTRIBUTE_ARN, ATTRIBUTE_VERSION, PLAIN_POLICIES_TYPE } from '../private/handler-protocol';
 
 /**
@@ -41,14 +44,18 @@ export async function handleEvent(
   if (event.ResourceType === PLAIN_POLICIES_TYPE) {
     // plain parameters hold configuration, not secrets
     const parameterName = String((event.ResourceProperties as Record<string, unknown> | undefined)?.Name);
-    return respond(event, parameterName, () => `${parameterName}#policies`, ctx, async () => runPlainPolicies(event, ctx));
+    return respond(event, parameterName, () => `${parameterName}#policies`, ctx, async () => answer(await runPlainPolicies(event, ctx)));
+  }
+  if (event.ResourceType === BATCH_RESOURCE_TYPE) {
+    const chunkId = chunkIdOf(event);
+    return respond(event, chunkId, () => chunkId, ctx, async () => runBatch(parseBatchRequest(event), ctx));
   }
   const name = nameOf(event);
   const properties = (event.ResourceProperties ?? {}) as Record<string, unknown>;
   const keyId = String(properties.KeyId ?? '-');
   const secretArn = sourceOf(properties)?.SecretArn;
   const failedPhysicalId = () => (event.RequestType === 'Create' && !ctx.created ? notCreatedPhysicalId(name) : name);
-  return respond(event, name, failedPhysicalId, ctx, async () => runLifecycle(parseRequest(event), ctx), keyId, typeof secretArn === 'string' ? secretArn : undefined);
+  return respond(event, name, failedPhysicalId, ctx, async () => answer(await runLifecycle(parseRequest(event), ctx)), keyId, typeof secretArn === 'string' ? secretArn : undefined);
 }
 
 /**
@@ -62,14 +69,14 @@ async function respond(
   name: string,
   failedPhysicalId: () => string,
   ctx: LifecycleContext,
-  run: () => Promise<LifecycleOutcome>,
+  run: () => Promise<Answer>,
   keyId = '-',
   secretArn?: string,
 ): Promise<CloudFormationCustomResourceResponse> {
   try {
     const outcome = await run();
-    console.log(`${event.RequestType} ${event.LogicalResourceId} (${outcome.physicalId}): SUCCESS, version ${outcome.version ?? '-'}`);
-    return buildResponse(event, { status: 'SUCCESS', physicalId: outcome.physicalId, data: responseData(outcome) });
+    console.log(`${event.RequestType} ${event.LogicalResourceId} (${outcome.physicalId}): SUCCESS, ${JSON.stringify(outcome.data)}`);
+    return buildResponse(event, { status: 'SUCCESS', physicalId: outcome.physicalId, data: outcome.data });
   } catch (err) {
     const reason = redact(explainError(err, { parameterName: name, keyId, secretArn }), ctx.secrets);
     console.error(`${event.RequestType} ${event.LogicalResourceId} (${name}): FAILED: ${reason}`);
@@ -77,11 +84,27 @@ async function respond(
   }
 }
 
-function responseData(outcome: LifecycleOutcome): Record<string, string> {
-  return {
+/** What CloudFormation is told on success: the physical id, and the attributes (never a value). */
+interface Answer {
+  readonly physicalId: string;
+  readonly data: Record<string, string>;
+}
+
+function answer(outcome: LifecycleOutcome): Answer {
+  const data = {
     ...(outcome.version === undefined ? {} : { [ATTRIBUTE_VERSION]: String(outcome.version) }),
     ...(outcome.arn === undefined ? {} : { [ATTRIBUTE_ARN]: outcome.arn }),
   };
+  return { physicalId: outcome.physicalId, data };
+}
+
+/** A chunk's physical id: the one CloudFormation knows, else the one its properties give, else its logical id. */
+function chunkIdOf(event: CloudFormationCustomResourceEvent): string {
+  if ('PhysicalResourceId' in event && event.PhysicalResourceId) {
+    return event.PhysicalResourceId;
+  }
+  const props = (event.ResourceProperties ?? {}) as Record<string, unknown>;
+  return typeof props.Path === 'string' ? chunkPhysicalId(props.Path, Number(props.Index ?? 0)) : String(event.LogicalResourceId);
 }
 
 /**

@@ -22,6 +22,7 @@ import { parameterStoreViaService } from './parameter-store-conditions';
 export const HANDLER_SSM_ACTIONS = [
   'ssm:PutParameter',
   'ssm:GetParameter',
+  'ssm:GetParameters',
   'ssm:GetParameterHistory',
   'ssm:DeleteParameter',
   'ssm:AddTagsToResource',

@@ -27,10 +27,10 @@ function run(event: any) {
 
 describe('a malformed event still gets a FAILED answer', () => {
   test.each<[string, (e: any) => void, string]>([
-    ['no Name', (e) => delete e.ResourceProperties.Name, 'ResourceProperties.Name is missing or not a string'],
-    ['no KeyId', (e) => delete e.ResourceProperties.KeyId, 'ResourceProperties.KeyId is missing or not a string'],
-    ['no source', (e) => delete e.ResourceProperties.Source, 'ResourceProperties.Source.Type is missing or not a string'],
-    ['no ResourceProperties', (e) => delete e.ResourceProperties, 'ResourceProperties.Name is missing or not a string'],
+    ['no Name', (e) => delete e.ResourceProperties.Name, 'ResourceProperties.Name is missing or of the wrong type'],
+    ['no KeyId', (e) => delete e.ResourceProperties.KeyId, 'ResourceProperties.KeyId is missing or of the wrong type'],
+    ['no source', (e) => delete e.ResourceProperties.Source, 'ResourceProperties.Source.Type is missing or of the wrong type'],
+    ['no ResourceProperties', (e) => delete e.ResourceProperties, 'ResourceProperties.Name is missing or of the wrong type'],
     ['a StackId that is no stack ARN', (e) => (e.StackId = 'not-an-arn'), 'its StackId is not a CloudFormation stack ARN'],
     ['an unknown request type', (e) => (e.RequestType = 'Upsert'), 'unknown RequestType "Upsert"'],
   ])('Create with %s', async (_name, damage, message) => {

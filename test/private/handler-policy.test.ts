@@ -88,6 +88,7 @@ describe('the handler policy, statement by statement', () => {
       Action: [
         'ssm:PutParameter',
         'ssm:GetParameter',
+        'ssm:GetParameters',
         'ssm:GetParameterHistory',
         'ssm:DeleteParameter',
         'ssm:AddTagsToResource',

@@ -1,0 +1,121 @@
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { OperatorError } from './errors';
+import { ParameterSpec, parseEnvelope, requireString } from './request';
+import { canonicalJson } from './source-fingerprint';
+import { BatchProperties, DEFAULT_MEMBER_SOURCE, MemberDefaults, MemberEntry, MemberFields, REMOVAL_DESTROY, decodeNameSet, nameHash } from '../private/batch-protocol';
+import { DEFAULT_TIER, ownerTagValue } from '../private/handler-protocol';
+
+/** One member of a chunk as the handler understands it. */
+export interface MemberSpec {
+  readonly spec: ParameterSpec;
+  /** Deleted (or released, if adopted) when removed from the app or with its chunk; else retained. */
+  readonly destroy: boolean;
+  /** Everything the template says about the member, canonical: equal fingerprints mean "unchanged". */
+  readonly fingerprint: string;
+}
+
+/** One chunk's properties, decoded. */
+export interface ChunkSpec {
+  readonly path: string;
+  readonly index: number;
+  readonly chunks: number;
+  readonly writesPerSecond: number;
+  /** By full name. */
+  readonly members: ReadonlyMap<string, MemberSpec>;
+  /** Whether a name is a member of the batch, in any chunk. */
+  readonly inBatch: (name: string) => boolean;
+  /** The owner tag value of chunk `index` of this batch. */
+  readonly ownerOf: (index: number) => string;
+}
+
+/** A chunk's request: the chunk's old and new properties, and its own owner tag value. */
+export interface BatchRequest {
+  readonly requestType: 'Create' | 'Update' | 'Delete';
+  readonly chunk: ChunkSpec;
+  readonly oldChunk?: ChunkSpec;
+  readonly physicalId: string;
+  readonly owner: string;
+  readonly ssmArnPrefix: string;
+}
+
+/** `#` never occurs in a parameter name, so a chunk's physical id never names a parameter. */
+export function chunkPhysicalId(path: string, index: number): string {
+  return `${path}#chunk-${index}`;
+}
+
+/**
+ * Parses and checks a chunk's event. Like `parseRequest`, errors name the field, never a value; a Delete
+ * and an Update's old properties are read leniently, so that nothing malformed can block a rollback.
+ */
+export function parseBatchRequest(event: CloudFormationCustomResourceEvent): BatchRequest {
+  const base = parseEnvelope(event);
+  const stackName = base.stackName;
+  const strict = event.RequestType !== 'Delete';
+  const chunk = parseChunk(event.ResourceProperties, stackName, strict, 'ResourceProperties');
+  if (strict && ownerTagValue(stackName, String(event.LogicalResourceId)) !== chunk.ownerOf(chunk.index)) {
+    throw new OperatorError(
+      `the chunk's logical id ${event.LogicalResourceId} is not its batch prefix followed by its index; ` +
+        'chunks find each other by that name. Do not override the logical ids of a batched hierarchy.',
+    );
+  }
+  return {
+    requestType: base.requestType,
+    chunk,
+    oldChunk: event.RequestType === 'Update' ? parseChunk(event.OldResourceProperties, stackName, false, 'OldResourceProperties') : undefined,
+    physicalId: chunkPhysicalId(chunk.path, chunk.index),
+    owner: base.owner,
+    ssmArnPrefix: base.ssmArnPrefix,
+  };
+}
+
+function parseChunk(raw: unknown, stackName: string, strict: boolean, field: string): ChunkSpec {
+  const props = (raw ?? {}) as Partial<BatchProperties>;
+  if (strict) {
+    for (const key of ['Path', 'KeyId', 'Batch', 'Index', 'Chunks', 'WritesPerSecond', 'All'] as const) {
+      requireString(props[key], `${field}.${key}`);
+    }
+    // an array is not a string: requireString names the field the same way
+    if (!Array.isArray(props.Members)) requireString(undefined, `${field}.Members`);
+  }
+  const path = String(props.Path ?? '');
+  const defaults = props.Defaults ?? {};
+  const members = new Map<string, MemberSpec>();
+  for (const entry of props.Members ?? []) {
+    const member = decodeMember(entry, path, String(props.KeyId ?? ''), defaults);
+    members.set(member.spec.name, member);
+  }
+  const all = decodeNameSet(String(props.All ?? ''));
+  return {
+    path,
+    index: Number(props.Index ?? 0),
+    chunks: Number(props.Chunks ?? 1),
+    writesPerSecond: Number(props.WritesPerSecond ?? 1),
+    members,
+    inBatch: (name) => all.has(nameHash(name)),
+    ownerOf: (index) => ownerTagValue(stackName, `${props.Batch ?? ''}${index}`),
+  };
+}
+
+/** A member's own field, else the chunk's default; an empty string means "none". */
+function decodeMember(entry: MemberEntry, path: string, keyId: string, defaults: MemberDefaults): MemberSpec {
+  const own: Partial<MemberFields> & { N?: string } = typeof entry === 'string' ? { N: entry } : entry;
+  const field = <K extends keyof MemberDefaults>(key: K): MemberFields[K] | undefined => {
+    const value = own[key] !== undefined ? own[key] : defaults[key];
+    return value === '' ? undefined : value;
+  };
+  const expireAfter = field('ExpireAfterSeconds');
+  const spec: ParameterSpec = {
+    name: `${path}/${String(own.N)}`,
+    keyId,
+    tier: field('Tier') ?? DEFAULT_TIER,
+    source: own.Source ?? DEFAULT_MEMBER_SOURCE,
+    description: own.Description,
+    allowedPattern: own.AllowedPattern,
+    policies: field('Policies'),
+    expireAfterSeconds: expireAfter === undefined ? undefined : Number(expireAfter),
+    adopt: own.Adopt === 'true',
+    tags: field('Tags') ?? [],
+  };
+  const destroy = field('Removal') === REMOVAL_DESTROY;
+  return { spec, destroy, fingerprint: canonicalJson({ ...spec, destroy }) };
+}
