@@ -10,6 +10,7 @@ import { MotoServer } from './moto-server';
 import { resolveIntrinsics } from './resolve-intrinsics';
 import { parameterArn } from './ssm-access';
 import { Clients } from '../../lib/handler/clients';
+import { BATCH_RESOURCE_TYPE } from '../../lib/private/batch-protocol';
 
 interface TemplateResource {
   readonly Type: string;
@@ -90,7 +91,7 @@ export class DeployedStack {
 
   /** The role of the stack's SecureString handler: the role of the function behind the custom resources' ServiceToken. */
   public get handlerRoleLogicalId(): string {
-    const custom = Object.values(this.resources).find((r) => r.Type === 'Custom::SecureStringParameter');
+    const custom = Object.values(this.resources).find((r) => r.Type === 'Custom::SecureStringParameter' || r.Type === BATCH_RESOURCE_TYPE);
     if (!custom) throw new Error(`stack ${this.stackName} has no SecureStringParameter`);
     const functionId = custom.Properties!.ServiceToken['Fn::GetAtt'][0];
     return this.resource(functionId).Properties!.Role['Fn::GetAtt'][0];
@@ -182,6 +183,11 @@ export class DeployedStack {
       case 'AWS::SSM::Parameter': {
         const name = props.Name ? this.resolve(props.Name) : `${this.stackName}-${logicalId}`;
         return attribute === 'Arn' ? parameterArn(name, this.env) : name;
+      }
+      case BATCH_RESOURCE_TYPE: {
+        // a chunk answers its path and the path's ARN (batch.ts)
+        const path = this.resolve(props.Path);
+        return attribute === 'Arn' ? parameterArn(path, this.env) : attribute === 'Path' ? path : `${path}#chunk-${props.Index}`;
       }
       case 'AWS::Lambda::Function': {
         const name = props.FunctionName ? this.resolve(props.FunctionName) : `${this.stackName}-${logicalId}`;
