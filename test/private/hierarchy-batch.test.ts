@@ -8,7 +8,8 @@ const ENV = { account: '111111111111', region: 'eu-west-1' };
 
 function setup(writesPerSecond?: number, props: Partial<ConstructorParameters<typeof ParameterHierarchy>[2]> = {}) {
   const stack = new Stack(new App(), 'Stack', { env: ENV });
-  const hierarchy = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', deployment: HierarchyDeployment.batched({ writesPerSecond }), ...props });
+  const deployment = HierarchyDeployment.batched({ writesPerSecond });
+  const hierarchy = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', deployment, ...props });
   return { stack, hierarchy };
 }
 
