@@ -14,7 +14,8 @@ function setup(writesPerSecond?: number, props: Partial<ConstructorParameters<ty
 }
 
 function chunks(stack: Stack): Array<[string, any]> {
-  return Object.entries(Template.fromStack(stack).findResources(BATCH_RESOURCE_TYPE)).sort(([, a], [, b]) => Number(a.Properties.Index) - Number(b.Properties.Index));
+  const found = Object.entries(Template.fromStack(stack).findResources(BATCH_RESOURCE_TYPE));
+  return found.sort(([, a], [, b]) => Number(a.Properties.Index) - Number(b.Properties.Index));
 }
 
 function addGenerated(hierarchy: ParameterHierarchy, count: number): void {
