@@ -2,7 +2,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { OperatorError } from './errors';
 import { ParameterSpec, parseEnvelope, requireString } from './request';
 import { canonicalJson } from './source-fingerprint';
-import { BatchProperties, DEFAULT_MEMBER_SOURCE, MemberDefaults, MemberEntry, MemberFields, REMOVAL_DESTROY, decodeNameSet, nameHash } from '../private/batch-protocol';
+import { BatchProperties, MemberDefaults, MemberEntry, REMOVAL_DESTROY, decodeNameSet, memberObject, memberSource, memberValue, nameHash } from '../private/batch-protocol';
 import { DEFAULT_TIER, ownerTagValue } from '../private/handler-protocol';
 
 /** One member of a chunk as the handler understands it. */
@@ -96,19 +96,16 @@ function parseChunk(raw: unknown, stackName: string, strict: boolean, field: str
   };
 }
 
-/** A member's own field, else the chunk's default; an empty string means "none". */
+/** A member with the chunk's defaults for what it does not carry. */
 function decodeMember(entry: MemberEntry, path: string, keyId: string, defaults: MemberDefaults): MemberSpec {
-  const own: Partial<MemberFields> & { N?: string } = typeof entry === 'string' ? { N: entry } : entry;
-  const field = <K extends keyof MemberDefaults>(key: K): MemberFields[K] | undefined => {
-    const value = own[key] !== undefined ? own[key] : defaults[key];
-    return value === '' ? undefined : value;
-  };
+  const own = memberObject(entry);
+  const field = <K extends keyof MemberDefaults>(key: K) => memberValue(entry, defaults, key);
   const expireAfter = field('ExpireAfterSeconds');
   const spec: ParameterSpec = {
     name: `${path}/${String(own.N)}`,
     keyId,
     tier: field('Tier') ?? DEFAULT_TIER,
-    source: own.Source ?? DEFAULT_MEMBER_SOURCE,
+    source: memberSource(entry),
     description: own.Description,
     allowedPattern: own.AllowedPattern,
     policies: field('Policies'),

@@ -56,6 +56,22 @@ export interface BatchProperties {
 /** The source of a member that carries none: a value generated with the default options. */
 export const DEFAULT_MEMBER_SOURCE: SourceProperties = { Type: SourceType.GENERATED };
 
+/** A member's entry as an object, whichever form the template has. */
+export function memberObject(entry: MemberEntry): Partial<MemberFields> & { readonly N: string } {
+  return typeof entry === 'string' ? { N: entry } : entry;
+}
+
+/** A member's own value of a field, else the chunk's default; an empty string means "none". */
+export function memberValue<K extends keyof MemberDefaults>(entry: MemberEntry, defaults: MemberDefaults | undefined, key: K): MemberFields[K] | undefined {
+  const own = memberObject(entry)[key];
+  const value = own !== undefined ? own : defaults?.[key];
+  return value === '' ? undefined : value;
+}
+
+export function memberSource(entry: MemberEntry): SourceProperties {
+  return memberObject(entry).Source ?? DEFAULT_MEMBER_SOURCE;
+}
+
 const UINT64 = 2n ** 64n;
 
 /**

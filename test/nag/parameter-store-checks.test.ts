@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { findings, lambdaRole, newStack, ENV } from './pack-findings';
-import { ParameterHierarchy, ParameterPolicy, ParameterStoreChecks, SecureStringParameter, SecureValue } from '../../lib';
+import { HierarchyDeployment, ParameterHierarchy, ParameterPolicy, ParameterStoreChecks, SecureStringParameter, SecureValue } from '../../lib';
 
 describe('ParameterStoreChecks', () => {
   test('this library used as intended is clean: keys, hierarchy, grants, policies, notifications', () => {
@@ -22,6 +22,49 @@ describe('ParameterStoreChecks', () => {
     prod.grantWrite(reader, 'ci');
 
     expect(findings(stack)).toEqual([]);
+  });
+
+  describe('a batched hierarchy: each chunk is judged by every member it writes', () => {
+    function batched(stack: Stack, encryptionKey?: kms.IKey): ParameterHierarchy {
+      const deployment = HierarchyDeployment.batched();
+      const hierarchy = new ParameterHierarchy(stack, 'Batch', { path: '/app/batch', deployment, encryptionKey });
+      hierarchy.addSecureString('Generated', { name: 'generated', value: SecureValue.generated() });
+      return hierarchy;
+    }
+
+    test('clean when used as intended, with a path grant', () => {
+      const stack = newStack();
+      const hierarchy = batched(stack);
+      hierarchy.addSecureString('Expiring', { name: 'expiring', value: SecureValue.generated(), policies: [ParameterPolicy.expireAfter(Duration.days(30))] });
+      hierarchy.grantRead(lambdaRole(stack, 'Reader'));
+
+      expect(findings(stack)).toEqual([]);
+    });
+
+    test.each([
+      ['a plain-text member', (h: ParameterHierarchy) => h.addSecureString('Plain', { name: 'plain', value: SecureValue.unsafePlainText('visible') }), 'SecureStringNoPlainText (error)'],
+      [
+        'an Advanced member that never expires',
+        (h: ParameterHierarchy) => h.addSecureString('Advanced', { name: 'advanced', value: SecureValue.generated(), tier: ssm.ParameterTier.ADVANCED }),
+        'AdvancedSecureStringExpiration (warning)',
+      ],
+    ])('%s is found on its chunk', (_, add, rule) => {
+      const stack = newStack();
+      const hierarchy = batched(stack);
+      add(hierarchy);
+
+      expect(findings(stack)).toEqual([`ParameterStore-${rule} @ Stack/Batch/Batch/Chunk0`]);
+    });
+
+    test("the AWS-managed key is found on the chunk; a chunk's key without rotation is found on the key", () => {
+      const stack = newStack();
+      batched(stack, kms.Alias.fromAliasName(stack, 'AwsSsm', 'alias/aws/ssm'));
+      const other = newStack();
+      batched(other, new kms.Key(other, 'NoRotation'));
+
+      expect(findings(stack)).toEqual(['ParameterStore-SecureStringCustomerManagedKey (error) @ Stack/Batch/Batch/Chunk0']);
+      expect(findings(other)).toContain('ParameterStore-ParameterKeyRotation (error) @ Stack/NoRotation/Resource');
+    });
   });
 
   describe('cost linear in the app', () => {

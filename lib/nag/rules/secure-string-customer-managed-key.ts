@@ -1,6 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance } from 'cdk-nag';
-import { SECURE_STRING_TYPE, StackTemplate } from './stack-template';
+import { StackTemplate } from './stack-template';
 import { resourceText } from './template-reading';
 
 /**
@@ -9,10 +9,11 @@ import { resourceText } from './template-reading';
  * SSM PutParameter for a SecureString (e.g. AwsCustomResource), which cdk-nag's own packs skip.
  */
 export function SecureStringCustomerManagedKey(node: CfnResource, template: StackTemplate): NagRuleCompliance {
-  const resource = template.resource(node);
-  if (resource?.type === SECURE_STRING_TYPE) {
-    return usesAwsManagedKey(resource.properties.KeyId) ? NagRuleCompliance.NON_COMPLIANT : NagRuleCompliance.COMPLIANT;
+  const secureStrings = template.secureStrings(node);
+  if (secureStrings !== undefined) {
+    return secureStrings.some((p) => usesAwsManagedKey(p.KeyId)) ? NagRuleCompliance.NON_COMPLIANT : NagRuleCompliance.COMPLIANT;
   }
+  const resource = template.resource(node);
   if (!resource?.type.startsWith('Custom::')) {
     return NagRuleCompliance.NOT_APPLICABLE;
   }
