@@ -62,7 +62,11 @@ export function memberObject(entry: MemberEntry): Partial<MemberFields> & { read
 }
 
 /** A member's own value of a field, else the chunk's default; an empty string means "none". */
-export function memberValue<K extends keyof MemberDefaults>(entry: MemberEntry, defaults: MemberDefaults | undefined, key: K): MemberFields[K] | undefined {
+export function memberValue<K extends keyof MemberDefaults>(
+  entry: MemberEntry,
+  defaults: MemberDefaults | undefined,
+  key: K,
+): MemberFields[K] | undefined {
   const own = memberObject(entry)[key];
   const value = own !== undefined ? own : defaults?.[key];
   return value === '' ? undefined : value;
