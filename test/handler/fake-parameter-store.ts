@@ -5,6 +5,7 @@ import {
   DeleteParameterCommand,
   GetParameterCommand,
   GetParameterHistoryCommand,
+  GetParametersCommand,
   LabelParameterVersionCommand,
   ListTagsForResourceCommand,
   PutParameterCommand,
@@ -100,6 +101,7 @@ export class FakeParameterStore {
       const v = this.select(name, selector);
       return { Parameter: { Name: name, Value: v.value, Version: v.version, Type: 'SecureString' } };
     });
+    this.ssm.on(GetParametersCommand).callsFake((input) => this.getParameters(input));
     this.ssm.on(GetParameterHistoryCommand).callsFake((input) => {
       const all = this.versions(input.Name);
       const start = Number(input.NextToken ?? 0);
@@ -173,6 +175,16 @@ export class FakeParameterStore {
       Policies: v.policies.map((text) => ({ PolicyText: text, PolicyType: JSON.parse(text).Type, PolicyStatus: 'Pending' })),
       Version: v.version,
       Labels: [...v.labels],
+    };
+  }
+
+  /** GetParameters: the newest version of each name that exists, the others as invalid; public so a test can chain faults before it. */
+  public getParameters(input: any): { Parameters: object[]; InvalidParameters: string[] } {
+    const names = input.Names as string[];
+    const found = names.filter((n) => this.parameters.has(canonicalParameterName(n)));
+    return {
+      Parameters: found.map((n) => ({ Name: n, Type: 'SecureString', Version: this.get(n).version, ...(input.WithDecryption ? { Value: this.get(n).value } : {}) })),
+      InvalidParameters: names.filter((n) => !found.includes(n)),
     };
   }
 

@@ -1,0 +1,104 @@
+import { PacerClock, WritePacer } from '../../lib/handler/write-pacer';
+
+/** A clock that moves only when the test says so; sleepers wake when it passes their time. */
+class FakeClock implements PacerClock {
+  public time = 1_000_000;
+  /** Each sleep asked for, in milliseconds, in the order asked. */
+  public readonly sleeps: number[] = [];
+  private sleepers: Array<{ wakeAt: number; wake: () => void }> = [];
+
+  public readonly now = () => this.time;
+
+  public readonly sleep = (ms: number) => {
+    this.sleeps.push(ms);
+    return new Promise<void>((resolve) => this.sleepers.push({ wakeAt: this.time + ms, wake: resolve }));
+  };
+
+  public async advance(ms: number): Promise<void> {
+    this.time += ms;
+    const due = this.sleepers.filter((s) => s.wakeAt <= this.time);
+    this.sleepers = this.sleepers.filter((s) => s.wakeAt > this.time);
+    due.forEach((s) => s.wake());
+    // let the woken takes settle before the test looks
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Starts a take and records when it resolves. */
+function track(pacer: WritePacer, done: string[], id: string): Promise<void> {
+  return pacer.take().then(() => void done.push(id));
+}
+
+describe('WritePacer', () => {
+  test('gives each write its slot, 1 / rate apart, in the order the writes ask', async () => {
+    const clock = new FakeClock();
+    const pacer = new WritePacer(4, clock);
+    const done: string[] = [];
+
+    const takes = ['a', 'b', 'c', 'd'].map((id) => track(pacer, done, id));
+    await clock.advance(0);
+    expect(done).toEqual(['a']);
+    expect(clock.sleeps).toEqual([250, 500, 750]);
+
+    await clock.advance(249);
+    expect(done).toEqual(['a']);
+    await clock.advance(1);
+    expect(done).toEqual(['a', 'b']);
+    await clock.advance(500);
+    expect(done).toEqual(['a', 'b', 'c', 'd']);
+    await Promise.all(takes);
+  });
+
+  test('a rate below one a second spaces the slots wider', async () => {
+    const clock = new FakeClock();
+    const pacer = new WritePacer(0.5, clock);
+
+    void pacer.take();
+    void pacer.take();
+
+    expect(clock.sleeps).toEqual([2_000]);
+  });
+
+  test('a write after idle time goes at once, and the one after it waits one interval from then', async () => {
+    const clock = new FakeClock();
+    const pacer = new WritePacer(10, clock);
+    await pacer.take();
+    await clock.advance(5_000);
+
+    const afterIdle = pacer.take();
+    expect(clock.sleeps).toEqual([]);
+    const next = pacer.take();
+
+    expect(clock.sleeps).toEqual([100]);
+    await clock.advance(100);
+    await Promise.all([afterIdle, next]);
+  });
+
+  test('a write asking while an earlier one still waits queues behind it, not behind the clock', async () => {
+    const clock = new FakeClock();
+    const pacer = new WritePacer(2, clock);
+    await pacer.take();
+    const second = pacer.take();
+    await clock.advance(200);
+
+    const third = pacer.take();
+
+    // the second's slot is at 500 ms, the third's at 1,000 ms: 800 ms from now
+    expect(clock.sleeps).toEqual([500, 800]);
+    await clock.advance(800);
+    await Promise.all([second, third]);
+  });
+
+  test('an abort during the wait rejects with the signal\'s reason (the real clock)', async () => {
+    // one write per 1,000 s: the second take would wait that long, and only the abort ends it
+    const pacer = new WritePacer(0.001);
+    await pacer.take();
+    const controller = new AbortController();
+    const reason = new Error('the handler\'s deadline');
+
+    const waiting = pacer.take(controller.signal);
+    controller.abort(reason);
+
+    await expect(waiting).rejects.toBe(reason);
+  });
+});
