@@ -63,8 +63,8 @@ describe('ParameterHierarchy', () => {
   test('a parameter may override the defaults; policies default from the hierarchy', () => {
     const { hierarchy } = setup({ policies: [ParameterPolicy.noChangeNotification(Duration.days(30))] });
 
-    const inherited = hierarchy.addSecureString('A', { name: 'a', value: SecureValue.generated() });
-    const own = hierarchy.addSecureString('B', { name: 'b', value: SecureValue.generated(), policies: [], tier: ssm.ParameterTier.STANDARD });
+    const inherited = hierarchy.addSecureString('A', { name: 'a', value: SecureValue.generated() }) as SecureStringParameter;
+    const own = hierarchy.addSecureString('B', { name: 'b', value: SecureValue.generated(), policies: [], tier: ssm.ParameterTier.STANDARD }) as SecureStringParameter;
 
     expect(inherited.policies.map((p) => p.policyType)).toEqual(['NoChangeNotification']);
     expect(inherited.tier).toBe(ssm.ParameterTier.ADVANCED);

@@ -114,7 +114,8 @@ describe('consumers deploy after the resource that writes the parameter', () => 
     const { stack } = stackWithParameter();
     const hierarchy = new ParameterHierarchy(stack, 'Prod', { path: '/svc/prod' });
 
-    const member = hierarchy.addSecureString('Token', { name: 'token', value: SecureValue.generated() });
+    // per parameter (the default), a member is a SecureStringParameter
+    const member = hierarchy.addSecureString('Token', { name: 'token', value: SecureValue.generated() }) as SecureStringParameter;
 
     expect(stack.resolve(member.parameterName)).toEqual({ Ref: logicalIdOf(member) });
     expect(stack.resolve(member.parameterArn)).toEqual({ 'Fn::GetAtt': [logicalIdOf(member), 'Arn'] });

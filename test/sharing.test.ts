@@ -112,8 +112,8 @@ describe('ParameterHierarchy.shareWith', () => {
   test('shares every SecureString under the path and lets the account decrypt <path>/*', () => {
     const stack = new Stack(new App(), 'Stack', { env: ENV });
     const shared = new ParameterHierarchy(stack, 'Shared', { path: '/shared', tier: ssm.ParameterTier.ADVANCED });
-    const a = shared.addSecureString('A', { name: 'a', value: SecureValue.generated() });
-    const b = shared.child('db').addSecureString('B', { name: 'b', value: SecureValue.generated() });
+    const a = shared.addSecureString('A', { name: 'a', value: SecureValue.generated() }) as SecureStringParameter;
+    const b = shared.child('db').addSecureString('B', { name: 'b', value: SecureValue.generated() }) as SecureStringParameter;
 
     shared.shareWith('Share', [ShareTarget.account('222222222222')]);
 

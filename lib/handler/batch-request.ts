@@ -33,7 +33,10 @@ export interface BatchRequest {
   readonly requestType: 'Create' | 'Update' | 'Delete';
   readonly chunk: ChunkSpec;
   readonly oldChunk?: ChunkSpec;
+  /** The physical id the chunk's properties give: what a Create or Update answers. */
   readonly physicalId: string;
+  /** The physical id CloudFormation knows (Update and Delete). */
+  readonly knownPhysicalId?: string;
   readonly owner: string;
   readonly ssmArnPrefix: string;
 }
@@ -63,6 +66,7 @@ export function parseBatchRequest(event: CloudFormationCustomResourceEvent): Bat
     chunk,
     oldChunk: event.RequestType === 'Update' ? parseChunk(event.OldResourceProperties, stackName, false, 'OldResourceProperties') : undefined,
     physicalId: chunkPhysicalId(chunk.path, chunk.index),
+    knownPhysicalId: event.RequestType === 'Create' ? undefined : event.PhysicalResourceId,
     owner: base.owner,
     ssmArnPrefix: base.ssmArnPrefix,
   };

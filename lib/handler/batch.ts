@@ -1,4 +1,4 @@
-import { AddTagsToResourceCommand, GetParametersCommand } from '@aws-sdk/client-ssm';
+import { AddTagsToResourceCommand, GetParametersCommand, Tag } from '@aws-sdk/client-ssm';
 import { BatchRequest, ChunkSpec, MemberSpec, chunkPhysicalId } from './batch-request';
 import { DeferredReadBack } from './deferred-read-back';
 import { OperatorError, explainError } from './errors';
@@ -9,7 +9,7 @@ import { LifecycleRequest, parameterArn } from './request';
 import { withRetries } from './retry';
 import { WritePacer } from './write-pacer';
 import { ATTRIBUTE_PATH, chunkOf } from '../private/batch-protocol';
-import { ATTRIBUTE_ARN, OWNER_TAG_KEY } from '../private/handler-protocol';
+import { ATTRIBUTE_ARN, OWNER_TAG_KEY, REMOVED_TAG_KEY } from '../private/handler-protocol';
 
 /** Members handled at once: their reads overlap, their writes wait for their slots in the pacer. */
 const CONCURRENCY = 8;
@@ -72,8 +72,16 @@ async function convergeTasks(request: BatchRequest, ctx: LifecycleContext): Prom
   ];
 }
 
-/** A chunk's Delete (the stack's, a removed chunk's, or a failed Create's rollback): each member by its removal policy. */
+/**
+ * A chunk's Delete (the stack's, a removed chunk's, a failed Create's rollback, or the cleanup after a new
+ * path): each member by its removal policy. Properties that do not give the physical id being deleted
+ * describe another resource than the one CloudFormation deletes: nothing is deleted on their word.
+ */
 function deleteTasks(request: BatchRequest): MemberTask[] {
+  if (request.knownPhysicalId !== request.physicalId) {
+    console.log(`Delete ${request.knownPhysicalId}: its properties describe ${request.physicalId}; nothing deleted`);
+    return [];
+  }
   return [...request.chunk.members.values()]
     .filter((m) => m.destroy)
     .map((member) => ({ member, run: (c: LifecycleContext) => runLifecycle(memberRequest(request, 'Delete', member, { physicalId: member.spec.name }), c) }));
@@ -83,7 +91,9 @@ function deleteTasks(request: BatchRequest): MemberTask[] {
  * A member that left this chunk's list. If another chunk took it (its owner tag changed), nothing to do. If
  * it is still in the batch, it moved to another chunk: it is handed over (its owner tag set to that chunk's),
  * which is what that chunk checks when it claims it, before or after this one runs. Else it left the app:
- * deleted (or released, if adopted) with DESTROY, kept with RETAIN.
+ * kept with RETAIN, like a per-parameter one; with DESTROY kept too, and marked (REMOVED_TAG_KEY), because
+ * this deploy may still fail and roll back, and a deleted secret cannot come back with its value (an
+ * adopted one is given back, as a Delete would).
  */
 async function leave(request: BatchRequest, member: MemberSpec, ctx: LifecycleContext): Promise<void> {
   const { chunk } = request;
@@ -95,17 +105,20 @@ async function leave(request: BatchRequest, member: MemberSpec, ctx: LifecycleCo
   if (chunk.inBatch(name)) {
     const home = chunkOf(name, chunk.chunks);
     if (home !== chunk.index) {
-      await handOver(name, chunk, home, ctx);
+      await addTags(name, [{ Key: OWNER_TAG_KEY, Value: chunk.ownerOf(home) }], ctx);
     }
     return;
   }
-  if (member.destroy) {
+  if (member.destroy && ownership.adopted) {
+    // giving back what existed before costs nothing a rollback cannot redo: adoptExisting takes it again
     await runLifecycle(memberRequest(request, 'Delete', member, { physicalId: name }), ctx);
+  } else if (member.destroy) {
+    await addTags(name, [{ Key: REMOVED_TAG_KEY, Value: new Date().toISOString() }], ctx);
+    console.log(`${name}: left the app; kept and tagged ${REMOVED_TAG_KEY} (a rollback may still need it). Delete it once the deploy succeeded.`);
   }
 }
 
-async function handOver(name: string, chunk: ChunkSpec, home: number, ctx: LifecycleContext): Promise<void> {
-  const tags = [{ Key: OWNER_TAG_KEY, Value: chunk.ownerOf(home) }];
+async function addTags(name: string, tags: Tag[], ctx: LifecycleContext): Promise<void> {
   await withRetries(
     'ssm:AddTagsToResource',
     (options) => ctx.clients.ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: name, Tags: tags }), options),

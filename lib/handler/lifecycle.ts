@@ -2,7 +2,7 @@ import { DeleteParameterCommand, Tag } from '@aws-sdk/client-ssm';
 import type { DeferredReadBack } from './deferred-read-back';
 import { OperatorError } from './errors';
 import { withExpiration } from './expiration';
-import { Ownership, TakeOver, assertMayTakeOver, ownershipTags, readOwnership, release } from './ownership';
+import { Ownership, TakeOver, assertMayTakeOver, ownershipTags, readOwnership, release, staleTags } from './ownership';
 import { WriteContext, WriteMode, currentValue, pacedWrite, syncTags, writeVersion } from './parameter-writes';
 import { LiveParameter, attributesChanged, readHistory, verifyLive, verifyWrite } from './read-back';
 import { LifecycleRequest, ParameterSpec, isNotCreatedPhysicalId, parameterArn } from './request';
@@ -116,7 +116,7 @@ async function takeOver(
       : options.carried !== undefined ? { kind: 'new', value: options.carried }
         : keepsWrittenValue(spec.source) ? { kind: 'current' } : { kind: 'new', value: await value() };
   const tags = [...ownershipTags(request.owner, adopting || ownership.adopted), ...spec.tags];
-  return converge(request, spec, live, plan, ctx, { keepExpiry: true, tags, previousTags: [] });
+  return converge(request, spec, live, plan, ctx, { keepExpiry: true, tags, previousTags: staleTags(ownership) });
 }
 
 async function existingOwnership(name: string, ctx: LifecycleContext): Promise<Ownership> {
@@ -153,7 +153,8 @@ async function update(request: LifecycleRequest, ctx: LifecycleContext): Promise
   const plan: ValuePlan = unchanged ? { kind: 'current' } : labelPlan(spec, live) ?? { kind: 'new' };
   const tags = [...ownershipTags(request.owner, ownership.adopted), ...spec.tags];
   const keepExpiry = oldSpec?.expireAfterSeconds === spec.expireAfterSeconds;
-  return converge(request, spec, live, plan, ctx, { keepExpiry, tags, previousTags: oldSpec?.tags ?? [], oldKeyId: oldSpec?.keyId });
+  const previousTags = [...(oldSpec?.tags ?? []), ...staleTags(ownership)];
+  return converge(request, spec, live, plan, ctx, { keepExpiry, tags, previousTags, oldKeyId: oldSpec?.keyId });
 }
 
 /** The value under `name`, or nothing when the parameter is gone (deleted outside CloudFormation). */

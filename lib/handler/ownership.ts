@@ -2,7 +2,7 @@ import { ListTagsForResourceCommand, RemoveTagsFromResourceCommand, Tag } from '
 import { Clients } from './clients';
 import { OperatorError } from './errors';
 import { withRetries } from './retry';
-import { ADOPTED_TAG_KEY, OWNER_TAG_KEY } from '../private/handler-protocol';
+import { ADOPTED_TAG_KEY, OWNER_TAG_KEY, REMOVED_TAG_KEY } from '../private/handler-protocol';
 
 interface TagContext {
   readonly clients: Clients;
@@ -15,6 +15,8 @@ export interface Ownership {
   readonly owner?: string;
   /** The parameter existed before its resource and was taken over with adoptExisting. */
   readonly adopted: boolean;
+  /** A batched member that left the app carries {@link REMOVED_TAG_KEY}, which a takeover removes. */
+  readonly removed?: boolean;
 }
 
 /**
@@ -26,7 +28,11 @@ export async function readOwnership(name: string, ctx: TagContext): Promise<Owne
   try {
     const tags = await listTags(name, ctx);
     // our tag key only, wherever it is in the list
-    return { owner: tags.find((t) => t.Key === OWNER_TAG_KEY)?.Value, adopted: tags.some((t) => t.Key === ADOPTED_TAG_KEY) };
+    return {
+      owner: tags.find((t) => t.Key === OWNER_TAG_KEY)?.Value,
+      adopted: tags.some((t) => t.Key === ADOPTED_TAG_KEY),
+      removed: tags.some((t) => t.Key === REMOVED_TAG_KEY),
+    };
   } catch (err) {
     if (err instanceof Error && (err.name === 'InvalidResourceId' || err.name === 'ParameterNotFound')) {
       return undefined;
@@ -91,6 +97,11 @@ function sameStack(tagOwner: string | undefined, owner: string): boolean {
 /** The tags that make a parameter ours; an adopted one also records the adoption. */
 export function ownershipTags(owner: string, adopted: boolean): Tag[] {
   return [{ Key: OWNER_TAG_KEY, Value: owner }, ...(adopted ? [{ Key: ADOPTED_TAG_KEY, Value: 'true' }] : [])];
+}
+
+/** The tags a takeover removes: the removal mark of a batched member that comes back. */
+export function staleTags(ownership: Ownership): Tag[] {
+  return ownership.removed ? [{ Key: REMOVED_TAG_KEY, Value: '' }] : [];
 }
 
 /** Gives an adopted parameter back: our tags go, the parameter and its value stay. */

@@ -78,6 +78,13 @@ export const OWNER_TAG_KEY = 'cdk-secure-parameters:owner';
  */
 export const ADOPTED_TAG_KEY = 'cdk-secure-parameters:adopted';
 
+/**
+ * The tag a batched chunk puts on a DESTROY member that left the app during an Update, instead of deleting
+ * it: the deploy may still roll back and need it. Its value is when it left; taking the member back
+ * (adding it again) removes the tag.
+ */
+export const REMOVED_TAG_KEY = 'cdk-secure-parameters:removed';
+
 /** The encryption context key Parameter Store uses, and that committed ciphertext must carry. */
 export const ENCRYPTION_CONTEXT_KEY = 'PARAMETER_ARN';
 

@@ -8,6 +8,7 @@ import {
   PutParameterCommand,
   RemoveTagsFromResourceCommand,
 } from '@aws-sdk/client-ssm';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { PATH, batchCreate, batchDelete, batchProperties, batchUpdate, chunkOwner, fullName } from './batch-events';
 import { KEY_ARN, awsError } from './events';
 import { FakeParameterStore } from './fake-parameter-store';
@@ -15,7 +16,7 @@ import { handleEvent } from '../../lib/handler/secure-string.lambda';
 import { sourceLabel } from '../../lib/handler/source-fingerprint';
 import { REAL_PACER_CLOCK } from '../../lib/handler/write-pacer';
 import { MemberEntry, chunkOf } from '../../lib/private/batch-protocol';
-import { ADOPTED_TAG_KEY, OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
+import { ADOPTED_TAG_KEY, OWNER_TAG_KEY, REMOVED_TAG_KEY } from '../../lib/private/handler-protocol';
 
 /**
  * A chunk's events through the handler's entry point, against the in-memory Parameter Store: what each
@@ -359,6 +360,17 @@ describe('Delete', () => {
     expect(output).toContain(`Delete ${fullName('svc/taken')}: left in place, it is owned by ${OTHER_OWNER}, not by ${chunkOwner(0)}`);
   });
 
+  test('a Delete whose properties give another physical id than the one deleted deletes nothing', async () => {
+    const v1 = batchProperties({ members: ['svc/a'], defaults: { Removal: 'Destroy' } });
+    await succeeds(batchCreate(v1));
+    store.ssm.resetHistory();
+
+    await succeeds({ ...batchDelete(v1), PhysicalResourceId: '/app/other#chunk-0' } as CloudFormationCustomResourceEvent);
+
+    expect(store.ssm.calls()).toEqual([]);
+    expect(store.parameters.has(fullName('svc/a'))).toBe(true);
+  });
+
   test('a Delete whose members are gone already is success', async () => {
     const props = batchProperties({ members: members(3), defaults: { Removal: 'Destroy' } });
 
@@ -391,14 +403,18 @@ describe('chunk boundaries moving', () => {
     const values = new Map(old.map((n) => [n, valueOf(n)]));
     const keptValue = valueOf('svc/kept');
 
-    // chunk 0's Update: the moved members are handed over to chunk 1; a removed DESTROY member is deleted, a RETAIN one kept
+    // chunk 0's Update: the moved members are handed over to chunk 1; a removed DESTROY member is marked (this
+    // deploy may still roll back), a RETAIN one kept as it is
+    const goneValue = valueOf('svc/gone');
     store.ssm.resetHistory();
     await succeeds(batchUpdate(v2[0], v1));
-    expect(store.calls(AddTagsToResourceCommand).sort((x, y) => (x.ResourceId < y.ResourceId ? -1 : 1))).toEqual(
+    const tagged = store.calls(AddTagsToResourceCommand).sort((x, y) => (x.ResourceId < y.ResourceId ? -1 : 1));
+    expect(tagged.filter((t) => t.ResourceId !== fullName('svc/gone'))).toEqual(
       sorted(moved.map(fullName)).map((name) => ({ ResourceType: 'Parameter', ResourceId: name, Tags: [ownerTag(1)] })),
     );
+    expect(tagged.find((t) => t.ResourceId === fullName('svc/gone'))!.Tags).toEqual([{ Key: REMOVED_TAG_KEY, Value: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }]);
     expect(namesOf(PutParameterCommand)).toEqual(sorted(addedTo(0).map(fullName)));
-    expect(namesOf(DeleteParameterCommand)).toEqual([fullName('svc/gone')]);
+    expect(namesOf(DeleteParameterCommand)).toEqual([]);
     expect(stored('svc/kept')).toMatchObject({ value: keptValue, tags: [ownerTag(0)] });
 
     // chunk 1's Create: finds the moved members existing and claims them, with no write and no new value
@@ -420,10 +436,13 @@ describe('chunk boundaries moving', () => {
       expect(ownerOf(n)).toBe(chunkOwner(0));
     }
     expect(store.calls(PutParameterCommand).filter((p) => old.includes(p.Name.slice(PATH.length + 1)))).toEqual([]);
-    expect(addedTo(0).map((n) => store.parameters.has(fullName(n)))).toEqual(addedTo(0).map(() => false));
+    // what the failed deploy added is kept and marked: no Update can tell a rollback from a removal
+    for (const n of addedTo(0)) {
+      expect(stored(n)!.tags).toEqual([ownerTag(0), { Key: REMOVED_TAG_KEY, Value: expect.any(String) }]);
+    }
     expect(stored('svc/kept')).toMatchObject({ value: keptValue, version: 1 });
-    // svc/gone is not checked here: the forward Update deleted it, so the rollback can only create it again,
-    // with a new value (per-parameter mode deletes a removed resource only after the whole update succeeded)
+    // the member the failed deploy removed is back as it was: same value, same version, the mark gone
+    expect(stored('svc/gone')).toMatchObject({ value: goneValue, version: 1, tags: [ownerTag(0)] });
 
     // then CloudFormation deletes the chunk it created: it leaves the members chunk 0 owns, deletes its own
     store.ssm.resetHistory();
@@ -456,7 +475,7 @@ describe('placeholders', () => {
 });
 
 describe('members removed from the app', () => {
-  test('DESTROY: deleted; RETAIN: left with its tags; adopted DESTROY: released, not deleted; another owner\'s: left', async () => {
+  test('DESTROY: kept and marked removed (the deploy may still roll back); RETAIN: left with its tags; adopted DESTROY: released; another owner\'s: left', async () => {
     store.seed(fullName('svc/adopted'), { value: 'pre-existing', keyId: KEY_ARN });
     const v1 = batchProperties({
       members: [
@@ -477,8 +496,8 @@ describe('members removed from the app', () => {
 
     await succeeds(batchUpdate(batchProperties({ members: ['svc/stays'], defaults: { Tags: [TEAM] } }), v1));
 
-    expect(store.parameters.has(fullName('svc/destroy'))).toBe(false);
-    expect(namesOf(DeleteParameterCommand)).toEqual([fullName('svc/destroy')]);
+    expect(stored('svc/destroy')!.tags).toEqual([ownerTag(0), TEAM, { Key: REMOVED_TAG_KEY, Value: expect.any(String) }]);
+    expect(namesOf(DeleteParameterCommand)).toEqual([]);
     expect(stored('svc/retain')).toMatchObject({ value: retained, tags: [ownerTag(0), TEAM] });
     expect(stored('svc/adopted')).toMatchObject({ value: 'pre-existing', tags: [TEAM] });
     expect(store.calls(RemoveTagsFromResourceCommand)).toEqual([
