@@ -27,22 +27,24 @@ export type RetryWindow = (retry: number, elapsedMs: number) => number;
 /** Any retried error but PutParameter's throttling: 250 ms doubling to 8 s. */
 export const SHORT_WINDOW: RetryWindow = (retry) => Math.min(8_000, 250 * 2 ** retry);
 
-/** N / TPS for N = 300 creates at 3 TPS: when a stack's worth of writes started together is done. */
+/** N / TPS for N = 300 creates at 3 TPS: when a stack's worth of writes started together has had its turn. */
 const PUT_BURST_MS = 100_000;
 
 /**
  * PutParameter's throttling: its 3 TPS quota is the account's, and CloudFormation starts every SecureString
  * of a stack at once, in separate Lambda environments that share nothing. 300 of them need 100 s of quota,
  * so a throttled write waits for its turn: within 30 s, then within 60 s, but never aiming past
- * `PUT_BURST_MS` after its first attempt (when such a burst has drained, so the last writers need not wait
- * out a long window while the quota idles), and within at least 10 s after that.
+ * `PUT_BURST_MS` after its first attempt, and within 10 s after that.
  *
- * Measured by bench/deploy-simulation.bench.ts (300 creates at once behind a 3 TPS token bucket): the
- * previous 250 ms → 8 s backoff, on top of the SDK's own six attempts, sent 4,356 throttled requests
- * (14.5 per parameter) for a 110 s deploy. Plain exponential backoff cannot do both: in a simulation of that
- * bucket, a window doubling from 4 s to 30 s gave 5.3 throttled requests per parameter at 1.16 × N / TPS, and
- * from 8 s to 60 s gave 3.6 at 1.39 ×, because the last writers are the ones with the longest windows.
- * Capping the window at the burst's expected end gave 2.3 at 1.07 × in the simulation.
+ * Measured with bench/deploy-simulation.bench.ts (300 creates at once behind a 3 TPS token bucket):
+ * - before, 250 ms doubling to 8 s on top of the SDK's own six attempts per call: 14.5 throttled requests
+ *   per parameter, 110 s;
+ * - plain full-jitter exponential backoff cannot have both: 4 s doubling to 30 s gave 5.2 per parameter
+ *   in 121 s, 8 s doubling to 60 s gave 3.6 in 152 s, because the writers left at the end are the ones
+ *   with the longest windows while the quota idles. Hence the cap at the burst's expected end;
+ * - this schedule: 2.3 per parameter in 106–108 s (≤ 1.08 × N / TPS).
+ * The price is latency for smaller bursts: 100 creates took 88 s (47 s before, with 5.3 throttled requests
+ * per parameter against 1.2 now), and a throttled create among a few may wait up to 30 s.
  */
 export const PUT_PARAMETER_WINDOW: RetryWindow = (retry, elapsedMs) =>
   Math.min(retry === 0 ? 30_000 : 60_000, Math.max(10_000, PUT_BURST_MS - elapsedMs));
