@@ -12,6 +12,8 @@ export class ThrottlingProxy {
   }
 
   public throttled = 0;
+  /** Throttled requests by group ('PutParameter', 'GetParameter*'). */
+  public readonly throttledBy: Record<string, number> = {};
   private readonly server: Server;
   private readonly buckets = new Map<string, { tokens: number; at: number; rate: number }>();
 
@@ -33,6 +35,7 @@ export class ThrottlingProxy {
     const group = operation === 'PutParameter' ? 'PutParameter' : operation.startsWith('GetParameter') ? 'GetParameter*' : undefined;
     if (group && !this.take(group)) {
       this.throttled++;
+      this.throttledBy[group] = (this.throttledBy[group] ?? 0) + 1;
       req.resume();
       res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'ThrottlingException' });
       res.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));

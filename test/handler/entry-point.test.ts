@@ -5,7 +5,7 @@ import type { Context } from 'aws-lambda';
 import { createEvent, deleteEvent, properties, updateEvent } from './events';
 import { FakeParameterStore } from './fake-parameter-store';
 import { HTTPS_TRANSPORT, RESPONSE_ATTEMPTS, ResponseTransport, buildResponse, sendResponse } from '../../lib/handler/cfn-response';
-import { SDK_RETRY, SDK_TIMEOUTS, createClients } from '../../lib/handler/clients';
+import { SDK_RETRY, SDK_TIMEOUTS, SSM_RETRY_STRATEGY, createClients } from '../../lib/handler/clients';
 import { handleEvent, handler } from '../../lib/handler/secure-string.lambda';
 
 let store: FakeParameterStore;
@@ -173,7 +173,7 @@ async function waitFor(condition: () => boolean): Promise<void> {
 }
 
 describe('SDK clients', () => {
-  test('bound each attempt with connection and request timeouts, and retry adaptively', async () => {
+  test('bound each attempt with connection and request timeouts; KMS and Secrets Manager retry adaptively, SSM leaves throttling to withRetries', async () => {
     const clients = createClients();
     const handlerConfig = await (clients.ssm.config.requestHandler as any).configProvider;
 
@@ -181,5 +181,8 @@ describe('SDK clients', () => {
     expect(SDK_TIMEOUTS.requestHandler).toEqual({ connectionTimeout: 3000, requestTimeout: 20000, throwOnRequestTimeout: true });
     expect(handlerConfig).toMatchObject({ connectionTimeout: 3000, requestTimeout: 20000, throwOnRequestTimeout: true });
     expect(await clients.kms.config.maxAttempts()).toBe(6);
+    expect(await clients.kms.config.retryStrategy()).toMatchObject({ mode: 'adaptive' });
+    expect(await clients.secrets.config.retryStrategy()).toMatchObject({ mode: 'adaptive' });
+    expect(await clients.ssm.config.retryStrategy()).toBe(SSM_RETRY_STRATEGY);
   });
 });

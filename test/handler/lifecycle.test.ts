@@ -468,8 +468,10 @@ describe('throttling', () => {
       .rejectsOnce(awsError(name, 'Rate exceeded'))
       .rejectsOnce(awsError(name, 'Rate exceeded'))
       .callsFake((input) => store.putParameter(input));
+    // the jitter draws the shortest waits: PutParameter's throttling waits up to 30 s, then 60 s (retry.test.ts)
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0.001);
 
-    const response = await run(createEvent());
+    const response = await run(createEvent()).finally(() => random.mockRestore());
 
     expect(response.Status).toBe('SUCCESS');
     expect(store.calls(PutParameterCommand)).toHaveLength(3);
