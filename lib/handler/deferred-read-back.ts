@@ -30,12 +30,20 @@ export class DeferredReadBack {
     const names = [...this.expected.keys()];
     for (let i = 0; i < names.length; i += NAMES_PER_CALL) {
       const group = names.slice(i, i + NAMES_PER_CALL);
-      const result = await withRetries(
-        'ssm:GetParameters',
-        // without decryption: the version and type are all this reads
-        (options) => ctx.clients.ssm.send(new GetParametersCommand({ Names: group, WithDecryption: false }), options),
-        ctx.deadline,
-      );
+      let result;
+      try {
+        result = await withRetries(
+          'ssm:GetParameters',
+          // without decryption: the version and type are all this reads
+          (options) => ctx.clients.ssm.send(new GetParametersCommand({ Names: group, WithDecryption: false }), options),
+          ctx.deadline,
+        );
+      } catch (err) {
+        // each member of the group fails with the error, so that the message names the parameters (an
+        // AccessDenied explained at the chunk would name its physical id, `<path>#chunk-<i>`, as a parameter)
+        for (const name of group) failures.set(name, err);
+        continue;
+      }
       const live = new Map((result.Parameters ?? []).map((p) => [p.Name!, p]));
       for (const name of group) {
         const found = live.get(name);

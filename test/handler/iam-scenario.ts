@@ -102,10 +102,10 @@ export function handlerPoliciesWithout(deployed: DeployedStack, ...sids: string[
   return policies;
 }
 
-/** The handler role's policies with `action` taken out of every statement (a statement left empty goes). */
-export function handlerPoliciesWithoutAction(deployed: DeployedStack, action: string): PolicyDocument[] {
+/** The handler role's policies with these actions taken out of every statement (a statement left empty goes). */
+export function handlerPoliciesWithoutAction(deployed: DeployedStack, ...removed: string[]): PolicyDocument[] {
   return mapStatements(deployed, (s) => {
-    const actions = [s.Action].flat().filter((a) => a !== action);
+    const actions = [s.Action].flat().filter((a) => !removed.includes(a));
     return actions.length === 0 ? undefined : { ...s, Action: actions };
   });
 }
