@@ -48,6 +48,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `@aws-sdk/client-ssm@${AWS_SDK}`,
     `@aws-sdk/client-kms@${AWS_SDK}`,
     `@aws-sdk/client-secrets-manager@${AWS_SDK}`,
+    // a batched chunk asks CloudFormation whether a Delete is its last one or a replaced generation's
+    `@aws-sdk/client-cloudformation@${AWS_SDK}`,
     '@types/aws-lambda@^8',
     'esbuild@^0.28',
     // an IAM policy simulator behind the emulator tests (moto evaluates no IAM)

@@ -39,11 +39,24 @@ export interface BatchRequest {
   readonly knownPhysicalId?: string;
   readonly owner: string;
   readonly ssmArnPrefix: string;
+  /** The stack's ARN and the chunk's logical id: where CloudFormation records the chunk's physical id. */
+  readonly stackId: string;
+  readonly logicalId: string;
+  /** Unique per request: names the generation an Update that removes members answers. */
+  readonly requestId: string;
 }
 
-/** `#` never occurs in a parameter name, so a chunk's physical id never names a parameter. */
+/**
+ * `#` never occurs in a parameter name, so a chunk's physical id never names a parameter. An Update that
+ * removes DESTROY members answers the same id with a generation (`…@<generation>`): see batch-removals.ts.
+ */
 export function chunkPhysicalId(path: string, index: number): string {
   return `${path}#chunk-${index}`;
+}
+
+/** A physical id without its generation. */
+export function chunkBaseId(physicalId: string): string {
+  return physicalId.replace(/@[^@#]*$/, '');
 }
 
 /**
@@ -69,6 +82,9 @@ export function parseBatchRequest(event: CloudFormationCustomResourceEvent): Bat
     knownPhysicalId: event.RequestType === 'Create' ? undefined : event.PhysicalResourceId,
     owner: base.owner,
     ssmArnPrefix: base.ssmArnPrefix,
+    stackId: event.StackId,
+    logicalId: event.LogicalResourceId,
+    requestId: event.RequestId,
   };
 }
 

@@ -1,15 +1,15 @@
-import { AddTagsToResourceCommand, GetParametersCommand, Tag } from '@aws-sdk/client-ssm';
-import { BatchRequest, ChunkSpec, MemberSpec, chunkPhysicalId } from './batch-request';
+import { GetParametersCommand } from '@aws-sdk/client-ssm';
+import { MemberTask, Removals, deleteTasks, memberRequest } from './batch-removals';
+import { BatchRequest, ChunkSpec, MemberSpec } from './batch-request';
 import { DeferredReadBack } from './deferred-read-back';
 import { OperatorError, explainError } from './errors';
 import { LifecycleContext, runLifecycle } from './lifecycle';
-import { readOwnership } from './ownership';
 import { redact } from './redact';
-import { LifecycleRequest, parameterArn } from './request';
+import { parameterArn } from './request';
 import { withRetries } from './retry';
 import { WritePacer } from './write-pacer';
-import { ATTRIBUTE_PATH, chunkOf } from '../private/batch-protocol';
-import { ATTRIBUTE_ARN, OWNER_TAG_KEY, REMOVED_TAG_KEY } from '../private/handler-protocol';
+import { ATTRIBUTE_PATH } from '../private/batch-protocol';
+import { ATTRIBUTE_ARN } from '../private/handler-protocol';
 
 /** Members handled at once: their reads overlap, their writes wait for their slots in the pacer. */
 const CONCURRENCY = 8;
@@ -25,12 +25,6 @@ export interface BatchOutcome {
   readonly data: Record<string, string>;
 }
 
-/** One member's work in this request. */
-interface MemberTask {
-  readonly member: MemberSpec;
-  readonly run: (ctx: LifecycleContext) => Promise<unknown>;
-}
-
 /**
  * A chunk's Create, Update or Delete: member by member, with the semantics of a per-parameter SecureString
  * (lifecycle.ts), and the chunk's writes paced to its WritesPerSecond. An Update is a diff: an unchanged
@@ -39,7 +33,8 @@ interface MemberTask {
 export async function runBatch(request: BatchRequest, ctx: LifecycleContext): Promise<BatchOutcome> {
   const { chunk } = request;
   const batchCtx: LifecycleContext = { ...ctx, pacer: new WritePacer(chunk.writesPerSecond), deferredReadBack: new DeferredReadBack() };
-  const tasks = request.requestType === 'Delete' ? deleteTasks(request) : await convergeTasks(request, batchCtx);
+  const removals = new Removals(request);
+  const tasks = request.requestType === 'Delete' ? await deleteTasks(request, batchCtx) : await convergeTasks(request, removals, batchCtx);
   const failures = await runTasks(tasks, batchCtx);
   for (const [name, err] of await batchCtx.deferredReadBack!.verify(batchCtx)) {
     failures.set(name, err);
@@ -49,85 +44,26 @@ export async function runBatch(request: BatchRequest, ctx: LifecycleContext): Pr
   if (failures.size > 0) {
     throw new OperatorError(failureReason(chunk, [...failures].map(([name, err]) => memberMessage(members.get(name)!, err, ctx))));
   }
-  return { physicalId: request.physicalId, data: { [ATTRIBUTE_PATH]: chunk.path, [ATTRIBUTE_ARN]: parameterArn(request.ssmArnPrefix, chunk.path) } };
+  const physicalId = request.requestType === 'Delete' ? request.knownPhysicalId! : removals.answer();
+  return { physicalId, data: { [ATTRIBUTE_PATH]: chunk.path, [ATTRIBUTE_ARN]: parameterArn(request.ssmArnPrefix, chunk.path) } };
 }
 
 /** What an Update or Create changes: added, changed and removed members; unchanged ones are not touched. */
-async function convergeTasks(request: BatchRequest, ctx: LifecycleContext): Promise<MemberTask[]> {
+async function convergeTasks(request: BatchRequest, removals: Removals, ctx: LifecycleContext): Promise<MemberTask[]> {
   const { chunk, oldChunk } = request;
   const old = oldChunk?.members ?? new Map<string, MemberSpec>();
   const added = [...chunk.members.values()].filter((m) => !old.has(m.spec.name));
   const changed = [...chunk.members.values()].filter((m) => old.has(m.spec.name) && old.get(m.spec.name)!.fingerprint !== m.fingerprint);
-  // a new path is a new physical id: CloudFormation's cleanup Delete of the old id handles the old names
-  const samePath = oldChunk !== undefined && chunkPhysicalId(oldChunk.path, oldChunk.index) === request.physicalId;
-  const removed = samePath ? [...old.values()].filter((m) => !chunk.members.has(m.spec.name)) : [];
+  const removed = [...old.values()].filter((m) => !chunk.members.has(m.spec.name));
   const existing = await existingNames(added.map((m) => m.spec.name), ctx);
   return [
-    ...removed.map((member) => ({ member, run: (c: LifecycleContext) => leave(request, member, c) })),
+    ...removed.map((member) => ({ member, run: (c: LifecycleContext) => removals.leave(member, c) })),
     ...added.map((member) => ({ member, run: (c: LifecycleContext) => runLifecycle(memberRequest(request, 'Create', member, { exists: existing.has(member.spec.name) }), c) })),
     ...changed.map((member) => ({
       member,
       run: (c: LifecycleContext) => runLifecycle(memberRequest(request, 'Update', member, { oldSpec: old.get(member.spec.name)!.spec, physicalId: member.spec.name }), c),
     })),
   ];
-}
-
-/**
- * A chunk's Delete (the stack's, a removed chunk's, a failed Create's rollback, or the cleanup after a new
- * path): each member by its removal policy. Properties that do not give the physical id being deleted
- * describe another resource than the one CloudFormation deletes: nothing is deleted on their word.
- */
-function deleteTasks(request: BatchRequest): MemberTask[] {
-  if (request.knownPhysicalId !== request.physicalId) {
-    console.log(`Delete ${request.knownPhysicalId}: its properties describe ${request.physicalId}; nothing deleted`);
-    return [];
-  }
-  return [...request.chunk.members.values()]
-    .filter((m) => m.destroy)
-    .map((member) => ({ member, run: (c: LifecycleContext) => runLifecycle(memberRequest(request, 'Delete', member, { physicalId: member.spec.name }), c) }));
-}
-
-/**
- * A member that left this chunk's list. If another chunk took it (its owner tag changed), nothing to do. If
- * it is still in the batch, it moved to another chunk: it is handed over (its owner tag set to that chunk's),
- * which is what that chunk checks when it claims it, before or after this one runs. Else it left the app:
- * kept with RETAIN, like a per-parameter one; with DESTROY kept too, and marked (REMOVED_TAG_KEY), because
- * this deploy may still fail and roll back, and a deleted secret cannot come back with its value (an
- * adopted one is given back, as a Delete would).
- */
-async function leave(request: BatchRequest, member: MemberSpec, ctx: LifecycleContext): Promise<void> {
-  const { chunk } = request;
-  const name = member.spec.name;
-  const ownership = await readOwnership(name, ctx);
-  if (ownership === undefined || ownership.owner !== request.owner) {
-    return;
-  }
-  if (chunk.inBatch(name)) {
-    const home = chunkOf(name, chunk.chunks);
-    if (home !== chunk.index) {
-      await addTags(name, [{ Key: OWNER_TAG_KEY, Value: chunk.ownerOf(home) }], ctx);
-    }
-    return;
-  }
-  if (member.destroy && ownership.adopted) {
-    // giving back what existed before costs nothing a rollback cannot redo: adoptExisting takes it again
-    await runLifecycle(memberRequest(request, 'Delete', member, { physicalId: name }), ctx);
-  } else if (member.destroy) {
-    await addTags(name, [{ Key: REMOVED_TAG_KEY, Value: new Date().toISOString() }], ctx);
-    console.log(`${name}: left the app; kept and tagged ${REMOVED_TAG_KEY} (a rollback may still need it). Delete it once the deploy succeeded.`);
-  }
-}
-
-async function addTags(name: string, tags: Tag[], ctx: LifecycleContext): Promise<void> {
-  await withRetries(
-    'ssm:AddTagsToResource',
-    (options) => ctx.clients.ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: name, Tags: tags }), options),
-    ctx.deadline,
-  );
-}
-
-function memberRequest(request: BatchRequest, requestType: LifecycleRequest['requestType'], member: MemberSpec, extra: Partial<LifecycleRequest>): LifecycleRequest {
-  return { requestType, spec: member.spec, owner: request.owner, ssmArnPrefix: request.ssmArnPrefix, ...extra };
 }
 
 /**

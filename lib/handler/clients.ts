@@ -1,3 +1,4 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient, SSMClientConfig } from '@aws-sdk/client-ssm';
@@ -7,6 +8,8 @@ export interface Clients {
   readonly ssm: SSMClient;
   readonly kms: KMSClient;
   readonly secrets: SecretsManagerClient;
+  /** Only a batched chunk's Delete asks it (batch-removals.ts). */
+  readonly cloudformation: CloudFormationClient;
 }
 
 /**
@@ -70,5 +73,6 @@ export function createClients(target: ClientTarget = {}): Clients {
     ssm: new SSMClient({ ...common, retryStrategy: SSM_RETRY_STRATEGY, maxAttempts: SSM_TRANSIENT_ATTEMPTS }),
     kms: new KMSClient({ ...common, ...SDK_RETRY }),
     secrets: new SecretsManagerClient({ ...common, ...SDK_RETRY }),
+    cloudformation: new CloudFormationClient({ ...common, ...SDK_RETRY }),
   };
 }

@@ -15,8 +15,11 @@ export interface Ownership {
   readonly owner?: string;
   /** The parameter existed before its resource and was taken over with adoptExisting. */
   readonly adopted: boolean;
-  /** A batched member that left the app carries {@link REMOVED_TAG_KEY}, which a takeover removes. */
-  readonly removed?: boolean;
+  /**
+   * A batched member that left the app carries {@link REMOVED_TAG_KEY}: its value is the physical id of the
+   * chunk generation that removed it. A takeover removes it.
+   */
+  readonly removedBy?: string;
 }
 
 /**
@@ -31,7 +34,7 @@ export async function readOwnership(name: string, ctx: TagContext): Promise<Owne
     return {
       owner: tags.find((t) => t.Key === OWNER_TAG_KEY)?.Value,
       adopted: tags.some((t) => t.Key === ADOPTED_TAG_KEY),
-      removed: tags.some((t) => t.Key === REMOVED_TAG_KEY),
+      removedBy: tags.find((t) => t.Key === REMOVED_TAG_KEY)?.Value,
     };
   } catch (err) {
     if (err instanceof Error && (err.name === 'InvalidResourceId' || err.name === 'ParameterNotFound')) {
@@ -101,7 +104,7 @@ export function ownershipTags(owner: string, adopted: boolean): Tag[] {
 
 /** The tags a takeover removes: the removal mark of a batched member that comes back. */
 export function staleTags(ownership: Ownership): Tag[] {
-  return ownership.removed ? [{ Key: REMOVED_TAG_KEY, Value: '' }] : [];
+  return ownership.removedBy !== undefined ? [{ Key: REMOVED_TAG_KEY, Value: '' }] : [];
 }
 
 /** Gives an adopted parameter back: our tags go, the parameter and its value stay. */

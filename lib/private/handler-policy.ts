@@ -183,3 +183,16 @@ export function uniqueArns(scope: IConstruct, arns: string[]): string[] {
   }
   return [...byResolved.values()];
 }
+
+/**
+ * A batched chunk's Delete asks CloudFormation for the chunk's recorded physical id, to tell the cleanup of
+ * its previous generation (delete only the members its successor marked) from its own deletion
+ * (batch-removals.ts). Only this stack's records: `stack/<stack name>/*`.
+ */
+export function readOwnStackRecords(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ReadOwnStackRecords',
+    actions: ['cloudformation:DescribeStackResource'],
+    resources: [`arn:${Aws.PARTITION}:cloudformation:${Aws.REGION}:${Aws.ACCOUNT_ID}:stack/${Aws.STACK_NAME}/*`],
+  });
+}

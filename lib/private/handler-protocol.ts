@@ -80,8 +80,9 @@ export const ADOPTED_TAG_KEY = 'cdk-secure-parameters:adopted';
 
 /**
  * The tag a batched chunk puts on a DESTROY member that left the app during an Update, instead of deleting
- * it: the deploy may still roll back and need it. Its value is when it left; taking the member back
- * (adding it again) removes the tag.
+ * it then: the deploy may still roll back and need it. Its value is the chunk's new physical id; once the
+ * deploy succeeded, CloudFormation deletes the chunk's previous id, and that Delete deletes the members
+ * marked by the id that replaced it. Taking the member back (adding it again) removes the tag.
  */
 export const REMOVED_TAG_KEY = 'cdk-secure-parameters:removed';
 

@@ -24,6 +24,7 @@ import {
   mayBeInOtherAccount,
   readOwnershipTags,
   reachParametersThisStackOwns,
+  readOwnStackRecords,
   uniqueArns,
   useKeysOnlyThroughParameterStore,
 } from './handler-policy';
@@ -87,6 +88,7 @@ export class SecureStringHandler extends Construct {
   private readonly parameters: HandledParameter[] = [];
   private readonly plainNames: string[] = [];
   private readonly ciphertextKeys = new Set<kms.IKey>();
+  private hasBatches = false;
 
   private constructor(scope: Construct, id: string, private readonly options: SecureStringHandlerOptions) {
     super(scope, id);
@@ -170,6 +172,11 @@ export class SecureStringHandler extends Construct {
     }
   }
 
+  /** The stack has a batched hierarchy: its chunks' Deletes read the stack's record of them. */
+  public registerBatch(): void {
+    this.hasBatches = true;
+  }
+
   /** A plain String/StringList parameter whose policies the handler writes: SSM permissions only, no key. */
   public registerPlain(name: string): void {
     this.plainNames.push(name);
@@ -238,6 +245,7 @@ export class SecureStringHandler extends Construct {
       ...(this.parameters.length > 0 ? [useKeysOnlyThroughParameterStore(this, this.otherAccountKeyArns())] : []),
       ...(this.ciphertextKeys.size > 0 ? [decryptCommittedCiphertext(this.ciphertextKeyArns(), parameterArns)] : []),
       ...copySecrets(this, this.parameters.flatMap((p) => (p.secret ? [p.secret] : []))),
+      ...(this.hasBatches ? [readOwnStackRecords()] : []),
       new iam.PolicyStatement({
         sid: 'WriteOwnLogs',
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],

@@ -5,6 +5,7 @@ import { BATCH_RESOURCE_TYPE, BatchProperties, MemberDefaults, MemberEntry, enco
 
 /** The hierarchy's path and the chunks' logical id prefix, as a batched hierarchy `Prod` in `AppStack` would have them. */
 export const PATH = '/app/prod';
+let requests = 0;
 export const BATCH = 'ProdBatchChunk';
 
 /** The owner tag value of chunk `index`. */
@@ -47,7 +48,8 @@ function common(props: BatchProperties) {
     ServiceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:handler',
     ResponseURL: 'https://cloudformation-custom-resource-response.example/response',
     StackId: STACK_ID,
-    RequestId: 'request-1',
+    // unique, as CloudFormation's are: an Update that marks removals names its generation after it
+    RequestId: `request-${++requests}`,
     LogicalResourceId: `${props.Batch}${props.Index}`,
     ResourceType: BATCH_RESOURCE_TYPE,
   };

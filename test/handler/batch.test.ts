@@ -1,3 +1,4 @@
+import { DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import {
   AddTagsToResourceCommand,
   DeleteParameterCommand,
@@ -9,7 +10,7 @@ import {
   RemoveTagsFromResourceCommand,
 } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { PATH, batchCreate, batchDelete, batchProperties, batchUpdate, chunkOwner, fullName } from './batch-events';
+import { PATH, batchCreate, batchDelete, batchProperties, batchUpdate, chunkOwner, fullName, BATCH } from './batch-events';
 import { KEY_ARN, awsError } from './events';
 import { FakeParameterStore } from './fake-parameter-store';
 import { handleEvent } from '../../lib/handler/secure-string.lambda';
@@ -52,9 +53,19 @@ function run(event: Parameters<typeof handleEvent>[0], deadlineMs = 60_000) {
   return handleEvent(event, store.clients, Date.now() + deadlineMs);
 }
 
-async function succeeds(event: Parameters<typeof handleEvent>[0]) {
+/**
+ * Runs the event and expects SUCCESS with the chunk's id: a Delete answers the id it deletes, an Update
+ * that marked a removed member its next generation (pass `generation`).
+ */
+async function succeeds(event: Parameters<typeof handleEvent>[0], generation = false) {
   const response = await run(event);
-  expect(response).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `${PATH}#chunk-${(event.ResourceProperties as any).Index}` });
+  const base = `${PATH}#chunk-${(event.ResourceProperties as any).Index}`;
+  // an Update keeps the id CloudFormation knows (a generation included) unless it moves to a new one
+  const known = event.RequestType === 'Create' ? base : event.PhysicalResourceId;
+  const expected = generation
+    ? expect.stringMatching(new RegExp(`^${base}@[0-9a-f]{12}$`))
+    : event.RequestType === 'Delete' || known.startsWith(base) ? known : base;
+  expect(response).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: expected });
   return response;
 }
 
@@ -174,8 +185,10 @@ describe('throttling mid-chunk', () => {
       .rejectsOnce(awsError('TooManyUpdates', 'Too many updates'))
       .callsFake(put);
     const names = members(12);
+    // the shortest of the jittered waits: a throttled PutParameter otherwise waits seconds (retry.ts)
+    const random = jest.spyOn(Math, 'random').mockReturnValue(0.001);
 
-    const response = await run(batchCreate(batchProperties({ members: names })));
+    const response = await run(batchCreate(batchProperties({ members: names }))).finally(() => random.mockRestore());
 
     expect(response.Status).toBe('SUCCESS');
     expect(store.calls(PutParameterCommand)).toHaveLength(15);
@@ -407,12 +420,13 @@ describe('chunk boundaries moving', () => {
     // deploy may still roll back), a RETAIN one kept as it is
     const goneValue = valueOf('svc/gone');
     store.ssm.resetHistory();
-    await succeeds(batchUpdate(v2[0], v1));
+    await succeeds(batchUpdate(v2[0], v1), true);
     const tagged = store.calls(AddTagsToResourceCommand).sort((x, y) => (x.ResourceId < y.ResourceId ? -1 : 1));
     expect(tagged.filter((t) => t.ResourceId !== fullName('svc/gone'))).toEqual(
       sorted(moved.map(fullName)).map((name) => ({ ResourceType: 'Parameter', ResourceId: name, Tags: [ownerTag(1)] })),
     );
-    expect(tagged.find((t) => t.ResourceId === fullName('svc/gone'))!.Tags).toEqual([{ Key: REMOVED_TAG_KEY, Value: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }]);
+    // marked with the chunk's next generation: its cleanup Delete, once the deploy succeeded, deletes it
+    expect(tagged.find((t) => t.ResourceId === fullName('svc/gone'))!.Tags).toEqual([{ Key: REMOVED_TAG_KEY, Value: expect.stringMatching(/^\/app\/prod#chunk-0@[0-9a-f]{12}$/) }]);
     expect(namesOf(PutParameterCommand)).toEqual(sorted(addedTo(0).map(fullName)));
     expect(namesOf(DeleteParameterCommand)).toEqual([]);
     expect(stored('svc/kept')).toMatchObject({ value: keptValue, tags: [ownerTag(0)] });
@@ -430,7 +444,7 @@ describe('chunk boundaries moving', () => {
 
     // the rollback: chunk 0's Update back to v1 claims them again, and removes what it had added
     store.ssm.resetHistory();
-    await succeeds(batchUpdate(v1, v2[0]));
+    await succeeds(batchUpdate(v1, v2[0]), true);
     for (const n of old) {
       expect(stored(n)).toMatchObject({ value: values.get(n), version: 1 });
       expect(ownerOf(n)).toBe(chunkOwner(0));
@@ -474,6 +488,84 @@ describe('placeholders', () => {
   });
 });
 
+describe('a removed DESTROY member is deleted only once the deploy succeeded', () => {
+  const v1 = batchProperties({ members: ['svc/stays', 'svc/gone'], defaults: { Removal: 'Destroy' } });
+  const v2 = batchProperties({ members: ['svc/stays'], defaults: { Removal: 'Destroy' } });
+  const logicalId = `${BATCH}0`;
+  const base = `${PATH}#chunk-0`;
+
+  /** The Update that removes svc/gone: it answers the chunk's next generation, which the mark names. */
+  async function removeGone(): Promise<string> {
+    await succeeds(batchCreate(v1));
+    store.stackRecords.set(logicalId, base);
+    const next = (await succeeds(batchUpdate(v2, v1), true)).PhysicalResourceId;
+    expect(stored('svc/gone')!.tags).toContainEqual({ Key: REMOVED_TAG_KEY, Value: next });
+    expect(namesOf(DeleteParameterCommand)).toEqual([]);
+    return next;
+  }
+
+  test('success: CloudFormation records the new generation and deletes the previous id, which deletes what the new one marked', async () => {
+    const next = await removeGone();
+    const stays = valueOf('svc/stays');
+    store.stackRecords.set(logicalId, next);
+    store.ssm.resetHistory();
+
+    await succeeds({ ...batchDelete(v1), PhysicalResourceId: base } as CloudFormationCustomResourceEvent);
+
+    expect(namesOf(DeleteParameterCommand)).toEqual([fullName('svc/gone')]);
+    expect(stored('svc/stays')).toMatchObject({ value: stays, version: 1 });
+    expect(store.cloudformation.commandCalls(DescribeStackResourceCommand).map((c) => c.args[0].input)).toEqual([
+      { StackName: expect.stringMatching(/^arn:aws:cloudformation:/), LogicalResourceId: logicalId },
+    ]);
+  });
+
+  test('rollback by replacement: CloudFormation keeps the previous id and deletes the new one, which deletes nothing', async () => {
+    const next = await removeGone();
+    const gone = valueOf('svc/gone');
+    // the stack went back to the previous id
+    store.stackRecords.set(logicalId, base);
+    store.ssm.resetHistory();
+
+    await succeeds({ ...batchDelete(v2), PhysicalResourceId: next } as CloudFormationCustomResourceEvent);
+
+    expect(namesOf(DeleteParameterCommand)).toEqual([]);
+    expect(stored('svc/gone')).toMatchObject({ value: gone, version: 1 });
+  });
+
+  test('rollback by Update: the member comes back as it was, unmarked', async () => {
+    const next = await removeGone();
+    const gone = valueOf('svc/gone');
+
+    await succeeds({ ...batchUpdate(v1, v2), PhysicalResourceId: next } as CloudFormationCustomResourceEvent);
+
+    expect(stored('svc/gone')).toMatchObject({ value: gone, version: 1, tags: [ownerTag(0)] });
+    expect(namesOf(DeleteParameterCommand)).toEqual([]);
+  });
+
+  test('the stack\'s Delete of the current generation deletes every DESTROY member', async () => {
+    const next = await removeGone();
+    store.stackRecords.set(logicalId, next);
+    await succeeds({ ...batchDelete(v1), PhysicalResourceId: base } as CloudFormationCustomResourceEvent);
+    store.ssm.resetHistory();
+
+    await succeeds({ ...batchDelete(v2), PhysicalResourceId: next } as CloudFormationCustomResourceEvent);
+
+    expect(namesOf(DeleteParameterCommand)).toEqual([fullName('svc/stays')]);
+  });
+
+  test('a Delete that cannot read the stack\'s record fails, naming the permission, and deletes nothing', async () => {
+    await succeeds(batchCreate(v1));
+    store.cloudformation.on(DescribeStackResourceCommand).rejectsOnce(awsError('AccessDeniedException', 'not authorized to perform: cloudformation:DescribeStackResource'));
+    store.ssm.resetHistory();
+
+    const response = await run(batchDelete(v1));
+
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toContain('cloudformation:DescribeStackResource');
+    expect(namesOf(DeleteParameterCommand)).toEqual([]);
+  });
+});
+
 describe('members removed from the app', () => {
   test('DESTROY: kept and marked removed (the deploy may still roll back); RETAIN: left with its tags; adopted DESTROY: released; another owner\'s: left', async () => {
     store.seed(fullName('svc/adopted'), { value: 'pre-existing', keyId: KEY_ARN });
@@ -494,7 +586,7 @@ describe('members removed from the app', () => {
     stored('svc/claimed')!.tags = [{ Key: OWNER_TAG_KEY, Value: OTHER_OWNER }];
     store.ssm.resetHistory();
 
-    await succeeds(batchUpdate(batchProperties({ members: ['svc/stays'], defaults: { Tags: [TEAM] } }), v1));
+    await succeeds(batchUpdate(batchProperties({ members: ['svc/stays'], defaults: { Tags: [TEAM] } }), v1), true);
 
     expect(stored('svc/destroy')!.tags).toEqual([ownerTag(0), TEAM, { Key: REMOVED_TAG_KEY, Value: expect.any(String) }]);
     expect(namesOf(DeleteParameterCommand)).toEqual([]);

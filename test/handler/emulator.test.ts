@@ -1,3 +1,4 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CreateKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
@@ -29,6 +30,7 @@ beforeAll(async () => {
     ssm: new SSMClient(moto.clientConfig()),
     kms: new KMSClient(moto.clientConfig()),
     secrets: new SecretsManagerClient(moto.clientConfig()),
+    cloudformation: new CloudFormationClient(moto.clientConfig()),
   };
   keyArn = (await clients.kms.send(new CreateKeyCommand({ Description: 'parameters' }))).KeyMetadata!.Arn!;
   jest.spyOn(console, 'log').mockImplementation(() => undefined);

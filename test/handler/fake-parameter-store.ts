@@ -1,3 +1,4 @@
+import { CloudFormationClient, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
@@ -57,16 +58,21 @@ export class FakeParameterStore {
   public readonly ssm: AwsStub<any, any, any>;
   public readonly kms: AwsStub<any, any, any>;
   public readonly secrets: AwsStub<any, any, any>;
+  public readonly cloudformation: AwsStub<any, any, any>;
+  /** CloudFormation's record of each chunk's physical id (by logical id); none means the stack has no such resource. */
+  public readonly stackRecords = new Map<string, string>();
   public readonly clients: Clients;
 
   constructor() {
     this.ssm = mockClient(SSMClient);
     this.kms = mockClient(KMSClient);
     this.secrets = mockClient(SecretsManagerClient);
+    this.cloudformation = mockClient(CloudFormationClient);
     this.clients = {
       ssm: new SSMClient({ region: 'eu-west-1' }),
       kms: new KMSClient({ region: 'eu-west-1' }),
       secrets: new SecretsManagerClient({ region: 'eu-west-1' }),
+      cloudformation: new CloudFormationClient({ region: 'eu-west-1' }),
     };
     this.install();
   }
@@ -75,6 +81,7 @@ export class FakeParameterStore {
     this.ssm.restore();
     this.kms.restore();
     this.secrets.restore();
+    this.cloudformation.restore();
   }
 
   /** Puts a parameter in place as if someone else had created it. */
@@ -95,6 +102,13 @@ export class FakeParameterStore {
   }
 
   private install(): void {
+    this.cloudformation.on(DescribeStackResourceCommand).callsFake((input) => {
+      const physicalId = this.stackRecords.get(input.LogicalResourceId);
+      if (physicalId === undefined) {
+        throw Object.assign(new Error(`Resource ${input.LogicalResourceId} does not exist for stack ${input.StackName}`), { name: 'ValidationError' });
+      }
+      return { StackResourceDetail: { LogicalResourceId: input.LogicalResourceId, PhysicalResourceId: physicalId } };
+    });
     this.ssm.on(PutParameterCommand).callsFake((input) => this.putParameter(input));
     this.ssm.on(GetParameterCommand).callsFake((input) => {
       const [name, selector] = input.Name.split(':');

@@ -1,3 +1,4 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -9,6 +10,7 @@ import { MotoServer } from './moto-server';
 import { storedTier } from './parameter-tier';
 import { secretsChecks } from './secrets-access';
 import { ssmChecks } from './ssm-access';
+import { STACK_RECORDS } from './stack-records';
 import { Clients } from '../../lib/handler/clients';
 
 /** Who calls: a role, with the identity policies attached to it. */
@@ -29,11 +31,15 @@ export function iamEnforcedClients(moto: MotoServer, env: Environment, principal
   const ssm = new SSMClient(moto.clientConfig(env.region));
   const kms = new KMSClient(moto.clientConfig(env.region));
   const secrets = new SecretsManagerClient(moto.clientConfig(env.region));
+  const cloudformation = new CloudFormationClient(moto.clientConfig(env.region));
   enforce(ssm, (op, input) => ssmChecks(op, input, state, env), principal, state);
   enforce(kms, (op, input) => kmsChecks(op, input, state, env.account), principal, state);
   enforce(secrets, (op, input) => secretsChecks(op, input, state, env), principal, state);
+  // a chunk reads its own stack's record of itself: the stack's ARN is the resource
+  enforce(cloudformation, async (op, input) => [{ action: `cloudformation:${op}`, resource: String(input.StackName), context: {} }], principal, state);
+  STACK_RECORDS.answerFor(cloudformation);
   emulateIntelligentTiering(ssm, state);
-  return { ssm, kms, secrets };
+  return { ssm, kms, secrets, cloudformation };
 }
 
 type ChecksOf = (operation: string, input: Record<string, any>) => Promise<AccessCheck[]>;
