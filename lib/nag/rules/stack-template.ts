@@ -3,9 +3,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { IConstruct } from 'constructs';
+import { BATCH_RESOURCE_TYPE } from '../../private/batch-protocol';
 
 /** The CloudFormation type of each SecureString this library creates. */
 export const SECURE_STRING_TYPE = 'Custom::SecureStringParameter';
+
+/** The CloudFormation type of a chunk of a batched hierarchy: one resource that writes many SecureStrings. */
+export const SECURE_STRING_CHUNK_TYPE = BATCH_RESOURCE_TYPE;
+
+/** The resources whose KeyId encrypts SecureStrings. */
+const WRITES_SECURE_STRINGS = [SECURE_STRING_TYPE, SECURE_STRING_CHUNK_TYPE];
 
 /** One resource as the rules see it: type, logical id, and the resolved properties they read (CloudFormation names). */
 export interface TemplateResource {
@@ -46,9 +53,13 @@ export class StackTemplate {
     return found;
   }
 
-  /** The keys used by this stack's SecureStrings, computed once. */
+  /** The keys used by this stack's SecureStrings (and chunks), computed once. */
   public get parameterKeys(): ParameterKeys {
-    this.keys ??= keysOf([...this.resources.values()].filter((r): r is TemplateResource => !(r instanceof Error) && r.type === SECURE_STRING_TYPE));
+    if (!this.keys) {
+      const resolved = [...this.resources.values()].filter((r): r is TemplateResource => !(r instanceof Error));
+      const writers = resolved.filter((r) => WRITES_SECURE_STRINGS.includes(r.type));
+      this.keys = keysOf(writers);
+    }
     return this.keys;
   }
 }
@@ -118,6 +129,10 @@ function propertiesRead(resource: CfnResource): Record<string, unknown> | undefi
   if (type === SECURE_STRING_TYPE) {
     const { KeyId, Tier, Policies, ExpireAfterSeconds } = raw;
     return { KeyId, Tier, Policies, ExpireAfterSeconds, Source: { Type: raw.Source?.Type } };
+  }
+  if (type === SECURE_STRING_CHUNK_TYPE) {
+    const { Path, KeyId, Defaults, Members } = raw;
+    return { Path, KeyId, Defaults, Members };
   }
   if (type.startsWith('Custom::')) {
     return { Create: raw.Create, Update: raw.Update };
