@@ -40,7 +40,7 @@ export async function deploySimulationBench(n = N): Promise<BenchResult[]> {
     const failed = responses.filter((r) => r.Status !== 'SUCCESS').length;
     const ideal = n / PUT_TPS;
     const perParameter = proxy.throttled / n;
-    const throttled = Object.entries(proxy.throttledBy).map(([group, count]) => `${count} ${group}`).join(', ') || 'none';
+    const throttled = [...proxy.throttledBy].map(([group, count]) => `${count} ${group}`).join(', ') || 'none';
     return [
       {
         name: `simulated deploy: ${n} concurrent creates, PutParameter throttled to ${PUT_TPS} TPS`,

@@ -1,6 +1,8 @@
 import { writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { batchedDeployBench } from './batched-deploy.bench';
+import { batchedSynthTimeBench, batchedTemplateBench } from './batched-synth.bench';
 import { BenchResult } from './bench-result';
 import { deploySimulationBench } from './deploy-simulation.bench';
 import { handlerBundleBench } from './handler-bundle.bench';
@@ -14,6 +16,8 @@ import { templateSizeBench } from './template-size.bench';
 /**
  * Runs every benchmark in one process and writes bench/RESULTS.md. Each figure is a ratio or a
  * count against a baseline measured in the same run, so results compare across machines.
+ * With arguments, runs only the benchmarks whose function name contains one of them, and prints
+ * their rows without writing RESULTS.md (`npm run bench -- batched`).
  */
 const BENCHMARKS: Array<() => BenchResult[] | Promise<BenchResult[]>> = [
   keyPolicyBench,
@@ -24,6 +28,10 @@ const BENCHMARKS: Array<() => BenchResult[] | Promise<BenchResult[]>> = [
   pathGrantBench,
   deploySimulationBench,
   nagPackBench,
+  batchedTemplateBench,
+  batchedSynthTimeBench,
+  // last: it takes about nine minutes (1,000 writes at 2 per second, then an update)
+  batchedDeployBench,
 ];
 
 function machine(): string {
@@ -36,8 +44,10 @@ function row(r: BenchResult): string {
 }
 
 async function main(): Promise<void> {
+  const filters = process.argv.slice(2);
+  const selected = filters.length === 0 ? BENCHMARKS : BENCHMARKS.filter((b) => filters.some((f) => b.name.includes(f)));
   const results: BenchResult[] = [];
-  for (const bench of BENCHMARKS) {
+  for (const bench of selected) {
     const started = Date.now();
     results.push(...(await bench()));
     console.error(`${bench.name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -52,7 +62,9 @@ async function main(): Promise<void> {
     ...results.map(row),
     '',
   ];
-  writeFileSync(path.join(__dirname, 'RESULTS.md'), lines.join('\n'));
+  if (filters.length === 0) {
+    writeFileSync(path.join(__dirname, 'RESULTS.md'), lines.join('\n'));
+  }
   console.log(lines.join('\n'));
 }
 

@@ -12,8 +12,10 @@ export class ThrottlingProxy {
   }
 
   public throttled = 0;
-  /** Throttled requests by group ('PutParameter', 'GetParameter*'). */
-  public readonly throttledBy: Record<string, number> = {};
+  /** Requests per operation (e.g. `PutParameter`), throttled ones included: what the handler asked for. */
+  public readonly requests = new Map<string, number>();
+  /** Throttled requests per group (`PutParameter`, `GetParameter*`). */
+  public readonly throttledBy = new Map<string, number>();
   private readonly server: Server;
   private readonly buckets = new Map<string, { tokens: number; at: number; rate: number }>();
 
@@ -33,9 +35,10 @@ export class ThrottlingProxy {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const operation = String(req.headers['x-amz-target'] ?? '').replace('AmazonSSM.', '');
     const group = operation === 'PutParameter' ? 'PutParameter' : operation.startsWith('GetParameter') ? 'GetParameter*' : undefined;
+    this.requests.set(operation, (this.requests.get(operation) ?? 0) + 1);
     if (group && !this.take(group)) {
       this.throttled++;
-      this.throttledBy[group] = (this.throttledBy[group] ?? 0) + 1;
+      this.throttledBy.set(group, (this.throttledBy.get(group) ?? 0) + 1);
       req.resume();
       res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'ThrottlingException' });
       res.end(JSON.stringify({ __type: 'ThrottlingException', message: 'Rate exceeded' }));

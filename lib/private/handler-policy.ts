@@ -193,6 +193,11 @@ export function readOwnStackRecords(): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'ReadOwnStackRecords',
     actions: ['cloudformation:DescribeStackResource'],
-    resources: [`arn:${Aws.PARTITION}:cloudformation:${Aws.REGION}:${Aws.ACCOUNT_ID}:stack/${Aws.STACK_NAME}/*`],
+    resources: [ownStackArns()],
   });
+}
+
+/** This stack, whatever the id CloudFormation gave it: `stack/<stack name>/*`. */
+export function ownStackArns(): string {
+  return `arn:${Aws.PARTITION}:cloudformation:${Aws.REGION}:${Aws.ACCOUNT_ID}:stack/${Aws.STACK_NAME}/*`;
 }

@@ -11,6 +11,7 @@ import {
   acknowledgeFunctionFindings,
   acknowledgeKeysThroughParameterStore,
   acknowledgeLogGroupFindings,
+  acknowledgeOwnStackRecords,
   acknowledgeOwnershipReach,
   acknowledgeParameterPattern,
   acknowledgeUnscopableResources,
@@ -24,6 +25,7 @@ import {
   mayBeInOtherAccount,
   readOwnershipTags,
   reachParametersThisStackOwns,
+  ownStackArns,
   readOwnStackRecords,
   uniqueArns,
   useKeysOnlyThroughParameterStore,
@@ -174,6 +176,9 @@ export class SecureStringHandler extends Construct {
 
   /** The stack has a batched hierarchy: its chunks' Deletes read the stack's record of them. */
   public registerBatch(): void {
+    if (!this.hasBatches) {
+      acknowledgeOwnStackRecords(this.policy, wildcardResourceFinding(this, 'AwsSolutions-IAM5', ownStackArns()));
+    }
     this.hasBatches = true;
   }
 

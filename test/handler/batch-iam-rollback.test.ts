@@ -1,13 +1,14 @@
 import { MIX, MIX_CHUNK, MIX_PATH, MixVersion, OPERATOR_VALUE, mixTemplate, operatorSetsPlaceholder } from './batch-mix';
 import { StoredParameter, chunkFailure, chunkIds, chunkSucceeds, ownerOf, ownersOf, recordedSsm, storedUnder } from './batch-scenario';
-import { Scenario, deployVersion, handlerPoliciesWithoutAction, history, scenarioPerFile } from './iam-scenario';
-import { createEventFor, updateEventFor } from '../helpers/template-events';
+import { Scenario, deployVersion, handlerPoliciesWithoutAction, history, scenarioPerFile, tagsOf } from './iam-scenario';
+import { REMOVED_TAG_KEY } from '../../lib/private/handler-protocol';
+import { STACK_RECORDS } from '../helpers/stack-records';
+import { createEventFor, deleteEventFor, updateEventFor } from '../helpers/template-events';
 
 /**
  * CloudFormation's rollback of the mixed Update (batch-mix.ts): another Update of the chunk, from version 2's
- * properties back to version 1's. The chunk keeps its physical id, so the cleanup phase sends it nothing:
- * what a per-parameter stack's cleanup does (delete what the failed deploy created) the chunk does for its
- * members within the rollback Update. Real SDK, moto_server, the IAM layer.
+ * properties back to version 1's, then the cleanup Delete of the generation the rollback replaced, which
+ * deletes what the failed deploy added with DESTROY. Real SDK, moto_server, the IAM layer.
  */
 let scenario: Scenario;
 let v2: MixVersion;
@@ -16,6 +17,8 @@ let keyArn: string;
 /** Every parameter under the path after version 1 (and the operator's value), and after version 2. */
 let before: Map<string, StoredParameter>;
 let updated: Map<string, StoredParameter>;
+/** The physical id version 2's Update answered (it marked the removed DESTROY member). */
+let v2Id: string;
 
 scenarioPerFile((started) => {
   scenario = started;
@@ -29,7 +32,7 @@ beforeAll(async () => {
   await operatorSetsPlaceholder(scenario.admin, v1);
   before = await storedUnder(scenario.admin, MIX_PATH);
   v2 = await deployVersion(scenario.moto, mixTemplate(2), { updates: v1.deployed });
-  await chunkSucceeds(updateEventFor(v2.deployed, v1.deployed, chunk, MIX_CHUNK), v2.deployed.handlerClients());
+  v2Id = (await chunkSucceeds(updateEventFor(v2.deployed, v1.deployed, chunk, MIX_CHUNK), v2.deployed.handlerClients())).PhysicalResourceId;
   updated = await storedUnder(scenario.admin, MIX_PATH);
 }, 120_000);
 
@@ -38,7 +41,7 @@ const content = ({ value, type, keyId, description, tier }: StoredParameter) => 
 
 test('the rollback Update brings every member back to its value and attributes; generated values come back from their labels', async () => {
   const back = await deployVersion(scenario.moto, mixTemplate(1), { updates: v2.deployed });
-  const rollback = updateEventFor(back.deployed, v2.deployed, chunk, MIX_CHUNK);
+  const rollback = updateEventFor(back.deployed, v2.deployed, chunk, v2Id);
   const changedBack = [...MIX.rotated, ...MIX.redescribed, MIX.placeholder];
   const labels = new Map<string, string[]>();
   for (const name of MIX.rotated) labels.set(name, (await history(scenario.admin, name)).map((v) => (v.Labels ?? []).join()));
@@ -46,13 +49,13 @@ test('the rollback Update brings every member back to its value and attributes; 
   // the old values are read back through Parameter Store: without kms:Decrypt exactly the changed members fail
   const withoutDecrypt = back.deployed.handlerClients({ identityPolicies: handlerPoliciesWithoutAction(back.deployed, 'kms:Decrypt') });
   const reason = await chunkFailure(rollback, withoutDecrypt);
-  expect(reason).toMatch(new RegExp(`^${MIX_CHUNK}: ${changedBack.length} member\\(s\\) of chunk 1 of 1 failed; the others are written\\. `));
+  expect(reason).toMatch(new RegExp(`^${v2Id}: ${changedBack.length} member\\(s\\) of chunk 1 of 1 failed; the others are written\\. `));
   expect(reason).toContain(`: ssm:GetParameter failed: access denied for kms:Decrypt on KMS key ${keyArn}. Allow kms:Decrypt for the handler's role in the key policy`);
   const denied = await storedUnder(scenario.admin, MIX_PATH);
   expect(changedBack.map((name) => denied.get(name))).toEqual(changedBack.map((name) => updated.get(name)));
 
   const { clients, sent } = recordedSsm(back.deployed.handlerClients());
-  await chunkSucceeds(rollback, clients);
+  const rolledBack = await chunkSucceeds(rollback, clients);
 
   const after = await storedUnder(scenario.admin, MIX_PATH);
   for (const name of [...MIX.untouched, MIX.removedRetained]) {
@@ -69,16 +72,23 @@ test('the rollback Update brings every member back to its value and attributes; 
     expect((await history(scenario.admin, name)).map((v) => [v.Version, (v.Labels ?? []).join()])).toEqual([[1, ''], [2, generation2], [3, generation1]]);
     expect(sent).toContainEqual({ command: 'GetParameter', input: { Name: `${name}:${generation1}`, WithDecryption: true } });
   }
-  // KNOWN GAP: the Update of version 2 deleted this DESTROY member when it left the template (a per-parameter
-  // stack deletes a removed resource only in the cleanup after success), so the rollback can only create it
-  // again, with a new value
-  expect(after.get(MIX.removedDestroyed)).toMatchObject({ version: 1, keyId: keyArn, value: expect.stringMatching(/^.{32}$/) });
-  expect(after.get(MIX.removedDestroyed)!.value).not.toBe(before.get(MIX.removedDestroyed)!.value);
-  // the members the failed deploy added: as their removal policy says
+  // the DESTROY member version 2 removed was only marked: it is back with its value and version
+  expect(after.get(MIX.removedDestroyed)).toEqual(before.get(MIX.removedDestroyed));
+  expect((await tagsOf(scenario.admin, MIX.removedDestroyed))[REMOVED_TAG_KEY]).toBeUndefined();
+  // the members the failed deploy added: RETAIN ones kept; DESTROY ones marked by the rollback's generation...
   for (const name of MIX.addedRetained) {
     expect(after.get(name)).toEqual(updated.get(name));
   }
-  expect(MIX.addedDestroyed.filter((name) => after.has(name))).toEqual([]);
+  for (const name of MIX.addedDestroyed) {
+    expect((await tagsOf(scenario.admin, name))[REMOVED_TAG_KEY]).toBe(rolledBack.PhysicalResourceId);
+  }
   const owners = await ownersOf(scenario.admin, [...after.keys()]);
   expect(new Set(owners.values())).toEqual(new Set([ownerOf(back, chunk)]));
+
+  // ...and deleted by the cleanup of the generation the rollback replaced
+  STACK_RECORDS.record(back.deployed.stackId, chunk, rolledBack.PhysicalResourceId);
+  await chunkSucceeds(deleteEventFor(v2.deployed, chunk, v2Id), back.deployed.handlerClients());
+  const cleaned = await storedUnder(scenario.admin, MIX_PATH);
+  expect(MIX.addedDestroyed.filter((name) => cleaned.has(name))).toEqual([]);
+  expect(new Map([...after].filter(([name]) => !MIX.addedDestroyed.includes(name)))).toEqual(cleaned);
 }, 120_000);

@@ -1,7 +1,8 @@
 import { MIX, MIX_ADDED, MIX_CHANGED, MIX_CHUNK, MIX_PATH, MixVersion, OPERATOR_VALUE, mixTemplate, operatorSetsPlaceholder } from './batch-mix';
 import { StoredParameter, chunkFailure, chunkIds, chunkSucceeds, ownerOf, ownersOf, recordedSsm, storedUnder } from './batch-scenario';
 import { Scenario, deployVersion, handlerPoliciesWithoutAction, scenarioPerFile } from './iam-scenario';
-import { createEventFor, updateEventFor } from '../helpers/template-events';
+import { STACK_RECORDS } from '../helpers/stack-records';
+import { createEventFor, deleteEventFor, updateEventFor } from '../helpers/template-events';
 
 /**
  * One Update of a batched chunk with every kind of member change at once (batch-mix.ts): the diff touches
@@ -30,25 +31,27 @@ test('changed, added, removed, untouched and an operator\'s placeholder in one U
   expect(chunkIds(v1)).toEqual([chunk]);
   const update = updateEventFor(v2.deployed, v1.deployed, chunk, MIX_CHUNK);
 
-  // without the two write actions, exactly the members that need a write (or a delete) fail, and nothing changes
+  // without the two write actions, exactly the members that need a write fail, and nothing changes
   const readOnly = v2.deployed.handlerClients({ identityPolicies: handlerPoliciesWithoutAction(v2.deployed, 'ssm:PutParameter', 'ssm:DeleteParameter') });
   const reason = await chunkFailure(update, readOnly);
-  expect(reason).toMatch(new RegExp(`^${MIX_CHUNK}: ${MIX_CHANGED.length + MIX_ADDED.length + 1} member\\(s\\) of chunk 1 of 1 failed; the others are written\\. `));
-  expect(reason).toMatch(/: ssm:(Put|Delete)Parameter failed: access denied for ssm:(Put|Delete)Parameter on parameter \/batch\/mix\/[a-z/-]+\d\. Allow ssm:(Put|Delete)Parameter on parameter /);
+  expect(reason).toMatch(new RegExp(`^${MIX_CHUNK}: ${MIX_CHANGED.length + MIX_ADDED.length} member\\(s\\) of chunk 1 of 1 failed; the others are written\\. `));
+  expect(reason).toMatch(/: ssm:PutParameter failed: access denied for ssm:PutParameter on parameter \/batch\/mix\/[a-z/-]+\d\. Allow ssm:PutParameter on parameter /);
   expect(await storedUnder(scenario.admin, MIX_PATH)).toEqual(before);
 
   const { clients, count, touched } = recordedSsm(v2.deployed.handlerClients());
   const response = await chunkSucceeds(update, clients);
 
-  expect(response).toMatchObject({ PhysicalResourceId: MIX_CHUNK, Data: { Path: MIX_PATH, Arn: `arn:aws:ssm:eu-west-1:111111111111:parameter${MIX_PATH}` } });
-  expect([count('PutParameter'), count('DeleteParameter')]).toEqual([MIX_CHANGED.length + MIX_ADDED.length, 1]);
+  // the removed DESTROY member is marked, not deleted: the Update answers the chunk's next generation
+  const nextId = response.PhysicalResourceId;
+  expect(response).toMatchObject({ PhysicalResourceId: expect.stringMatching(/^\/batch\/mix#chunk-0@[0-9a-f]{12}$/), Data: { Path: MIX_PATH, Arn: `arn:aws:ssm:eu-west-1:111111111111:parameter${MIX_PATH}` } });
+  expect([count('PutParameter'), count('DeleteParameter')]).toEqual([MIX_CHANGED.length + MIX_ADDED.length, 0]);
   expect(MIX.untouched.filter((name) => touched().has(name))).toEqual([]);
   const after = await storedUnder(scenario.admin, MIX_PATH);
   // untouched, and removed with RETAIN: the very same version
   for (const name of [...MIX.untouched, MIX.removedRetained]) {
     expect([name, after.get(name)]).toEqual([name, before.get(name)]);
   }
-  expect(after.has(MIX.removedDestroyed)).toBe(false);
+  expect(after.get(MIX.removedDestroyed)).toEqual(before.get(MIX.removedDestroyed));
   for (const name of MIX.rotated) {
     expect(after.get(name)).toMatchObject({ version: 2, value: expect.stringMatching(/^.{32}$/) });
     expect(after.get(name)!.value).not.toBe(before.get(name)!.value);
@@ -63,4 +66,14 @@ test('changed, added, removed, untouched and an operator\'s placeholder in one U
   }
   const owners = await ownersOf(scenario.admin, [...after.keys()]);
   expect(new Set(owners.values())).toEqual(new Set([ownerOf(v2, chunk)]));
+
+  // the deploy succeeded: CloudFormation records the new id and deletes the previous one, which deletes what
+  // the new one marked, and only that (the previous id's properties list every member of version 1)
+  STACK_RECORDS.record(v2.deployed.stackId, chunk, nextId);
+  const cleanup = recordedSsm(v2.deployed.handlerClients());
+  await chunkSucceeds(deleteEventFor(v1.deployed, chunk, MIX_CHUNK), cleanup.clients);
+  expect([cleanup.count('PutParameter'), cleanup.count('DeleteParameter')]).toEqual([0, 1]);
+  const cleaned = await storedUnder(scenario.admin, MIX_PATH);
+  expect(cleaned.has(MIX.removedDestroyed)).toBe(false);
+  expect(new Map([...after].filter(([name]) => name !== MIX.removedDestroyed))).toEqual(cleaned);
 }, 120_000);

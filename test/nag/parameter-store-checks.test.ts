@@ -42,11 +42,15 @@ describe('ParameterStoreChecks', () => {
     });
 
     test.each([
-      ['a plain-text member', (h: ParameterHierarchy) => h.addSecureString('Plain', { name: 'plain', value: SecureValue.unsafePlainText('visible') }), 'SecureStringNoPlainText (error)'],
+      [
+        'a plain-text member',
+        (h: ParameterHierarchy) => h.addSecureString('Plain', { name: 'plain', value: SecureValue.unsafePlainText('visible') }),
+        'SecureStringNoPlainText[Member::/app/batch/plain] (error)',
+      ],
       [
         'an Advanced member that never expires',
         (h: ParameterHierarchy) => h.addSecureString('Advanced', { name: 'advanced', value: SecureValue.generated(), tier: ssm.ParameterTier.ADVANCED }),
-        'AdvancedSecureStringExpiration (warning)',
+        'AdvancedSecureStringExpiration[Member::/app/batch/advanced] (warning)',
       ],
     ])('%s is found on its chunk', (_, add, rule) => {
       const stack = newStack();

@@ -1,16 +1,17 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagRuleCompliance } from 'cdk-nag';
+import { NagRuleResult } from 'cdk-nag';
+import { SecureStringProperties, judgeSecureStrings } from './secure-strings';
 import { StackTemplate } from './stack-template';
 
-/** An Advanced SecureString (paid by the month, able to expire) has an Expiration policy. */
-export function AdvancedSecureStringExpiration(node: CfnResource, template: StackTemplate): NagRuleCompliance {
-  const advanced = (template.secureStrings(node) ?? []).filter((p) => p.Tier === 'Advanced');
-  if (advanced.length === 0) {
-    return NagRuleCompliance.NOT_APPLICABLE;
-  }
-  const expires = advanced.every((p) => {
-    const policies = JSON.parse(p.Policies ?? '[]') as Array<{ Type?: string }>;
-    return p.ExpireAfterSeconds !== undefined || policies.some((policy) => policy.Type === 'Expiration');
-  });
-  return expires ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
+/**
+ * An Advanced SecureString (paid by the month, able to expire) has an Expiration policy. A chunk of a
+ * batched hierarchy gets one finding per Advanced member without one (`Member::<name>`).
+ */
+export function AdvancedSecureStringExpiration(node: CfnResource, template: StackTemplate): NagRuleResult {
+  return judgeSecureStrings(template.resource(node), (s) => !expires(s), (s) => s.Tier === 'Advanced');
+}
+
+function expires(secureString: SecureStringProperties): boolean {
+  const policies = JSON.parse(secureString.Policies ?? '[]') as Array<{ Type?: string }>;
+  return secureString.ExpireAfterSeconds !== undefined || policies.some((p) => p.Type === 'Expiration');
 }

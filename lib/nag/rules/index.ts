@@ -5,4 +5,5 @@ export * from './parameter-read-scoped';
 export * from './plain-parameter-secret-name';
 export * from './secure-string-customer-managed-key';
 export * from './secure-string-no-plain-text';
+export * from './secure-strings';
 export * from './stack-template';

@@ -1,19 +1,19 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance } from 'cdk-nag';
-import { StackTemplate } from './stack-template';
+import { SECURE_STRING_CHUNK_TYPE, SECURE_STRING_TYPE, StackTemplate } from './stack-template';
 import { resourceText } from './template-reading';
 
 /**
  * SecureStrings use a customer-managed key, not the AWS-managed `aws/ssm` key (which cannot carry an
  * access policy or be shared). Reads this library's SecureStrings and any custom resource that calls
- * SSM PutParameter for a SecureString (e.g. AwsCustomResource), which cdk-nag's own packs skip.
+ * SSM PutParameter for a SecureString (e.g. AwsCustomResource), which cdk-nag's own packs skip. A chunk of a
+ * batched hierarchy has one key for all its members: the finding is the chunk's.
  */
 export function SecureStringCustomerManagedKey(node: CfnResource, template: StackTemplate): NagRuleCompliance {
-  const secureStrings = template.secureStrings(node);
-  if (secureStrings !== undefined) {
-    return secureStrings.some((p) => usesAwsManagedKey(p.KeyId)) ? NagRuleCompliance.NON_COMPLIANT : NagRuleCompliance.COMPLIANT;
-  }
   const resource = template.resource(node);
+  if (resource?.type === SECURE_STRING_TYPE || resource?.type === SECURE_STRING_CHUNK_TYPE) {
+    return usesAwsManagedKey(resource.properties.KeyId) ? NagRuleCompliance.NON_COMPLIANT : NagRuleCompliance.COMPLIANT;
+  }
   if (!resource?.type.startsWith('Custom::')) {
     return NagRuleCompliance.NOT_APPLICABLE;
   }

@@ -3,19 +3,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { IConstruct } from 'constructs';
-import { BATCH_RESOURCE_TYPE, MemberDefaults, MemberEntry, memberSource, memberValue } from '../../private/batch-protocol';
+import { BATCH_RESOURCE_TYPE } from '../../private/batch-protocol';
 
 /** The CloudFormation type of each SecureString this library creates. */
 export const SECURE_STRING_TYPE = 'Custom::SecureStringParameter';
 
-/** One SecureString as the rules see it: a SecureStringParameter's properties, or a batched member's with its chunk's defaults. */
-export interface SecureStringView {
-  readonly KeyId?: unknown;
-  readonly Tier?: string;
-  readonly Policies?: string;
-  readonly ExpireAfterSeconds?: string;
-  readonly Source?: { readonly Type?: string };
-}
+/** The CloudFormation type of a chunk of a batched hierarchy: one resource that writes many SecureStrings. */
+export const SECURE_STRING_CHUNK_TYPE = BATCH_RESOURCE_TYPE;
+
+/** The resources whose KeyId encrypts SecureStrings. */
+const WRITES_SECURE_STRINGS = [SECURE_STRING_TYPE, SECURE_STRING_CHUNK_TYPE];
 
 /** One resource as the rules see it: type, logical id, and the resolved properties they read (CloudFormation names). */
 export interface TemplateResource {
@@ -56,19 +53,13 @@ export class StackTemplate {
     return found;
   }
 
-  /**
-   * The SecureStrings a resource writes: one for a SecureStringParameter, each member for a chunk of a
-   * batched hierarchy; undefined for any other resource.
-   */
-  public secureStrings(node: CfnResource): SecureStringView[] | undefined {
-    const resource = this.resource(node);
-    return resource === undefined ? undefined : secureStringsOf(resource);
-  }
-
-  /** The keys used by this stack's SecureStrings, computed once. */
+  /** The keys used by this stack's SecureStrings (and chunks), computed once. */
   public get parameterKeys(): ParameterKeys {
-    const resources = [...this.resources.values()].filter((r): r is TemplateResource => !(r instanceof Error));
-    this.keys ??= keysOf(resources.flatMap((r) => secureStringsOf(r) ?? []));
+    if (!this.keys) {
+      const resolved = [...this.resources.values()].filter((r): r is TemplateResource => !(r instanceof Error));
+      const writers = resolved.filter((r) => WRITES_SECURE_STRINGS.includes(r.type));
+      this.keys = keysOf(writers);
+    }
     return this.keys;
   }
 }
@@ -139,9 +130,9 @@ function propertiesRead(resource: CfnResource): Record<string, unknown> | undefi
     const { KeyId, Tier, Policies, ExpireAfterSeconds } = raw;
     return { KeyId, Tier, Policies, ExpireAfterSeconds, Source: { Type: raw.Source?.Type } };
   }
-  if (type === BATCH_RESOURCE_TYPE) {
-    const { KeyId, Defaults, Members } = raw;
-    return { KeyId, Defaults, Members };
+  if (type === SECURE_STRING_CHUNK_TYPE) {
+    const { Path, KeyId, Defaults, Members } = raw;
+    return { Path, KeyId, Defaults, Members };
   }
   if (type.startsWith('Custom::')) {
     return { Create: raw.Create, Update: raw.Update };
@@ -157,29 +148,11 @@ function attempt<T>(work: () => T): T | Error {
   }
 }
 
-function secureStringsOf(resource: TemplateResource): SecureStringView[] | undefined {
-  const properties = resource.properties;
-  if (resource.type === SECURE_STRING_TYPE) {
-    return [properties];
-  }
-  if (resource.type !== BATCH_RESOURCE_TYPE) {
-    return undefined;
-  }
-  const defaults = properties.Defaults as MemberDefaults | undefined;
-  return ((properties.Members ?? []) as MemberEntry[]).map((entry) => ({
-    KeyId: properties.KeyId,
-    Tier: memberValue(entry, defaults, 'Tier'),
-    Policies: memberValue(entry, defaults, 'Policies'),
-    ExpireAfterSeconds: memberValue(entry, defaults, 'ExpireAfterSeconds'),
-    Source: { Type: memberSource(entry).Type },
-  }));
-}
-
-function keysOf(secureStrings: SecureStringView[]): ParameterKeys {
+function keysOf(secureStrings: TemplateResource[]): ParameterKeys {
   const logicalIds = new Set<string>();
   const literals = new Set<string>();
-  for (const properties of secureStrings) {
-    const keyId = properties.KeyId as any;
+  for (const { properties } of secureStrings) {
+    const keyId = properties.KeyId;
     const referenced: string | undefined = keyId?.['Fn::GetAtt']?.[0] ?? keyId?.Ref;
     if (referenced !== undefined) logicalIds.add(referenced);
     else if (typeof keyId === 'string') literals.add(keyId);
