@@ -1,5 +1,4 @@
 import { createHash } from 'crypto';
-import { DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import { AddTagsToResourceCommand, Tag } from '@aws-sdk/client-ssm';
 import { BatchRequest, MemberSpec, chunkBaseId } from './batch-request';
 import { LifecycleContext, runLifecycle } from './lifecycle';
@@ -109,6 +108,9 @@ export async function deleteTasks(request: BatchRequest, ctx: LifecycleContext):
 
 /** The chunk's physical id as CloudFormation records it now; undefined when the stack no longer has the chunk. */
 async function recordedPhysicalId(request: BatchRequest, ctx: LifecycleContext): Promise<string | undefined> {
+  // loaded here, not at the top: only a batched chunk's Delete needs it (clients.ts)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { DescribeStackResourceCommand } = require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation');
   try {
     const result = await withRetries(
       'cloudformation:DescribeStackResource',

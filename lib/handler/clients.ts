@@ -1,4 +1,4 @@
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient, SSMClientConfig } from '@aws-sdk/client-ssm';
@@ -8,7 +8,7 @@ export interface Clients {
   readonly ssm: SSMClient;
   readonly kms: KMSClient;
   readonly secrets: SecretsManagerClient;
-  /** Only a batched chunk's Delete asks it (batch-removals.ts). */
+  /** Only a batched chunk's Delete asks it (batch-removals.ts): created, and its module loaded, on first use. */
   readonly cloudformation: CloudFormationClient;
 }
 
@@ -69,10 +69,19 @@ export interface ClientTarget {
 
 export function createClients(target: ClientTarget = {}): Clients {
   const common = { ...target, ...SDK_TIMEOUTS };
+  let cloudformation: CloudFormationClient | undefined;
   return {
     ssm: new SSMClient({ ...common, retryStrategy: SSM_RETRY_STRATEGY, maxAttempts: SSM_TRANSIENT_ATTEMPTS }),
     kms: new KMSClient({ ...common, ...SDK_RETRY }),
     secrets: new SecretsManagerClient({ ...common, ...SDK_RETRY }),
-    cloudformation: new CloudFormationClient({ ...common, ...SDK_RETRY }),
+    get cloudformation() {
+      // every cold start of every stack's handler would otherwise load a client that only batched Deletes use
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      cloudformation ??= new (require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation')).CloudFormationClient({
+        ...common,
+        ...SDK_RETRY,
+      });
+      return cloudformation;
+    },
   };
 }
