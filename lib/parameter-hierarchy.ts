@@ -11,7 +11,7 @@ import { HierarchySecureStringOptions, HierarchyStringListOptions, HierarchyStri
 import { ParameterKey } from './parameter-key';
 import { ParameterPolicy } from './parameter-policy';
 import { changeRule, namesUnder, policyActionRule } from './private/event-rules';
-import { HierarchyBatch } from './private/hierarchy-batch';
+import { HierarchyBatch, sharedDeployment } from './private/hierarchy-batch';
 import { HierarchyPathGrants } from './private/hierarchy-path-grants';
 import { plainString, plainStringList } from './private/hierarchy-plain-parameters';
 import { tierKeyActions } from './private/key-actions';
@@ -358,27 +358,6 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     const pathArn = parameterArnFor(this, path);
     return { contextOperator: 'StringLike', parameterArns: `${pathArn}/*`, pathArn };
   }
-}
-
-/** A child's deployment is its parent's; a batched rate must be one Parameter Store can give. */
-function sharedDeployment(
-  scope: IConstruct & { path: string },
-  given: HierarchyDeployment | undefined,
-  parent: ParameterHierarchy | undefined,
-): HierarchyDeployment {
-  if (parent && given && given !== parent.deployment) {
-    throw new ParameterValidationError(scope, `a child hierarchy shares its parent's deployment; remove 'deployment' from ${scope.path} or set it on ${parent.path}`);
-  }
-  const deployment = parent?.deployment ?? given ?? HierarchyDeployment.perParameter();
-  const rate = deployment.writesPerSecond;
-  if (deployment.isBatched && !(Number.isFinite(rate) && rate! > 0 && rate! <= HierarchyDeployment.MAX_WRITES_PER_SECOND)) {
-    throw new ParameterValidationError(
-      scope,
-      `${scope.path}: writesPerSecond ${rate} is invalid; it must be a number above 0 and at most ${HierarchyDeployment.MAX_WRITES_PER_SECOND} ` +
-        `(PutParameter's quota is 3 per second per account and region by default, ${HierarchyDeployment.MAX_WRITES_PER_SECOND} with higher throughput)`,
-    );
-  }
-  return deployment;
 }
 
 function validatePath(scope: IConstruct, path: string): void {

@@ -1,7 +1,7 @@
 import { CfnResource, Fn, Lazy, Names, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import {
   ATTRIBUTE_PATH,
   BATCH_RESOURCE_TYPE,
@@ -20,6 +20,7 @@ import { policyProperties, tierForPolicies } from './policy-validation';
 import { SecureStringHandler } from './secure-string-handler';
 import { validateSecureString } from './secure-string-validation';
 import { ParameterValidationError } from './validation-error';
+import { HierarchyDeployment } from '../hierarchy-deployment';
 import { ParameterPolicy } from '../parameter-policy';
 import type { SecureStringParameterProps } from '../secure-string-parameter';
 
@@ -249,4 +250,25 @@ function entryOf(member: Member, fields: Partial<MemberFields>, defaults: Member
     }
   }
   return Object.keys(own).length === 0 ? member.relativeName : { N: member.relativeName, ...own };
+}
+
+/** A child's deployment is its parent's; a batched rate must be one Parameter Store can give. */
+export function sharedDeployment(
+  scope: IConstruct & { path: string },
+  given: HierarchyDeployment | undefined,
+  parent: { readonly path: string; readonly deployment: HierarchyDeployment } | undefined,
+): HierarchyDeployment {
+  if (parent && given && given !== parent.deployment) {
+    throw new ParameterValidationError(scope, `a child hierarchy shares its parent's deployment; remove 'deployment' from ${scope.path} or set it on ${parent.path}`);
+  }
+  const deployment = parent?.deployment ?? given ?? HierarchyDeployment.perParameter();
+  const rate = deployment.writesPerSecond;
+  if (deployment.isBatched && !(Number.isFinite(rate) && rate! > 0 && rate! <= HierarchyDeployment.MAX_WRITES_PER_SECOND)) {
+    throw new ParameterValidationError(
+      scope,
+      `${scope.path}: writesPerSecond ${rate} is invalid; it must be a number above 0 and at most ${HierarchyDeployment.MAX_WRITES_PER_SECOND} ` +
+        `(PutParameter's quota is 3 per second per account and region by default, ${HierarchyDeployment.MAX_WRITES_PER_SECOND} with higher throughput)`,
+    );
+  }
+  return deployment;
 }
