@@ -3,7 +3,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { HierarchyDeployment, ParameterHierarchy, SecureStringParameter, SecureValue } from '../lib';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { HierarchyDeployment, ParameterHierarchy, SecureStringParameter, SecureValue, ShareTarget } from '../lib';
 import { BATCH_RESOURCE_TYPE } from '../lib/private/batch-protocol';
 import { MAX_BATCH_MEMBERS } from '../lib/private/hierarchy-batch';
 
@@ -130,6 +131,19 @@ describe('HierarchyDeployment', () => {
     member.onChange('Changed');
     Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { detail: { name: ['/app/prod/db/password'] } },
+    });
+  });
+
+  test('a batched hierarchy shares its members through AWS RAM by their chunk-referenced ARNs', () => {
+    const stack = newStack();
+    const hierarchy = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', tier: ssm.ParameterTier.ADVANCED, deployment: HierarchyDeployment.batched() });
+    hierarchy.addSecureString('Token', { name: 'token', value: SecureValue.generated() });
+
+    hierarchy.shareWith('Share', [ShareTarget.account('222222222222')]);
+
+    const chunk = chunkLogicalId(stack);
+    Template.fromStack(stack).hasResourceProperties('AWS::RAM::ResourceShare', {
+      ResourceArns: [{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [chunk, 'Arn'] }, '/token']] }],
     });
   });
 });
