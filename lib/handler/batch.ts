@@ -42,7 +42,7 @@ export async function runBatch(request: BatchRequest, ctx: LifecycleContext): Pr
   const members = new Map(tasks.map((t) => [t.member.spec.name, t.member]));
   console.log(`${request.requestType} ${request.physicalId}: ${tasks.length} members changed, ${failures.size} failed`);
   if (failures.size > 0) {
-    throw new OperatorError(failureReason(chunk, [...failures].map(([name, err]) => memberMessage(members.get(name)!, err, ctx))));
+    throw new OperatorError(failureReason(chunk, tasks.length, [...failures].map(([name, err]) => memberMessage(members.get(name)!, err, ctx))));
   }
   const physicalId = request.requestType === 'Delete' ? request.knownPhysicalId! : removals.answer();
   return { physicalId, data: { [ATTRIBUTE_PATH]: chunk.path, [ATTRIBUTE_ARN]: parameterArn(request.ssmArnPrefix, chunk.path) } };
@@ -122,8 +122,9 @@ function memberMessage(member: MemberSpec, err: unknown, ctx: LifecycleContext):
   return message;
 }
 
-function failureReason(chunk: ChunkSpec, messages: string[]): string {
+function failureReason(chunk: ChunkSpec, attempted: number, messages: string[]): string {
   const quoted = messages.slice(0, QUOTED_FAILURES).join(' | ');
   const more = messages.length > QUOTED_FAILURES ? ` | and ${messages.length - QUOTED_FAILURES} more in the handler's log` : '';
-  return `${messages.length} member(s) of chunk ${chunk.index + 1} of ${chunk.chunks} failed; the others are written. ${quoted}${more}`;
+  const others = messages.length < attempted ? '; the others are written' : '';
+  return `${messages.length} member(s) of chunk ${chunk.index + 1} of ${chunk.chunks} failed${others}. ${quoted}${more}`;
 }

@@ -325,7 +325,7 @@ describe('faults around the writes', () => {
     const response = await run(batchCreate(batchProperties({ members: members(4) })), 15_000);
 
     expect(response.Status).toBe('FAILED');
-    expect(response.Reason).toMatch(/^\/app\/prod#chunk-0: 4 member\(s\) of chunk 1 of 1 failed; the others are written\. \/app\/prod\/svc\/p0: not reached before the handler ran out of time/);
+    expect(response.Reason).toMatch(/^\/app\/prod#chunk-0: 4 member\(s\) of chunk 1 of 1 failed\. \/app\/prod\/svc\/p0: not reached before the handler ran out of time/);
     expect(response.Reason).toContain('Retry the deployment; members already written are kept, and not written again.');
     expect(store.calls(PutParameterCommand)).toEqual([]);
   });
