@@ -314,6 +314,7 @@ describe('the stack handler', () => {
       'UseKeysOnlyThroughParameterStore',
       'DecryptCommittedCiphertext',
       'CopySecrets',
+      'ReadOwnStackRecords',
       'WriteOwnLogs',
       'WriteTraces',
     ]);

@@ -187,7 +187,8 @@ export function uniqueArns(scope: IConstruct, arns: string[]): string[] {
 /**
  * A batched chunk's Delete asks CloudFormation for the chunk's recorded physical id, to tell the cleanup of
  * its previous generation (delete only the members its successor marked) from its own deletion
- * (batch-removals.ts). Only this stack's records: `stack/<stack name>/*`.
+ * (batch-removals.ts). Only this stack's records: `stack/<stack name>/*`. In every handler's policy, like S2:
+ * the cleanup Delete of a batched hierarchy that left the template runs under the new template's policy.
  */
 export function readOwnStackRecords(): iam.PolicyStatement {
   return new iam.PolicyStatement({

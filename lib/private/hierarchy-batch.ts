@@ -138,7 +138,6 @@ export class HierarchyBatch extends Construct {
   private addChunk(): void {
     const index = this.chunks.length;
     const handler = SecureStringHandler.of(this);
-    handler.registerBatch();
     const properties: BatchProperties & Record<string, unknown> = {
       ServiceToken: handler.serviceToken,
       ServiceTimeout: String(SERVICE_TIMEOUT_SECONDS),

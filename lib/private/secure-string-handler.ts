@@ -90,7 +90,6 @@ export class SecureStringHandler extends Construct {
   private readonly parameters: HandledParameter[] = [];
   private readonly plainNames: string[] = [];
   private readonly ciphertextKeys = new Set<kms.IKey>();
-  private hasBatches = false;
 
   private constructor(scope: Construct, id: string, private readonly options: SecureStringHandlerOptions) {
     super(scope, id);
@@ -155,6 +154,7 @@ export class SecureStringHandler extends Construct {
     acknowledgeAsyncInvokeFindings(this.function.node.findChild('EventInvokeConfig').node.defaultChild as CfnResource);
     acknowledgeLogGroupFindings(logGroup.node.defaultChild as CfnResource, options);
     acknowledgeUnscopableResources(this.policy, wildcardResourceFinding(this, 'AwsSolutions-IAM5', this.logStreamsArn()));
+    acknowledgeOwnStackRecords(this.policy, wildcardResourceFinding(this, 'AwsSolutions-IAM5', ownStackArns()));
   }
 
   /** The ARN CloudFormation invokes for each parameter. */
@@ -172,14 +172,6 @@ export class SecureStringHandler extends Construct {
     if (parameter.ciphertextKey) {
       this.allowDirectDecrypt(parameter.ciphertextKey);
     }
-  }
-
-  /** The stack has a batched hierarchy: its chunks' Deletes read the stack's record of them. */
-  public registerBatch(): void {
-    if (!this.hasBatches) {
-      acknowledgeOwnStackRecords(this.policy, wildcardResourceFinding(this, 'AwsSolutions-IAM5', ownStackArns()));
-    }
-    this.hasBatches = true;
   }
 
   /** A plain String/StringList parameter whose policies the handler writes: SSM permissions only, no key. */
@@ -250,7 +242,8 @@ export class SecureStringHandler extends Construct {
       ...(this.parameters.length > 0 ? [useKeysOnlyThroughParameterStore(this, this.otherAccountKeyArns())] : []),
       ...(this.ciphertextKeys.size > 0 ? [decryptCommittedCiphertext(this.ciphertextKeyArns(), parameterArns)] : []),
       ...copySecrets(this, this.parameters.flatMap((p) => (p.secret ? [p.secret] : []))),
-      ...(this.hasBatches ? [readOwnStackRecords()] : []),
+      // even with no batched hierarchy left: the cleanup Delete of a removed chunk runs under this policy
+      readOwnStackRecords(),
       new iam.PolicyStatement({
         sid: 'WriteOwnLogs',
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],

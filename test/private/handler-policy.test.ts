@@ -178,6 +178,7 @@ describe('the handler policy, statement by statement', () => {
       'ReachParametersThisStackOwns',
       'ReadOwnershipTags',
       'UseKeysOnlyThroughParameterStore',
+      'ReadOwnStackRecords',
       'WriteOwnLogs',
       'WriteTraces',
     ]);
@@ -192,6 +193,7 @@ describe('the handler policy, statement by statement', () => {
       'ManageParametersOfThisStack',
       'ReachParametersThisStackOwns',
       'ReadOwnershipTags',
+      'ReadOwnStackRecords',
       'WriteOwnLogs',
       'WriteTraces',
     ]);
@@ -263,6 +265,7 @@ describe("the policy's cdk-nag findings are acknowledged one by one, and only th
     expect(policyAcknowledgements(stack).sort()).toEqual([
       'AwsSolutions-IAM5[Resource::*]',
       logStreamsFinding(stack),
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/<AWS::StackName>/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/app/prod/*]',
