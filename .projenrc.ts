@@ -91,14 +91,17 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
 // The deploy-time handler, bundled at build time; the SDK v3 that the Lambda runtime ships stays external.
 // Its bundle ships in the npm package under assets/ (see .npmignore).
-project.bundler.addBundle('lib/handler/secure-string.lambda.ts', {
-  platform: 'node',
-  target: 'node22',
-  externals: ['@aws-sdk/*'],
-  minify: true,
-  sourcemap: false,
-  outfile: 'index.js',
-});
+// The stack's rotator (ParameterRotation) is bundled the same way, sharing the handler's generator and writes.
+for (const entrypoint of ['lib/handler/secure-string.lambda.ts', 'lib/handler/rotator.lambda.ts']) {
+  project.bundler.addBundle(entrypoint, {
+    platform: 'node',
+    target: 'node22',
+    externals: ['@aws-sdk/*'],
+    minify: true,
+    sourcemap: false,
+    outfile: 'index.js',
+  });
+}
 
 // The handler runs on Lambda, whose Node.js runtime ships the SDK v3: a dev dependency for us, not a runtime one.
 project.eslint?.addOverride({

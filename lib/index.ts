@@ -4,6 +4,7 @@ export * from './secure-value-source';
 export * from './secure-string-parameter';
 export * from './secure-string-handler-options';
 export * from './parameter-policy';
+export * from './parameter-rotation';
 export * from './parameter-hierarchy';
 export * from './parameter-hierarchy-options';
 export * from './hierarchy-deployment';

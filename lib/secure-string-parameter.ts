@@ -1,16 +1,20 @@
 import { ArnFormat, CfnResource, ITaggable, Lazy, RemovalPolicy, SecretValue, Stack, TagManager, TagType, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ram from 'aws-cdk-lib/aws-ram';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct, IConstruct } from 'constructs';
 import { IParameterEventSource } from './parameter-events';
 import { ParameterKey } from './parameter-key';
 import { ParameterPolicy } from './parameter-policy';
+import { ParameterRotation } from './parameter-rotation';
 import { ATTRIBUTE_ARN, ATTRIBUTE_VERSION, DEFAULT_TIER, ParameterProperties, SERVICE_TIMEOUT_SECONDS, SourceType } from './private/handler-protocol';
 import { ImportedSecureStringParameter } from './private/imported-secure-string-parameter';
 import { resolveParameterKey } from './private/parameter-key-resolution';
 import { parameterArnFor } from './private/parameter-name';
 import { claimParameterName } from './private/parameter-name-claims';
+import { ParameterRotator } from './private/parameter-rotator';
 import { shareParameters } from './private/parameter-sharing';
 import { policyProperties, tierForPolicies } from './private/policy-validation';
 import { SecureStringHandler } from './private/secure-string-handler';
@@ -96,6 +100,16 @@ export interface SecureStringParameterProps {
    * @default false
    */
   readonly adoptExisting?: boolean;
+
+  /**
+   * Replace the generated value on a schedule or before it expires (only `SecureValue.generated()` values
+   * rotate). The stack's rotator writes the new value with the same generator, renews a
+   * `ParameterPolicy.expireAfter` timestamp in the same write, and labels the versions `current` and
+   * `previous` (see `RotationOptions.keepPrevious`).
+   *
+   * @default - no rotation: the value changes only when its source changes in the app
+   */
+  readonly rotation?: ParameterRotation;
 }
 
 /**
@@ -202,6 +216,23 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
    */
   public readonly parameterVersion: string;
 
+  /**
+   * The alarm of the stack's rotator, in alarm while a failed rotation waits in its dead-letter queue: add an
+   * action to route it (`rotationAlarm.addAlarmAction(new cw_actions.SnsAction(topic))`). One per stack, shared
+   * by every rotating parameter of the stack.
+   *
+   * @default - undefined without `rotation`
+   */
+  public readonly rotationAlarm?: cloudwatch.IAlarm;
+
+  /**
+   * The dead-letter queue of the stack's rotator: the events of rotations that failed after their retries,
+   * with the error that names the parameters and what to do.
+   *
+   * @default - undefined without `rotation`
+   */
+  public readonly rotationDeadLetterQueue?: sqs.IQueue;
+
   /** Tags applied to the parameter by the handler; `Tags.of(parameter)` works too. */
   public readonly tags: TagManager;
 
@@ -234,6 +265,13 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
       secret: props.value._secret,
     });
 
+    if (props.rotation) {
+      const rotator = ParameterRotator.of(this);
+      rotator.register({ name: props.parameterName, key: this.encryptionKey, tier: this.tier, rotation: props.rotation });
+      this.rotationAlarm = rotator.alarm;
+      this.rotationDeadLetterQueue = rotator.deadLetterQueue;
+    }
+
     const properties: ParameterProperties = {
       Name: props.parameterName,
       KeyId: this.encryptionKey.keyArn,
@@ -242,6 +280,7 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
       Description: props.description,
       AllowedPattern: props.allowedPattern,
       ...policyProperties(policies),
+      Rotation: props.rotation?._properties,
       Adopt: props.adoptExisting ? 'true' : undefined,
       Tags: Lazy.any({ produce: () => this.tags.renderTags() }) as unknown as ParameterProperties['Tags'],
     };

@@ -1,6 +1,7 @@
 import { GetParametersCommand } from '@aws-sdk/client-ssm';
 import { MemberTask, Removals, deleteTasks, memberRequest } from './batch-removals';
 import { BatchRequest, ChunkSpec, MemberSpec } from './batch-request';
+import { forEachConcurrently } from './concurrency';
 import { DeferredReadBack } from './deferred-read-back';
 import { OperatorError, explainError } from './errors';
 import { LifecycleContext, runLifecycle } from './lifecycle';
@@ -92,24 +93,19 @@ async function existingNames(names: string[], ctx: LifecycleContext): Promise<Se
 /** Runs the tasks, a few at a time, and returns each failure by member name. */
 async function runTasks(tasks: MemberTask[], ctx: LifecycleContext): Promise<Map<string, unknown>> {
   const failures = new Map<string, unknown>();
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const task = tasks[next++];
-      try {
-        if (ctx.deadline - Date.now() < MEMBER_TIME_MS) {
-          throw new OperatorError(
-            'not reached before the handler ran out of time: Parameter Store throttled the writes more than expected (another writer in the ' +
-              'account may be using the PutParameter quota). Retry the deployment; members already written are kept, and not written again.',
-          );
-        }
-        await task.run(ctx);
-      } catch (err) {
-        failures.set(task.member.spec.name, err);
+  await forEachConcurrently(tasks, CONCURRENCY, async (task) => {
+    try {
+      if (ctx.deadline - Date.now() < MEMBER_TIME_MS) {
+        throw new OperatorError(
+          'not reached before the handler ran out of time: Parameter Store throttled the writes more than expected (another writer in the ' +
+            'account may be using the PutParameter quota). Retry the deployment; members already written are kept, and not written again.',
+        );
       }
+      await task.run(ctx);
+    } catch (err) {
+      failures.set(task.member.spec.name, err);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, tasks.length) }, worker));
+  });
   return failures;
 }
 

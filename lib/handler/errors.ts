@@ -14,6 +14,8 @@ export interface ErrorContext {
   readonly keyId: string;
   /** The Secrets Manager secret, for `fromSecret` values. */
   readonly secretArn?: string;
+  /** Whose role made the call, as the fix names it: `handler` (the default) or `rotator`. */
+  readonly caller?: string;
 }
 
 /** An error whose message is already written for the operator and is safe to return. */
@@ -103,9 +105,10 @@ function accessDenied(ctx: ExplainContext, err: AwsError): string {
   const byKeyPolicy = /resource-based policy|key policy/i.test(err.message);
   const onKey = action.startsWith('kms:');
   const resource = onKey ? `KMS key ${deniedKey(err, ctx.keyId)}` : action.startsWith('secretsmanager:') ? `secret ${ctx.secretArn}` : `parameter ${ctx.parameterName}`;
+  const caller = ctx.caller ?? 'handler';
   const fix = byKeyPolicy || onKey
-    ? `Allow ${action} for the handler's role in the key policy of ${resource} (a ParameterKey does this for you) and in the role's IAM policy.`
-    : `Allow ${action} on ${resource} in the handler role's IAM policy.`;
+    ? `Allow ${action} for the ${caller}'s role in the key policy of ${resource} (a ParameterKey does this for you) and in the role's IAM policy.`
+    : `Allow ${action} on ${resource} in the ${caller} role's IAM policy.`;
   return `access denied for ${action} on ${resource}. ${fix}${onKey ? ' Keys that are not ParameterKeys must allow it with kms:ViaService ssm.<region>.amazonaws.com or without conditions.' : ''}`;
 }
 

@@ -17,8 +17,13 @@ export function withExpiration(spec: ParameterSpec, keepFrom: LiveParameter | un
  * The fixed policies (a JSON array) preceded by an Expiration: the timestamp the live parameter has when
  * `keepFrom` is given and has one, else now plus `expireAfterSeconds`.
  */
-export function policiesWithExpiration(expireAfterSeconds: number, fixedPolicies: string | undefined, keepFrom: LiveParameter | undefined): string {
-  const timestamp = (keepFrom && liveExpirationTimestamp(keepFrom)) ?? new Date(Date.now() + expireAfterSeconds * 1000).toISOString();
+export function policiesWithExpiration(
+  expireAfterSeconds: number,
+  fixedPolicies: string | undefined,
+  keepFrom: LiveParameter | undefined,
+  now: number = Date.now(),
+): string {
+  const timestamp = (keepFrom && liveExpirationTimestamp(keepFrom)) ?? new Date(now + expireAfterSeconds * 1000).toISOString();
   const fixed = fixedPolicies ? (JSON.parse(fixedPolicies) as unknown[]).map((p) => JSON.stringify(p)) : [];
   return `[${[expirationJson(timestamp), ...fixed].join(',')}]`;
 }

@@ -7,9 +7,10 @@ import { WriteContext, WriteMode, currentValue, pacedWrite, syncTags, writeVersi
 import { LiveParameter, attributesChanged, readHistory, verifyLive, verifyWrite } from './read-back';
 import { LifecycleRequest, ParameterSpec, isNotCreatedPhysicalId, parameterArn } from './request';
 import { sameSource, sourceLabel } from './source-fingerprint';
-import { labelledValue } from './source-labels';
+import { labelVersion, labelledValue } from './source-labels';
 import { keepsWrittenValue, resolveValue } from './value-source';
 import { OWNER_TAG_KEY, SourceType, canonicalParameterName } from '../private/handler-protocol';
+import { CURRENT_LABEL, PREVIOUS_LABEL } from '../private/rotation-protocol';
 
 /** What the handler reports back to CloudFormation. Never a value. */
 export interface LifecycleOutcome {
@@ -65,7 +66,7 @@ async function create(request: LifecycleRequest, spec: ParameterSpec, ctx: Lifec
   const fresh = withExpiration(spec, undefined);
   const mode: WriteMode = { Overwrite: false, Tags: [...ownershipTags(request.owner, false), ...spec.tags] };
   try {
-    const written = await writeVersion(fresh, value, sourceLabel(spec.source), undefined, mode, ctx);
+    const written = await writeVersion(fresh, value, versionLabels(spec), undefined, mode, ctx);
     return outcome(request, spec, await verifyWrite(fresh, written, ctx));
   } catch (err) {
     if (err instanceof Error && err.name === 'AccessDeniedException') {
@@ -210,7 +211,10 @@ async function converge(
   if (valueChanges || attributesChanged(target, live, options.oldKeyId)) {
     // the value is read through Parameter Store (under the key it was written with) and written under the new one
     const value = await planValue(request, spec, plan, ctx);
-    const written = await writeVersion(target, value, sourceLabel(spec.source), live, { Overwrite: true }, ctx);
+    const written = await writeVersion(target, value, versionLabels(spec), live, { Overwrite: true }, ctx);
+    if (valueChanges && spec.rotation?.keepPrevious && live.version !== undefined) {
+      await labelVersion(spec.name, live.version, [PREVIOUS_LABEL], ctx);
+    }
     await syncTags(spec.name, options.tags, options.previousTags, ctx);
     version = await verifyWrite(target, written, ctx);
   } else {
@@ -264,6 +268,14 @@ async function remove(request: LifecycleRequest, ctx: LifecycleContext): Promise
     }
   }
   return { physicalId: name };
+}
+
+/**
+ * The labels of a version the handler writes: its source's fingerprint, and `current` on a rotating
+ * parameter that keeps the previous value readable (the newest version is the current value, whoever wrote it).
+ */
+function versionLabels(spec: ParameterSpec): string[] {
+  return [sourceLabel(spec.source), ...(spec.rotation?.keepPrevious ? [CURRENT_LABEL] : [])];
 }
 
 function outcome(request: LifecycleRequest, spec: ParameterSpec, version: number | undefined): LifecycleOutcome {

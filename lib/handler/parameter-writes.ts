@@ -27,18 +27,18 @@ export interface WriteContext {
 export type WriteMode = { readonly Overwrite: false; readonly Tags: Tag[] } | { readonly Overwrite: true };
 
 /**
- * Writes the value with every attribute as a new version, labelled with its source's fingerprint.
- * Clears a description, pattern or policies the user removed.
+ * Writes the value with every attribute as a new version, with `labels` (its source's fingerprint, and
+ * `current` on a rotating parameter). Clears a description, pattern or policies the user removed.
  */
 export async function writeVersion(
   spec: ParameterSpec,
   value: string,
-  sourceLabel: string,
+  labels: readonly string[],
   live: LiveParameter | undefined,
   mode: WriteMode,
   ctx: WriteContext,
 ): Promise<WrittenVersion> {
-  await makeRoomForWrite(spec.name, live, ctx);
+  await makeRoomForWrite(spec.name, live, spec.rotation !== undefined, ctx);
   const clearPolicies = spec.policies === undefined && (live?.policies.length ?? 0) > 0;
   const put = new PutParameterCommand({
     Name: spec.name,
@@ -56,7 +56,9 @@ export async function writeVersion(
   if (result.Version === undefined) {
     throw new OperatorError('Parameter Store accepted the value but answered no version. Retry the deployment.');
   }
-  await labelVersion(spec.name, result.Version, sourceLabel, ctx);
+  if (labels.length > 0) {
+    await labelVersion(spec.name, result.Version, labels, ctx);
+  }
   return { version: result.Version, tier: result.Tier };
 }
 

@@ -15,6 +15,10 @@ export interface LiveParameter {
   readonly allowedPattern?: string;
   readonly policies: string[];
   readonly version?: number;
+  /** When the newest version was written. */
+  readonly lastModified?: Date;
+  /** The newest version's labels. */
+  readonly labels?: readonly string[];
   /** The versions Parameter Store keeps (at most 100). */
   readonly versionCount: number;
   /** The oldest kept version and its labels: a write at 100 versions drops it, and fails if it is labelled. */
@@ -73,6 +77,8 @@ function liveParameter(versions: readonly ParameterHistory[]): LiveParameter {
     allowedPattern: newest?.AllowedPattern,
     policies: (newest?.Policies ?? []).map((p) => normalizePolicy(p.PolicyText)).filter((p) => p !== '{}'),
     version: newest?.Version,
+    lastModified: newest?.LastModifiedDate,
+    labels: newest?.Labels,
     versionCount: versions.length,
     oldest: oldest?.Version === undefined ? undefined : { version: oldest.Version, labels: oldest.Labels ?? [] },
     sourceLabels,

@@ -1,5 +1,6 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { OperatorError } from './errors';
+import { withRotationTags } from './rotation-tags';
 import { DEFAULT_TIER, ParameterProperties, SourceProperties, ownerTagValue } from '../private/handler-protocol';
 
 /** One SecureString as the handler understands it, parsed from the string-only resource properties. */
@@ -15,7 +16,18 @@ export interface ParameterSpec {
   /** A relative expiration: the handler writes `now + this` as an Expiration whenever it writes the value. */
   readonly expireAfterSeconds?: number;
   readonly adopt: boolean;
+  /** The user's tags, and the rotation tags of a rotating parameter (rotation-tags.ts). */
   readonly tags: ReadonlyArray<{ readonly Key: string; readonly Value: string }>;
+  /** Set when the stack's rotator replaces the value. */
+  readonly rotation?: RotationSpec;
+}
+
+/** How a parameter rotates, as the handler needs it: to tag it for the rotator and to label its versions. */
+export interface RotationSpec {
+  /** `every-<seconds>` or `before-expiration`. */
+  readonly trigger: string;
+  /** The replaced version keeps the label `previous`, and the new one gets `current`. */
+  readonly keepPrevious: boolean;
 }
 
 /** A lifecycle request: what CloudFormation asks, for which parameter, on behalf of which owner. */
@@ -73,12 +85,12 @@ export function parseEnvelope(event: CloudFormationCustomResourceEvent): Request
  * carries the source (and, for unsafePlainText, its text).
  */
 export function parseRequest(event: CloudFormationCustomResourceEvent): LifecycleRequest {
-  const { requestType, owner, ssmArnPrefix } = parseEnvelope(event);
+  const { requestType, owner, ssmArnPrefix, stackName } = parseEnvelope(event);
   return {
     requestType,
-    spec: parseSpec(event.ResourceProperties, requestType !== 'Delete', 'ResourceProperties'),
+    spec: withRotationTags(stackName, parseSpec(event.ResourceProperties, requestType !== 'Delete', 'ResourceProperties')),
     // not checked: the rollback of an Update whose template was malformed carries that template as the old one
-    oldSpec: event.RequestType === 'Update' ? parseSpec(event.OldResourceProperties, false, 'OldResourceProperties') : undefined,
+    oldSpec: event.RequestType === 'Update' ? withRotationTags(stackName, parseSpec(event.OldResourceProperties, false, 'OldResourceProperties')) : undefined,
     physicalId: event.RequestType === 'Create' ? undefined : event.PhysicalResourceId,
     owner,
     ssmArnPrefix,
@@ -103,6 +115,7 @@ function parseSpec(raw: unknown, strict: boolean, field: string): ParameterSpec 
     expireAfterSeconds: props.ExpireAfterSeconds === undefined ? undefined : Number(props.ExpireAfterSeconds),
     adopt: props.Adopt === 'true',
     tags: props.Tags ?? [],
+    rotation: props.Rotation ? { trigger: String(props.Rotation.Trigger), keepPrevious: props.Rotation.KeepPrevious !== 'false' } : undefined,
   };
 }
 

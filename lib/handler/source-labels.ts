@@ -4,6 +4,7 @@ import { OperatorError } from './errors';
 import { LiveParameter } from './read-back';
 import { withRetries } from './retry';
 import { SOURCE_LABEL_PREFIX } from './source-fingerprint';
+import { ROTATION_LABELS } from '../private/rotation-protocol';
 
 /**
  * Each version the handler writes is labelled with the fingerprint of its source (`src-…`), so that a
@@ -19,25 +20,30 @@ interface LabelContext {
 /** Parameter Store keeps this many versions; a write beyond drops the oldest. */
 export const MAX_KEPT_VERSIONS = 100;
 
-export async function labelVersion(name: string, version: number, label: string, ctx: LabelContext): Promise<void> {
+/** Puts `labels` on `version` (moving each from the version it named before), in one call. */
+export async function labelVersion(name: string, version: number, labels: readonly string[], ctx: LabelContext): Promise<void> {
   const result = await withRetries(
     'ssm:LabelParameterVersion',
-    (options) => ctx.clients.ssm.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: version, Labels: [label] }), options),
+    (options) => ctx.clients.ssm.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: version, Labels: [...labels] }), options),
     ctx.deadline,
   );
   if ((result.InvalidLabels ?? []).length > 0) {
-    throw new OperatorError(`Parameter Store refused the version label ${label}: the handler and Parameter Store disagree on label rules. Report this to cdk-secure-parameters.`);
+    throw new OperatorError(
+      `Parameter Store refused the version label ${result.InvalidLabels!.join(', ')}: the handler and Parameter Store disagree on label rules. Report this to cdk-secure-parameters.`,
+    );
   }
 }
 
 /**
  * A write at 100 versions drops the oldest, and fails with ParameterMaxVersionLimitExceeded when it carries
  * a label (Parameter Store user guide, "Working with parameter versions"). Our source labels on it are
- * removed first: the value they point to is about to go anyway. An operator's label is left alone, and the
- * write then fails with a message that says which label to move.
+ * removed first, and on a rotating parameter the `current` and `previous` labels too: the value they point
+ * to is about to go anyway. An operator's label is left alone, and the write then fails with a message that
+ * says which label to move.
  */
-export async function makeRoomForWrite(name: string, live: LiveParameter | undefined, ctx: LabelContext): Promise<void> {
-  const ours = live?.oldest?.labels.filter((l) => l.startsWith(SOURCE_LABEL_PREFIX)) ?? [];
+export async function makeRoomForWrite(name: string, live: LiveParameter | undefined, rotating: boolean, ctx: LabelContext): Promise<void> {
+  const isOurs = (label: string) => label.startsWith(SOURCE_LABEL_PREFIX) || (rotating && ROTATION_LABELS.includes(label));
+  const ours = live?.oldest?.labels.filter(isOurs) ?? [];
   if (live === undefined || live.versionCount < MAX_KEPT_VERSIONS || ours.length === 0) {
     return;
   }

@@ -5,6 +5,7 @@
  * CloudFormation delivers every custom resource property as a string, so every field is one.
  */
 import { createHash } from 'crypto';
+import type { RotationProperties } from './rotation-protocol';
 
 /** Where the value comes from; the discriminator of {@link SourceProperties}: the public enum, under its protocol name. */
 export { SecureValueSource as SourceType } from '../secure-value-source';
@@ -39,6 +40,8 @@ export interface ParameterProperties {
   readonly ExpireAfterSeconds?: string;
   /** "true" to take over a parameter that exists and is not ours. */
   readonly Adopt?: string;
+  /** Set when the stack's rotator replaces the value (generated values only). */
+  readonly Rotation?: RotationProperties;
   readonly Tags?: ReadonlyArray<{ readonly Key: string; readonly Value: string }>;
 }
 

@@ -37,6 +37,11 @@ export function resolveParameterKey(consumer: IConstruct, key: kms.IKey): kms.IK
   );
 }
 
+/** Whether `key` is Parameter Store's AWS-managed key, which no grant needs to name. */
+export function isAwsManagedSsmKey(key: kms.IKey): boolean {
+  return isAlias(key) && key.aliasName === AWS_MANAGED_SSM_ALIAS;
+}
+
 function isAlias(key: kms.IKey): key is kms.IAlias {
   return typeof (key as Partial<kms.IAlias>).aliasName === 'string';
 }

@@ -91,7 +91,7 @@ export class SecureStringHandler extends Construct {
   private readonly plainNames: string[] = [];
   private readonly ciphertextKeys = new Set<kms.IKey>();
 
-  private constructor(scope: Construct, id: string, private readonly options: SecureStringHandlerOptions) {
+  private constructor(scope: Construct, id: string, public readonly options: SecureStringHandlerOptions) {
     super(scope, id);
 
     this.role = new HandlerRole(this, 'Role', this.roleStatements, () => this.policy, {

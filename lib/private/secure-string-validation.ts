@@ -4,6 +4,7 @@ import { IConstruct } from 'constructs';
 import { MAX_VALUE_BYTES } from './handler-protocol';
 import { parameterNameProblems } from './parameter-name';
 import { assertValidPolicies } from './policy-validation';
+import { rotationProblems } from './rotation-validation';
 import { ParameterValidationError } from './validation-error';
 import type { SecureStringParameterProps } from '../secure-string-parameter';
 
@@ -21,6 +22,10 @@ export function validateSecureString(scope: IConstruct, props: SecureStringParam
     validateAllowedPattern(scope, props);
   }
   assertValidPolicies(scope, props.parameterName, tier, props.policies ?? []);
+  const rotation = props.rotation ? rotationProblems(props.rotation, props.value, props.policies ?? []) : [];
+  if (rotation.length > 0) {
+    throw new ParameterValidationError(scope, `${props.parameterName}: rotation is invalid: ${rotation.join('; ')}`);
+  }
 }
 
 function validateAllowedPattern(scope: IConstruct, props: SecureStringParameterProps): void {

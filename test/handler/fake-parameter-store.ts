@@ -4,6 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   AddTagsToResourceCommand,
   DeleteParameterCommand,
+  DescribeParametersCommand,
   GetParameterCommand,
   GetParameterHistoryCommand,
   GetParametersCommand,
@@ -30,6 +31,8 @@ export interface StoredVersion {
   policies: string[];
   version: number;
   labels: string[];
+  /** When the version was written; a seeded parameter without one was written long ago. */
+  lastModified?: Date;
 }
 
 /** The newest version's fields (tests may change them, as another writer would), the older ones, the tags. */
@@ -41,8 +44,8 @@ export interface StoredParameter extends StoredVersion {
 
 const KEPT_VERSIONS = 100;
 
-function versionOnly({ value, keyId, tier, description, allowedPattern, policies, version, labels }: StoredVersion): StoredVersion {
-  return { value, keyId, tier, description, allowedPattern, policies, version, labels };
+function versionOnly({ value, keyId, tier, description, allowedPattern, policies, version, labels, lastModified }: StoredVersion): StoredVersion {
+  return { value, keyId, tier, description, allowedPattern, policies, version, labels, lastModified };
 }
 
 /**
@@ -125,6 +128,7 @@ export class FakeParameterStore {
         NextToken: start + size < all.length ? String(start + size) : undefined,
       };
     });
+    this.ssm.on(DescribeParametersCommand).callsFake((input) => this.describeParameters(input));
     this.ssm.on(LabelParameterVersionCommand).callsFake((input) => {
       const versions = this.versions(input.Name);
       const target = versions.find((v) => v.version === input.ParameterVersion);
@@ -189,6 +193,7 @@ export class FakeParameterStore {
       Policies: v.policies.map((text) => ({ PolicyText: text, PolicyType: JSON.parse(text).Type, PolicyStatus: 'Pending' })),
       Version: v.version,
       Labels: [...v.labels],
+      LastModifiedDate: v.lastModified ?? new Date(0),
     };
   }
 
@@ -199,6 +204,20 @@ export class FakeParameterStore {
     return {
       Parameters: found.map((n) => ({ Name: n, Type: 'SecureString', Version: this.get(n).version, ...(input.WithDecryption ? { Value: this.get(n).value } : {}) })),
       InvalidParameters: names.filter((n) => !found.includes(n)),
+    };
+  }
+
+  /** DescribeParameters with `tag:<key>` filters (Equals), paged by MaxResults. */
+  public describeParameters(input: any): { Parameters: object[]; NextToken?: string } {
+    const filters = (input.ParameterFilters ?? []) as Array<{ Key: string; Values?: string[] }>;
+    const matches = [...this.parameters.entries()].filter(([, p]) =>
+      filters.every((f) => p.tags.some((t) => `tag:${t.Key}` === f.Key && (f.Values === undefined || f.Values.includes(t.Value!)))),
+    );
+    const start = Number(input.NextToken ?? 0);
+    const size = input.MaxResults ?? 50;
+    return {
+      Parameters: matches.slice(start, start + size).map(([name, p]) => ({ Name: name, Type: 'SecureString', Version: p.version })),
+      NextToken: start + size < matches.length ? String(start + size) : undefined,
     };
   }
 
@@ -229,6 +248,7 @@ export class FakeParameterStore {
       tags: existing?.tags ?? input.Tags ?? [],
       version: (existing?.version ?? 0) + 1,
       labels: [],
+      lastModified: new Date(),
       older: kept.slice(kept.length >= KEPT_VERSIONS ? 1 : 0).map(versionOnly),
     };
     this.parameters.set(key, stored);

@@ -383,7 +383,7 @@ describe('source-labels answers without the optional fields', () => {
   test('LabelParameterVersion answering no InvalidLabels is success', async () => {
     store.ssm.on(LabelParameterVersionCommand).resolves({});
 
-    await expect(labelVersion(NAME, 1, 'src-x', ctx())).resolves.toBeUndefined();
+    await expect(labelVersion(NAME, 1, ['src-x'], ctx())).resolves.toBeUndefined();
     expect(store.calls(LabelParameterVersionCommand)).toEqual([{ Name: NAME, ParameterVersion: 1, Labels: ['src-x'] }]);
   });
 
@@ -397,7 +397,7 @@ describe('source-labels answers without the optional fields', () => {
   });
 
   test('100 versions with no oldest version number: nothing to unlabel', async () => {
-    await makeRoomForWrite(NAME, live(MAX_KEPT_VERSIONS), ctx());
+    await makeRoomForWrite(NAME, live(MAX_KEPT_VERSIONS), false, ctx());
 
     expect(store.calls(UnlabelParameterVersionCommand)).toEqual([]);
   });

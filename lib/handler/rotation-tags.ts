@@ -1,0 +1,35 @@
+import { OperatorError } from './errors';
+import type { ParameterSpec } from './request';
+import { generatorOptions } from './source-fingerprint';
+import { SourceType } from '../private/handler-protocol';
+import { ROTATION_OPTIONS_TAG_KEY, ROTATION_TAG_KEY, rotationOptionsTagValue, rotationTagValue } from '../private/rotation-protocol';
+
+/**
+ * The spec with the two tags the stack's rotator finds and reads a rotating parameter by (see
+ * rotation-protocol.ts). They travel with the user's tags, so an Update that drops the rotation removes
+ * them like a user tag the template no longer sets.
+ */
+export function withRotationTags(stackName: string, spec: ParameterSpec): ParameterSpec {
+  if (!spec.rotation) {
+    return spec;
+  }
+  if (spec.source.Type !== SourceType.GENERATED) {
+    throw new OperatorError(
+      `the request is malformed: a ${spec.source.Type} value cannot rotate. The handler and the construct versions may differ; ` +
+        'redeploy with one version of cdk-secure-parameters.',
+    );
+  }
+  const options = rotationOptionsTagValue({
+    keepPrevious: spec.rotation.keepPrevious,
+    generator: generatorOptions(spec.source.Options),
+    expireAfterSeconds: spec.expireAfterSeconds,
+  });
+  return {
+    ...spec,
+    tags: [
+      ...spec.tags,
+      { Key: ROTATION_TAG_KEY, Value: rotationTagValue(stackName, spec.rotation.trigger) },
+      { Key: ROTATION_OPTIONS_TAG_KEY, Value: options },
+    ],
+  };
+}

@@ -1,0 +1,162 @@
+import { Tag } from '@aws-sdk/client-ssm';
+import { OperatorError } from './errors';
+import { policiesWithExpiration } from './expiration';
+import { generateValue } from './generator';
+import { listTags } from './ownership';
+import { WriteContext, writeVersion } from './parameter-writes';
+import { LiveParameter, readHistory } from './read-back';
+import { ParameterSpec } from './request';
+import { SOURCE_LABEL_PREFIX } from './source-fingerprint';
+import { labelVersion } from './source-labels';
+import { OWNER_TAG_KEY, SourceType } from '../private/handler-protocol';
+import {
+  BEFORE_EXPIRATION_TRIGGER,
+  CURRENT_LABEL,
+  NOTIFICATION_SLACK_SECONDS,
+  PREVIOUS_LABEL,
+  ROTATION_OPTIONS_TAG_KEY,
+  ROTATION_TAG_KEY,
+  RotationTagOptions,
+  parseRotationOptions,
+  recentWriteSeconds,
+  rotationTagValue,
+  triggerInterval,
+} from '../private/rotation-protocol';
+
+/** What one rotation did: a new version, or why the parameter was left as it is. Never a value. */
+export type RotationOutcome = { readonly rotated: true; readonly version: number } | { readonly rotated: false; readonly reason: string };
+
+/** Everything a rotation needs besides the parameter. */
+export interface RotationContext extends WriteContext {
+  /** The stack whose parameters this rotator may rotate: their owner tag starts with `<stack name>/`. */
+  readonly stackName: string;
+  /** The time the due checks and a renewed Expiration count from (the deadline is on the real clock). */
+  readonly now: () => number;
+}
+
+/**
+ * Rotates one parameter if it is this stack's, set to rotate on `trigger`, and due. A rotation is one
+ * PutParameter (the new value, the parameter's own key, tier, description and pattern, its policies with a
+ * renewed relative Expiration) and at most two label calls: the source label and `current` move to the new
+ * version, `previous` to the replaced one. The value is never read: the write needs no kms:Decrypt.
+ */
+export async function rotateParameter(name: string, trigger: string, ctx: RotationContext): Promise<RotationOutcome> {
+  const tags = await tagsIfExists(name, ctx);
+  const refusal = tags === undefined ? 'it no longer exists' : notRotatingReason(tags, trigger, ctx.stackName);
+  if (refusal) {
+    return { rotated: false, reason: refusal };
+  }
+  const options = rotationOptions(tagValue(tags!, ROTATION_OPTIONS_TAG_KEY)!);
+  const live = await readHistory(name, ctx);
+  const notDue = notDueReason(trigger, live, ctx.now());
+  if (notDue) {
+    return { rotated: false, reason: notDue };
+  }
+  return { rotated: true, version: await writeRotation(name, live, options, ctx) };
+}
+
+async function writeRotation(name: string, live: LiveParameter, options: RotationTagOptions, ctx: RotationContext): Promise<number> {
+  if (live.type !== 'SecureString' || live.keyId === undefined) {
+    throw new OperatorError(`it is a ${live.type ?? 'missing'} parameter, not a SecureString with a key: deploy the stack again to restore it`);
+  }
+  const value = generateValue(options.generator);
+  ctx.secrets.add(value);
+  const spec: ParameterSpec = {
+    name,
+    keyId: live.keyId,
+    tier: live.tier ?? 'Standard',
+    source: { Type: SourceType.GENERATED },
+    description: live.description,
+    allowedPattern: live.allowedPattern,
+    policies: renewedPolicies(live.policies, options.expireAfterSeconds, ctx.now()),
+    adopt: false,
+    tags: [],
+    rotation: { trigger: '', keepPrevious: options.keepPrevious },
+  };
+  // the source label moves with the value: a rollback to this source restores the rotated value, never an older one
+  const sourceLabels = (live.labels ?? []).filter((l) => l.startsWith(SOURCE_LABEL_PREFIX));
+  const labels = [...sourceLabels, ...(options.keepPrevious ? [CURRENT_LABEL] : [])];
+  const written = await writeVersion(spec, value, labels, live, { Overwrite: true }, ctx);
+  if (options.keepPrevious && live.version !== undefined) {
+    await labelVersion(name, live.version, [PREVIOUS_LABEL], ctx);
+  }
+  return written.version;
+}
+
+async function tagsIfExists(name: string, ctx: RotationContext): Promise<Tag[] | undefined> {
+  try {
+    return await listTags(name, ctx);
+  } catch (err) {
+    if (err instanceof Error && (err.name === 'InvalidResourceId' || err.name === 'ParameterNotFound')) {
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/** Why the tags say this parameter is not ours to rotate on `trigger`, or undefined when it is. */
+function notRotatingReason(tags: readonly Tag[], trigger: string, stackName: string): string | undefined {
+  const owner = tagValue(tags, OWNER_TAG_KEY);
+  if (!owner?.startsWith(`${stackName}/`)) {
+    return `it is not owned by stack ${stackName} (${OWNER_TAG_KEY}: ${owner ?? 'none'})`;
+  }
+  const rotation = tagValue(tags, ROTATION_TAG_KEY);
+  if (rotation !== rotationTagValue(stackName, trigger)) {
+    return `it is not set to rotate on ${trigger} (${ROTATION_TAG_KEY}: ${rotation ?? 'none'})`;
+  }
+  return tagValue(tags, ROTATION_OPTIONS_TAG_KEY) === undefined ? `it has no ${ROTATION_OPTIONS_TAG_KEY} tag` : undefined;
+}
+
+function rotationOptions(tag: string): RotationTagOptions {
+  try {
+    return parseRotationOptions(tag);
+  } catch (err) {
+    throw new OperatorError((err as Error).message);
+  }
+}
+
+function tagValue(tags: readonly Tag[], key: string): string | undefined {
+  return tags.find((t) => t.Key === key)?.Value;
+}
+
+/**
+ * Why a rotation now would be a second one (a duplicate or late event), or undefined when it is due.
+ * On a schedule: the value was written less than {@link recentWriteSeconds} ago. Before expiration: the
+ * live Expiration is further away than the notification's lead time (plus slack for an early event),
+ * which means a rotation has already renewed it.
+ */
+export function notDueReason(trigger: string, live: LiveParameter, now: number): string | undefined {
+  const interval = triggerInterval(trigger);
+  if (interval !== undefined) {
+    const ageSeconds = live.lastModified ? (now - live.lastModified.getTime()) / 1000 : Infinity;
+    const recent = recentWriteSeconds(interval);
+    return ageSeconds < recent ? `it was written ${Math.round(ageSeconds)} s ago, less than ${recent} s: this rotation already happened` : undefined;
+  }
+  if (trigger !== BEFORE_EXPIRATION_TRIGGER) {
+    throw new OperatorError(`unknown rotation trigger ${trigger}`);
+  }
+  const expiresAt = Date.parse(policyAttributes(live, 'Expiration')?.Timestamp ?? '');
+  const notification = policyAttributes(live, 'ExpirationNotification');
+  if (Number.isNaN(expiresAt) || notification === undefined) {
+    return 'it has no Expiration and ExpirationNotification policies to rotate before';
+  }
+  const leadSeconds = Number(notification.Before) * (notification.Unit === 'Days' ? 86400 : 3600);
+  const dueAt = expiresAt - (leadSeconds + NOTIFICATION_SLACK_SECONDS) * 1000;
+  return now < dueAt ? `it expires at ${new Date(expiresAt).toISOString()}, not within its notification time: already rotated` : undefined;
+}
+
+function policyAttributes(live: LiveParameter, type: string): Record<string, string> | undefined {
+  return live.policies.map((p) => JSON.parse(p) as { Type?: string; Attributes?: Record<string, string> }).find((p) => p.Type === type)?.Attributes;
+}
+
+/**
+ * The live policies with a relative Expiration renewed from now (an absolute one, or none, is kept); undefined
+ * when the parameter has none.
+ */
+function renewedPolicies(live: readonly string[], expireAfterSeconds: number | undefined, now: number): string | undefined {
+  if (expireAfterSeconds === undefined) {
+    return live.length > 0 ? `[${live.join(',')}]` : undefined;
+  }
+  const others = live.filter((p) => (JSON.parse(p) as { Type?: string }).Type !== 'Expiration');
+  return policiesWithExpiration(expireAfterSeconds, `[${others.join(',')}]`, undefined, now);
+}

@@ -1,0 +1,266 @@
+import * as path from 'path';
+import { Aws, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct, IConstruct } from 'constructs';
+import { OWNER_TAG_CONDITION_KEY, uniqueArns } from './handler-policy';
+import { ENCRYPTION_CONTEXT_KEY } from './handler-protocol';
+import { HandlerRole } from './handler-role';
+import { handlerRuntime } from './handler-runtime';
+import { tierKeyActions } from './key-actions';
+import { isAwsManagedSsmKey } from './parameter-key-resolution';
+import { parameterArnFor } from './parameter-name';
+import { coveringPatterns } from './parameter-prefixes';
+import { parameterStoreViaService } from './parameter-store-conditions';
+import { ScheduledRotationInput } from './rotation-protocol';
+import { acknowledgeRotatorFindings } from './rotator-acknowledgements';
+import { SecureStringHandler } from './secure-string-handler';
+import { ParameterEventType } from '../parameter-events';
+import type { ParameterRotation } from '../parameter-rotation';
+
+const ROTATOR_ID = 'SecureStringRotator';
+/** Lambda's maximum: the rotator paces its writes to the account's PutParameter quota within it. */
+const ROTATOR_TIMEOUT = Duration.minutes(15);
+const BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'lib', 'handler', 'rotator.lambda');
+/** Up to this many rotating parameters are named one by one in the rotator's policy; more, by covering paths. */
+const MAX_NAMED_PARAMETERS = 20;
+
+/**
+ * What the rotator may do to a parameter: find it by its tags, read its history (no value: the rotator never
+ * decrypts), write the new version and move its labels.
+ */
+export const ROTATOR_SSM_ACTIONS = [
+  'ssm:ListTagsForResource',
+  'ssm:GetParameterHistory',
+  'ssm:PutParameter',
+  'ssm:LabelParameterVersion',
+  'ssm:UnlabelParameterVersion',
+];
+
+/** What a rotating SecureString tells the stack's rotator, so that its role grants exactly that. */
+export interface RotatedParameter {
+  readonly name: string;
+  readonly key: kms.IKey;
+  readonly tier: string;
+  readonly rotation: ParameterRotation;
+}
+
+/**
+ * The one rotator of a stack: a function that shares the deploy-time handler's generator and writes, its role
+ * and policy, a log group, one EventBridge rule per rotation interval, one rule for ExpirationNotification
+ * events, and a dead-letter queue with an alarm. A constant number of resources whatever the number of
+ * rotating parameters: the parameters carry their rotation in tags (rotation-protocol.ts), and the policy is
+ * computed at synth time from every parameter registered.
+ */
+export class ParameterRotator extends Construct {
+  /** The stack's rotator, created on first use. */
+  public static of(scope: IConstruct): ParameterRotator {
+    const stack = Stack.of(scope);
+    return (stack.node.tryFindChild(ROTATOR_ID) as ParameterRotator | undefined) ?? new ParameterRotator(stack, ROTATOR_ID);
+  }
+
+  public readonly function: lambda.Function;
+  /** Where a rotation that failed after Lambda's retries (or an event EventBridge could not deliver) lands. */
+  public readonly deadLetterQueue: sqs.Queue;
+  /** In alarm while the dead-letter queue holds a message. */
+  public readonly alarm: cloudwatch.Alarm;
+  private readonly roleStatements: iam.PolicyStatement[] = [];
+  private readonly policy: iam.CfnManagedPolicy;
+  private readonly logGroupArn: string;
+  private readonly parameters: RotatedParameter[] = [];
+  private readonly schedules = new Map<number, events.Rule>();
+  private expirationRule?: events.Rule;
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const options = SecureStringHandler.of(this).options;
+
+    const role = new HandlerRole(this, 'Role', this.roleStatements, () => this.policy, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Rotates the generated SecureString parameters of this stack',
+    });
+    // customer-managed, not inline: HIPAA, NIST and PCI packs refuse inline policies
+    this.policy = new iam.CfnManagedPolicy(this, 'Policy', {
+      description: 'What the SecureString rotator may do, computed from the rotating parameters of this stack',
+      roles: [role.roleName],
+      policyDocument: Lazy.any({ produce: () => this.policyDocument() }),
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.alarm = new cloudwatch.Alarm(this, 'FailedRotations', {
+      alarmDescription: 'A rotation of a SecureString of this stack failed: the message in the dead-letter queue and the rotator\'s log name the parameters and what to do.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: options.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: options.logEncryptionKey,
+    });
+    this.logGroupArn = logGroup.logGroupArn;
+
+    this.function = new lambda.Function(this, 'Function', {
+      description: 'cdk-secure-parameters: rotates the generated SecureString parameters of this stack',
+      runtime: handlerRuntime(this, options.runtime),
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(BUNDLE_DIR),
+      role,
+      timeout: ROTATOR_TIMEOUT,
+      memorySize: 256,
+      logGroup,
+      environment: { STACK_NAME: Aws.STACK_NAME },
+      vpc: options.vpc,
+      vpcSubnets: options.vpcSubnets,
+      securityGroups: options.securityGroups,
+      deadLetterQueue: this.deadLetterQueue,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+    });
+    // Lambda retries a failed invocation twice: a retry skips what was rotated and takes what was not reached
+    this.function.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1) });
+    (this.function.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
+    this.function.node.addDependency(this.policy);
+    acknowledgeRotatorFindings(this, { policy: this.policy, fn: this.function, logGroup, queue: this.deadLetterQueue, options });
+  }
+
+  /** Grants the rotator this parameter, and adds the rule that triggers its rotation if there is none yet. */
+  public register(parameter: RotatedParameter): void {
+    this.parameters.push(parameter);
+    if (parameter.rotation.interval) {
+      this.scheduleFor(parameter.rotation);
+    } else {
+      this.expirationRule ??= this.newExpirationRule();
+    }
+  }
+
+  private scheduleFor(rotation: ParameterRotation): void {
+    const interval = rotation.interval!;
+    const seconds = interval.toSeconds();
+    if (this.schedules.has(seconds)) {
+      return;
+    }
+    const rule = new events.Rule(this, `Every${seconds}s`, {
+      description: `Rotates the SecureStrings of this stack that rotate every ${interval.toHumanString()}`,
+      schedule: events.Schedule.rate(interval),
+    });
+    const input: ScheduledRotationInput = { Trigger: rotation._trigger };
+    rule.addTarget(this.target(events.RuleTargetInput.fromObject(input)));
+    this.schedules.set(seconds, rule);
+  }
+
+  /**
+   * Parameter Store's `Parameter Store Policy Action` events of an ExpirationNotification, for the names under
+   * the rotating parameters' covering paths. The rotator checks each event's parameter against its tags, so a
+   * pattern that also matches a sibling rotates nothing it should not.
+   */
+  private newExpirationRule(): events.Rule {
+    const rule = new events.Rule(this, 'BeforeExpiration', {
+      description: 'Rotates the SecureStrings of this stack that rotate before they expire',
+    });
+    rule.addEventPattern({
+      source: ['aws.ssm'],
+      detailType: [ParameterEventType.POLICY_ACTION],
+      detail: {
+        'parameter-name': Lazy.any({ produce: () => this.expirationNamePatterns() }) as unknown as string[],
+        'policy-type': events.Match.equalsIgnoreCase('ExpirationNotification'),
+      },
+    });
+    rule.addTarget(this.target(undefined));
+    return rule;
+  }
+
+  private expirationNamePatterns(): unknown[] {
+    const names = this.parameters.filter((p) => !p.rotation.interval).map((p) => p.name);
+    return coveringPatterns(names).flatMap((p) => (p.endsWith('/*') ? events.Match.prefix(`/${p.slice(0, -1)}`) : [p, `/${p}`]));
+  }
+
+  private target(input: events.RuleTargetInput | undefined): targets.LambdaFunction {
+    return new targets.LambdaFunction(this.function, {
+      event: input,
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(1),
+    });
+  }
+
+  /**
+   * The rotating parameters by name, or by the paths that cover them when there are many: the policy stays
+   * within IAM's 6,144 characters, and the owner-tag condition keeps other stacks' parameters out.
+   */
+  private namePatterns(): string[] {
+    const names = [...new Set(this.parameters.map((p) => p.name.replace(/^\//, '')))].sort();
+    return names.length <= MAX_NAMED_PARAMETERS ? names : coveringPatterns(names);
+  }
+
+  private policyDocument(): iam.PolicyDocument {
+    const parameterArns = this.namePatterns().map((p) => parameterArnFor(this, p));
+    return new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'FindRotatingParameters',
+          // DescribeParameters, the one call that filters by tag, works only on `*`; it returns no value
+          actions: ['ssm:DescribeParameters'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'RotateParametersOfThisStack',
+          actions: ROTATOR_SSM_ACTIONS,
+          resources: parameterArns,
+          // PutParameter's authorization has no aws:ResourceTag for a new name: IfExists, as the handler's S1
+          conditions: { StringLikeIfExists: { [OWNER_TAG_CONDITION_KEY]: `${Aws.STACK_NAME}/*` } },
+        }),
+        ...this.keyStatements(parameterArns),
+        new iam.PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [`${this.logGroupArn}:log-stream:*`],
+        }),
+        new iam.PolicyStatement({
+          sid: 'WriteTraces',
+          actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          resources: ['*'],
+        }),
+        ...this.roleStatements,
+      ],
+    });
+  }
+
+  /**
+   * The tiers' write actions (Encrypt for Standard, GenerateDataKey for Advanced) on the rotating parameters'
+   * keys, only through Parameter Store and only for their encryption contexts. Never Decrypt.
+   */
+  private keyStatements(parameterArns: string[]): iam.PolicyStatement[] {
+    // the AWS-managed key's policy lets every principal of the account use it through Parameter Store
+    const keys = this.parameters.map((p) => p.key).filter((key) => !isAwsManagedSsmKey(key));
+    const keyArns = uniqueArns(this, keys.map((key) => key.keyArn));
+    if (keyArns.length === 0) {
+      return [];
+    }
+    const actions = [...new Set(this.parameters.flatMap((p) => tierKeyActions(p.tier)))].sort();
+    return [
+      new iam.PolicyStatement({
+        sid: 'EncryptRotatedValues',
+        actions,
+        resources: keyArns,
+        conditions: {
+          StringEquals: { 'kms:ViaService': parameterStoreViaService(this) },
+          StringLike: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: parameterArns },
+        },
+      }),
+    ];
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The contract between ParameterRotation (synth time), the deploy-time handler (which tags each rotating
+ * parameter) and the stack's rotator (which finds them by tag and rotates them). No aws-cdk-lib import: both
+ * bundles include this file.
+ *
+ * The rotator learns everything from the parameter itself, so one schedule serves any number of parameters
+ * (an EventBridge target's input holds at most 8 KB): the handler puts two tags on each rotating parameter,
+ * - {@link ROTATION_TAG_KEY} `<stack name>/<trigger>`, which DescribeParameters filters on, and
+ * - {@link ROTATION_OPTIONS_TAG_KEY} what a rotation writes: the generator options, the relative
+ *   expiration, and whether the replaced version keeps the `previous` label.
+ */
+import { LOWERCASE, NUMBERS, PUNCTUATION, UPPERCASE } from './character-classes';
+import { DEFAULT_GENERATOR_OPTIONS, GeneratorOptions } from './handler-protocol';
+
+/** The tag the rotator finds its parameters by: `<stack name>/<trigger>`. */
+export const ROTATION_TAG_KEY = 'cdk-secure-parameters:rotation';
+/** The tag that tells the rotator what to write (see {@link rotationOptionsTagValue}). */
+export const ROTATION_OPTIONS_TAG_KEY = 'cdk-secure-parameters:rotation-options';
+
+/** The label of the newest version of a rotating parameter. */
+export const CURRENT_LABEL = 'current';
+/** The label of the version a rotation replaced, while `keepPrevious` is on. */
+export const PREVIOUS_LABEL = 'previous';
+/** Labels that rotation moves on its parameters; an operator's other labels are never touched. */
+export const ROTATION_LABELS: readonly string[] = [CURRENT_LABEL, PREVIOUS_LABEL];
+
+/** The trigger of a rotation on a schedule of `seconds`. */
+export function everyTrigger(seconds: number): string {
+  return `every-${seconds}`;
+}
+
+/** The trigger of a rotation on the parameter's ExpirationNotification. */
+export const BEFORE_EXPIRATION_TRIGGER = 'before-expiration';
+
+/** The interval of an `every-<seconds>` trigger; undefined for before-expiration. */
+export function triggerInterval(trigger: string): number | undefined {
+  const match = /^every-(\d+)$/.exec(trigger);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The `Rotation` property of a rotating parameter's resource (and of a batched member). */
+export interface RotationProperties {
+  /** `every-<seconds>` or `before-expiration`. */
+  readonly Trigger: string;
+  /** `"false"` when the replaced version must not keep the `previous` label; absent means true. */
+  readonly KeepPrevious?: string;
+}
+
+/** The rotator's input from a schedule: rotate this stack's parameters of this trigger. */
+export interface ScheduledRotationInput {
+  readonly Trigger: string;
+}
+
+/** The {@link ROTATION_TAG_KEY} value of a parameter of `stackName` that rotates on `trigger`. */
+export function rotationTagValue(stackName: string, trigger: string): string {
+  return `${stackName}/${trigger}`;
+}
+
+/** What the rotator writes for one parameter. */
+export interface RotationTagOptions {
+  readonly keepPrevious: boolean;
+  readonly generator: GeneratorOptions;
+  /** A relative expiration: the new Expiration timestamp is the write's time plus this. */
+  readonly expireAfterSeconds?: number;
+}
+
+/** Class letters of the `classes` field, in the generator's order. */
+const CLASS_LETTERS = [
+  { letter: 'l', excluded: 'excludeLowercase', chars: LOWERCASE },
+  { letter: 'u', excluded: 'excludeUppercase', chars: UPPERCASE },
+  { letter: 'n', excluded: 'excludeNumbers', chars: NUMBERS },
+  { letter: 'p', excluded: 'excludePunctuation', chars: PUNCTUATION },
+] as const;
+/** Every character a generated value can hold: excluding any other character changes nothing. */
+const GENERATOR_ALPHABET = `${LOWERCASE}${UPPERCASE}${NUMBERS}${PUNCTUATION} `;
+
+/**
+ * The {@link ROTATION_OPTIONS_TAG_KEY} value, e.g. `previous=keep expire=2592000 length=32 classes=lunp
+ * each=1 exclude=IiQ=`. Tag values allow letters, digits, spaces and `_ . : / = + - @` up to 256 characters:
+ * the excluded characters travel as base64 of the ones the generator could pick (at most 95), so the longest
+ * value is under 200 characters. The generation is left out: it asks the handler for a new value, and a
+ * rotation makes one anyway.
+ */
+export function rotationOptionsTagValue(options: RotationTagOptions): string {
+  const g = options.generator;
+  const classes = CLASS_LETTERS.filter((c) => !g[c.excluded]).map((c) => c.letter).join('') + (g.includeSpace ? 's' : '');
+  const excluded = [...new Set(g.excludeCharacters)].filter((c) => GENERATOR_ALPHABET.includes(c)).sort().join('');
+  const fields = [
+    `previous=${options.keepPrevious ? 'keep' : 'drop'}`,
+    ...(options.expireAfterSeconds === undefined ? [] : [`expire=${options.expireAfterSeconds}`]),
+    `length=${g.length}`,
+    `classes=${classes}`,
+    `each=${g.requireEachIncludedType ? 1 : 0}`,
+    ...(excluded ? [`exclude=${Buffer.from(excluded, 'latin1').toString('base64')}`] : []),
+  ];
+  return fields.join(' ');
+}
+
+/** Parses a {@link rotationOptionsTagValue}; throws naming the field that is wrong. */
+export function parseRotationOptions(value: string): RotationTagOptions {
+  const fields = new Map(value.split(' ').map((field) => field.split('=', 2) as [string, string]));
+  const classes = fields.get('classes') ?? '';
+  const length = Number(fields.get('length'));
+  const expire = fields.get('expire');
+  if (!['keep', 'drop'].includes(fields.get('previous') ?? '') || !Number.isInteger(length) || length < 1 || !/^l?u?n?p?s?$/.test(classes)) {
+    throw new Error(`the ${ROTATION_OPTIONS_TAG_KEY} tag is malformed: "${value}"; deploy the stack again to rewrite it`);
+  }
+  const generator: GeneratorOptions = {
+    ...DEFAULT_GENERATOR_OPTIONS,
+    length,
+    excludeLowercase: !classes.includes('l'),
+    excludeUppercase: !classes.includes('u'),
+    excludeNumbers: !classes.includes('n'),
+    excludePunctuation: !classes.includes('p'),
+    includeSpace: classes.includes('s'),
+    requireEachIncludedType: fields.get('each') !== '0',
+    excludeCharacters: Buffer.from(fields.get('exclude') ?? '', 'base64').toString('latin1'),
+  };
+  return {
+    keepPrevious: fields.get('previous') === 'keep',
+    generator,
+    expireAfterSeconds: expire === undefined ? undefined : Number(expire),
+  };
+}
+
+/**
+ * A parameter written less than this long ago is not rotated on a schedule of `intervalSeconds`: the event is
+ * a duplicate or a retry of a rotation that happened (EventBridge and Lambda deliver at least once), or a
+ * deploy has just written a new value. Half the interval, at most an hour, so a value is at most this much
+ * older than the interval when it rotates (synth checks the interval plus this against expireAfter).
+ */
+export function recentWriteSeconds(intervalSeconds: number): number {
+  return Math.min(intervalSeconds / 2, 3600);
+}
+
+/**
+ * The ExpirationNotification fires `Before` the Expiration; an event that arrives earlier than this before
+ * the notification time still counts, and anything earlier is a stale event of a rotation already made.
+ */
+export const NOTIFICATION_SLACK_SECONDS = 3600;

@@ -1,0 +1,193 @@
+import { AddTagsToResourceCommand, GetParameterHistoryCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Scenario, decrypted, deployVersion, history, scenarioPerFile, succeeds } from './iam-scenario';
+import { GeneratedValueOptions, ParameterPolicy, ParameterRotation, SecureStringParameter, SecureValue } from '../../lib';
+import { Clients } from '../../lib/handler/clients';
+import { RotationContext } from '../../lib/handler/rotation';
+import { RotationSummary, runRotation } from '../../lib/handler/rotation-run';
+import { OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
+import { ROTATION_OPTIONS_TAG_KEY, ROTATION_TAG_KEY } from '../../lib/private/rotation-protocol';
+import { DeployedStack } from '../helpers/deployed-stack';
+import { PolicyDocument } from '../helpers/iam-simulator';
+import { createEventFor, updateEventFor } from '../helpers/template-events';
+
+/**
+ * Rotation with the real SDK against moto_server, every call of the handler and of the rotator checked against
+ * their synthesized role and key policies (and the KMS calls Parameter Store makes for them), and the events
+ * CloudFormation really sends: create, rotate, deploy again, roll back, and the rotator's limits.
+ */
+let scenario: Scenario;
+
+scenarioPerFile((started) => {
+  scenario = started;
+});
+
+const DAY = 86_400_000;
+const NAME = '/rotation/db';
+const LIFETIME = Duration.days(30);
+
+interface Version {
+  readonly deployed: DeployedStack;
+  readonly id: string;
+}
+
+/** A stack version with one rotating generated SecureString (Advanced, expiring 30 days after each write). */
+async function version(options: GeneratedValueOptions, props: { updates?: DeployedStack; description?: string } = {}): Promise<Version> {
+  const { deployed, built } = await deployVersion(
+    scenario.moto,
+    (stack: Stack) =>
+      new SecureStringParameter(stack, 'Secret', {
+        parameterName: NAME,
+        value: SecureValue.generated(options),
+        description: props.description,
+        policies: [ParameterPolicy.expireAfter(LIFETIME), ParameterPolicy.expirationNotification(Duration.days(7))],
+        rotation: ParameterRotation.every(Duration.days(1)),
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+    { updates: props.updates, stackName: 'RotationStack' },
+  );
+  return { deployed, id: deployed.logicalId(built) };
+}
+
+function rotatorRoleLogicalId(deployed: DeployedStack): string {
+  const role = Object.entries(Template(deployed)).find(([, r]) => r.Type === 'AWS::IAM::Role' && /Rotates/.test(r.Properties.Description));
+  if (!role) throw new Error('the stack has no rotator role');
+  return role[0];
+}
+
+function Template(deployed: DeployedStack): Record<string, any> {
+  return (deployed as unknown as { resources: Record<string, any> }).resources;
+}
+
+function rotatorClients(deployed: DeployedStack, identityPolicies?: PolicyDocument[]): Clients {
+  return deployed.clientsAs(rotatorRoleLogicalId(deployed), { identityPolicies });
+}
+
+/** The rotator's scheduled run, `daysLater` after now, as the rotator's role. */
+async function rotate(clients: Clients, stackName: string, daysLater = 2): Promise<{ summary: RotationSummary; now: number }> {
+  const now = Date.now() + daysLater * DAY;
+  const ctx: RotationContext = { clients, stackName, deadline: Date.now() + 60_000, now: () => now, secrets: new Set() };
+  return { summary: await runRotation({ Trigger: 'every-86400' }, ctx), now };
+}
+
+async function labels(name = NAME): Promise<Array<[number, string[]]>> {
+  return (await history(scenario.admin, name)).map((v) => [v.Version!, v.Labels ?? []]);
+}
+
+async function expiration(name = NAME): Promise<string> {
+  const [newest] = (await history(scenario.admin, name)).slice(-1);
+  // moto answers PolicyText as an object where Parameter Store answers a JSON string (read-back.ts reads both)
+  const policy = (newest.Policies ?? []).map((p) => (typeof p.PolicyText === 'string' ? JSON.parse(p.PolicyText) : p.PolicyText)).find((p) => p.Type === 'Expiration');
+  return policy.Attributes.Timestamp;
+}
+
+test('create → rotate → deploy again → roll back: the rotated value survives, labels and expiration move forward', async () => {
+  const v1 = await version({ generation: 1 });
+  await succeeds(createEventFor(v1.deployed, v1.id), v1.deployed.handlerClients());
+  const created = await decrypted(scenario.admin, NAME);
+  expect(await labels()).toEqual([[1, [expect.stringMatching(/^src-/), 'current']]]);
+  const [[, [sourceLabel]]] = await labels();
+
+  // the scheduled rotation, as the rotator's role
+  const { summary, now } = await rotate(rotatorClients(v1.deployed), 'RotationStack');
+  expect(summary).toEqual({ rotated: 1, skipped: 0, notReached: 0, failures: [] });
+  const rotated = await decrypted(scenario.admin, NAME);
+  expect(rotated).toMatch(/^.{32}$/);
+  expect(rotated).not.toBe(created);
+  expect(await labels()).toEqual([[1, ['previous']], [2, [sourceLabel, 'current']]]);
+  expect(await expiration()).toBe(new Date(now + LIFETIME.toMilliseconds()).toISOString());
+  const renewed = await expiration();
+
+  // the same schedule's event delivered again a minute after the rotation (moto stamps writes with the real clock)
+  expect((await rotate(rotatorClients(v1.deployed), 'RotationStack', 0.001)).summary).toMatchObject({ rotated: 0, skipped: 1 });
+
+  // a later deploy with the same source keeps the rotated value and its expiration
+  const v2 = await version({ generation: 1 }, { updates: v1.deployed, description: 'database password' });
+  await succeeds(updateEventFor(v2.deployed, v1.deployed, v2.id, NAME), v2.deployed.handlerClients());
+  expect(await decrypted(scenario.admin, NAME)).toBe(rotated);
+  expect(await expiration()).toBe(renewed);
+
+  // a new generation, then CloudFormation's rollback Update to generation 1: the rotated value returns
+  const v3 = await version({ generation: 2 }, { updates: v2.deployed, description: 'database password' });
+  await succeeds(updateEventFor(v3.deployed, v2.deployed, v3.id, NAME), v3.deployed.handlerClients());
+  expect(await decrypted(scenario.admin, NAME)).not.toBe(rotated);
+  const rollback = await version({ generation: 1 }, { updates: v3.deployed, description: 'database password' });
+  await succeeds(updateEventFor(rollback.deployed, v3.deployed, rollback.id, NAME), rollback.deployed.handlerClients());
+
+  expect(await decrypted(scenario.admin, NAME)).toBe(rotated);
+  expect((await labels()).at(-1)).toEqual([expect.any(Number), [sourceLabel, 'current']]);
+});
+
+test('the rotator needs its key statement, and never gets kms:Decrypt', async () => {
+  const name = '/rotation/keyless';
+  const { deployed, built } = await deployVersion(
+    scenario.moto,
+    (stack: Stack) => new SecureStringParameter(stack, 'Secret', { parameterName: name, value: SecureValue.generated(), rotation: ParameterRotation.every(Duration.days(1)) }),
+    { stackName: 'KeylessStack' },
+  );
+  await succeeds(createEventFor(deployed, deployed.logicalId(built)), deployed.handlerClients());
+  const policies = deployed.identityPolicies(rotatorRoleLogicalId(deployed));
+  expect(JSON.stringify(policies)).not.toContain('kms:Decrypt');
+  const withoutKey = policies.map((p) => ({ ...p, Statement: (p.Statement as Array<{ Sid?: string }>).filter((s) => s.Sid !== 'EncryptRotatedValues') }));
+
+  const { summary } = await rotate(rotatorClients(deployed, withoutKey), 'KeylessStack');
+
+  expect(summary.rotated).toBe(0);
+  expect(summary.failures).toEqual([expect.stringContaining(`${name}: ssm:PutParameter failed: access denied for kms:Encrypt`)]);
+  expect(await labels(name)).toEqual([[1, [expect.stringMatching(/^src-/), 'current']]]);
+});
+
+test('a parameter outside the rotating names is out of the rotator\'s reach, whatever its tags say', async () => {
+  const { deployed, built } = await deployVersion(
+    scenario.moto,
+    (stack: Stack) => new SecureStringParameter(stack, 'Secret', { parameterName: '/rotation/reach', value: SecureValue.generated(), rotation: ParameterRotation.every(Duration.days(1)) }),
+    { stackName: 'ReachStack' },
+  );
+  await succeeds(createEventFor(deployed, deployed.logicalId(built)), deployed.handlerClients());
+  const outside = '/elsewhere/api-key';
+  await scenario.admin.ssm.send(new PutParameterCommand({ Name: outside, Value: 'operator-value', Type: 'SecureString' }));
+  await scenario.admin.ssm.send(
+    new AddTagsToResourceCommand({
+      ResourceType: 'Parameter',
+      ResourceId: outside,
+      Tags: [
+        { Key: OWNER_TAG_KEY, Value: 'ReachStack/Forged' },
+        { Key: ROTATION_TAG_KEY, Value: 'ReachStack/every-86400' },
+        { Key: ROTATION_OPTIONS_TAG_KEY, Value: 'previous=keep length=32 classes=lunp each=1' },
+      ],
+    }),
+  );
+
+  const { summary } = await rotate(rotatorClients(deployed), 'ReachStack', 3);
+
+  expect(summary.failures).toEqual([expect.stringMatching(/^\/elsewhere\/api-key: ssm:ListTagsForResource failed: access denied/)]);
+  expect(await decrypted(scenario.admin, outside)).toBe('operator-value');
+  const { Parameters = [] } = await scenario.admin.ssm.send(new GetParameterHistoryCommand({ Name: outside }));
+  expect(Parameters).toHaveLength(1);
+});
+
+test('before expiration: the notification rotates the parameter and renews its expiration', async () => {
+  const name = '/rotation/expiring';
+  const { deployed, built } = await deployVersion(
+    scenario.moto,
+    (stack: Stack) =>
+      new SecureStringParameter(stack, 'Secret', {
+        parameterName: name,
+        value: SecureValue.generated(),
+        policies: [ParameterPolicy.expireAfter(LIFETIME), ParameterPolicy.expirationNotification(Duration.days(7))],
+        rotation: ParameterRotation.beforeExpiration(),
+      }),
+    { stackName: 'ExpiringStack' },
+  );
+  await succeeds(createEventFor(deployed, deployed.logicalId(built)), deployed.handlerClients());
+  const first = await decrypted(scenario.admin, name);
+  const notifiedAt = Date.parse(await expiration(name)) - 7 * DAY;
+  const event = { 'detail-type': 'Parameter Store Policy Action', 'source': 'aws.ssm', 'detail': { 'parameter-name': name, 'policy-type': 'ExpirationNotification' } };
+  const ctx = (now: number): RotationContext => ({ clients: rotatorClients(deployed), stackName: 'ExpiringStack', deadline: Date.now() + 60_000, now: () => now, secrets: new Set() });
+
+  expect(await runRotation(event, ctx(notifiedAt))).toMatchObject({ rotated: 1, failures: [] });
+  expect(await decrypted(scenario.admin, name)).not.toBe(first);
+  expect(await expiration(name)).toBe(new Date(notifiedAt + LIFETIME.toMilliseconds()).toISOString());
+  // the same notification delivered again rotates nothing
+  expect(await runRotation(event, ctx(notifiedAt + 60_000))).toMatchObject({ rotated: 0, skipped: 1 });
+});

@@ -1,0 +1,263 @@
+import { DescribeParametersCommand, LabelParameterVersionCommand, PutParameterCommand, UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
+import { KEY_ARN, awsError } from './events';
+import { FakeParameterStore, StoredParameter } from './fake-parameter-store';
+import { RotationContext } from '../../lib/handler/rotation';
+import { failureMessage, runRotation } from '../../lib/handler/rotation-run';
+import { WritePacer } from '../../lib/handler/write-pacer';
+import { OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
+import { ROTATION_OPTIONS_TAG_KEY, ROTATION_TAG_KEY } from '../../lib/private/rotation-protocol';
+
+const NAME = '/app/prod/db/password';
+/** The fake store stamps each write with the real time: the rotator's clock starts there too. */
+const NOW = Date.now();
+const DAY = 86_400_000;
+const SCHEDULE = { Trigger: 'every-86400' };
+const SOURCE_LABEL = 'src-0123456789abcdef0123456789abcdef01234567';
+const expiration = (at: number) => JSON.stringify({ Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: new Date(at).toISOString() } });
+const NOTIFICATION = JSON.stringify({ Type: 'ExpirationNotification', Version: '1.0', Attributes: { Before: '14', Unit: 'Days' } });
+const policyActionEvent = (name = NAME) => ({
+  'version': '0',
+  'detail-type': 'Parameter Store Policy Action',
+  'source': 'aws.ssm',
+  'detail': { 'parameter-name': name, 'parameter-type': 'SecureString', 'policy-type': 'ExpirationNotification', 'action-status': 'Finished' },
+});
+
+let store: FakeParameterStore;
+
+beforeEach(() => {
+  store = new FakeParameterStore();
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+});
+
+afterEach(() => {
+  store.restore();
+  jest.restoreAllMocks();
+});
+
+function seed(overrides: Partial<StoredParameter> = {}, options = 'previous=keep length=32 classes=lunp each=1', trigger = 'every-86400', name = NAME): void {
+  store.seed(name, {
+    value: 'old-value',
+    keyId: KEY_ARN,
+    version: 1,
+    labels: [SOURCE_LABEL, 'current'],
+    lastModified: new Date(NOW - 2 * DAY),
+    tags: [
+      { Key: OWNER_TAG_KEY, Value: 'AppStack/DbPassword' },
+      { Key: ROTATION_TAG_KEY, Value: `AppStack/${trigger}` },
+      { Key: ROTATION_OPTIONS_TAG_KEY, Value: options },
+    ],
+    ...overrides,
+  });
+}
+
+function context(overrides: Partial<RotationContext> = {}): RotationContext {
+  return { clients: store.clients, stackName: 'AppStack', deadline: NOW + 600_000, now: () => NOW, secrets: new Set(), ...overrides };
+}
+
+const labelsByVersion = (name = NAME) => store.versions(name).map((v) => [v.version, v.labels]);
+
+describe('a scheduled rotation', () => {
+  test('writes one new version with the same key, tier and attributes, and moves the labels forward', async () => {
+    seed({ description: 'db password', allowedPattern: '^.{32}$', tier: 'Advanced' });
+
+    const summary = await runRotation(SCHEDULE, context());
+
+    expect(summary).toEqual({ rotated: 1, skipped: 0, notReached: 0, failures: [] });
+    const [put] = store.calls(PutParameterCommand);
+    expect(put).toEqual({
+      Name: NAME,
+      Value: expect.stringMatching(/^.{32}$/),
+      Type: 'SecureString',
+      KeyId: KEY_ARN,
+      Tier: 'Advanced',
+      Description: 'db password',
+      AllowedPattern: '^.{32}$',
+      Overwrite: true,
+    });
+    expect(put.Value).not.toBe('old-value');
+    expect(labelsByVersion()).toEqual([[1, ['previous']], [2, [SOURCE_LABEL, 'current']]]);
+    expect(store.calls(LabelParameterVersionCommand)).toHaveLength(2);
+  });
+
+  test('finds its parameters by the rotation tag of this stack and this interval', async () => {
+    seed();
+    seed({}, undefined, 'every-43200', '/app/prod/hourly');
+    seed({}, undefined, 'before-expiration', '/app/prod/expiring');
+
+    const summary = await runRotation(SCHEDULE, context());
+
+    expect(summary.rotated).toBe(1);
+    expect(store.calls(DescribeParametersCommand)).toEqual([
+      { ParameterFilters: [{ Key: `tag:${ROTATION_TAG_KEY}`, Values: ['AppStack/every-86400'] }], MaxResults: 50 },
+    ]);
+    expect(store.calls(PutParameterCommand).map((c) => c.Name)).toEqual([NAME]);
+  });
+
+  test('the generated value follows the generator options in the tag', async () => {
+    seed({}, `previous=keep length=20 classes=n each=1 exclude=${Buffer.from('0123').toString('base64')}`);
+
+    await runRotation(SCHEDULE, context());
+
+    expect(store.parameters.get(NAME)!.value).toMatch(/^[4-9]{20}$/);
+  });
+
+  test('a duplicate event does not rotate twice', async () => {
+    seed();
+    await runRotation(SCHEDULE, context());
+
+    const again = await runRotation(SCHEDULE, context({ now: () => NOW + 60_000 }));
+
+    expect(again).toEqual({ rotated: 0, skipped: 1, notReached: 0, failures: [] });
+    expect(store.calls(PutParameterCommand)).toHaveLength(1);
+  });
+
+  test('a value a deploy wrote less than half an interval (at most an hour) ago is left for the next rotation', async () => {
+    seed({ lastModified: new Date(NOW - 50 * 60_000) });
+
+    expect(await runRotation(SCHEDULE, context())).toMatchObject({ rotated: 0, skipped: 1 });
+    seed({ lastModified: new Date(NOW - 61 * 60_000) });
+    expect(await runRotation(SCHEDULE, context())).toMatchObject({ rotated: 1, skipped: 0 });
+  });
+
+  test('keepPrevious off: only the source label moves', async () => {
+    seed({ labels: [SOURCE_LABEL] }, 'previous=drop length=32 classes=lunp each=1');
+
+    await runRotation(SCHEDULE, context());
+
+    expect(labelsByVersion()).toEqual([[1, []], [2, [SOURCE_LABEL]]]);
+    expect(store.calls(LabelParameterVersionCommand)).toHaveLength(1);
+  });
+
+  test('a relative expiration is renewed in the same write; the other policies stay', async () => {
+    seed({ policies: [expiration(NOW + DAY), NOTIFICATION], tier: 'Advanced' }, 'previous=keep expire=7776000 length=32 classes=lunp each=1');
+
+    await runRotation(SCHEDULE, context());
+
+    const [put] = store.calls(PutParameterCommand);
+    expect(JSON.parse(put.Policies)).toEqual([JSON.parse(expiration(NOW + 90 * DAY)), JSON.parse(NOTIFICATION)]);
+  });
+
+  test('an absolute expiration is kept as it is', async () => {
+    seed({ policies: [expiration(NOW + 10 * DAY)], tier: 'Advanced' });
+
+    await runRotation(SCHEDULE, context());
+
+    expect(JSON.parse(store.calls(PutParameterCommand)[0].Policies)).toEqual([JSON.parse(expiration(NOW + 10 * DAY))]);
+  });
+
+  test('a parameter another stack owns is never rotated, even with our rotation tag', async () => {
+    seed({ tags: [{ Key: OWNER_TAG_KEY, Value: 'OtherStack/X' }, { Key: ROTATION_TAG_KEY, Value: 'AppStack/every-86400' }, { Key: ROTATION_OPTIONS_TAG_KEY, Value: 'previous=keep length=32 classes=lunp each=1' }] });
+
+    expect(await runRotation(SCHEDULE, context())).toMatchObject({ rotated: 0, skipped: 1 });
+    expect(store.calls(PutParameterCommand)).toEqual([]);
+  });
+
+  test('at 100 versions, the rotation labels on the oldest are removed so that the write can drop it', async () => {
+    const older = Array.from({ length: 99 }, (_, i) => ({ value: `v${i + 1}`, keyId: KEY_ARN, tier: 'Standard', policies: [], version: i + 1, labels: i === 0 ? ['previous'] : [] }));
+    seed({ version: 100, older });
+
+    expect(await runRotation(SCHEDULE, context())).toMatchObject({ rotated: 1 });
+    expect(store.calls(UnlabelParameterVersionCommand)).toEqual([{ Name: NAME, ParameterVersion: 1, Labels: ['previous'] }]);
+    expect(store.versions(NAME)).toHaveLength(100);
+  });
+
+  test('throttled writes are retried', async () => {
+    jest.spyOn(Math, 'random').mockReturnValue(0.001);
+    seed();
+    store.ssm.on(PutParameterCommand).rejectsOnce(awsError('ThrottlingException', 'Rate exceeded')).callsFake((input) => store.putParameter(input));
+
+    expect(await runRotation(SCHEDULE, context())).toMatchObject({ rotated: 1, failures: [] });
+    expect(store.ssm.commandCalls(PutParameterCommand)).toHaveLength(2);
+  });
+
+  test('writes wait for their slots in the pacer', async () => {
+    for (let i = 0; i < 3; i++) seed({}, undefined, 'every-86400', `/app/prod/p${i}`);
+    const slots: number[] = [];
+    const pacer = new WritePacer(2, { now: () => 0, sleep: async (ms) => void slots.push(ms) });
+
+    expect(await runRotation(SCHEDULE, context({ pacer }))).toMatchObject({ rotated: 3 });
+    expect(slots).toEqual([500, 1000]);
+  });
+});
+
+describe('a failed rotation leaves the current value in place and says what to do', () => {
+  test('a denied write: the old version stays current, the failure names the action, no value anywhere', async () => {
+    seed();
+    store.ssm.on(PutParameterCommand).rejects(awsError('AccessDeniedException', 'User: arn:aws:sts::111111111111:assumed-role/r/s is not authorized to perform: ssm:PutParameter'));
+    const ctx = context();
+
+    const summary = await runRotation(SCHEDULE, ctx);
+
+    expect(summary.rotated).toBe(0);
+    expect(summary.failures).toHaveLength(1);
+    expect(summary.failures[0]).toMatch(new RegExp(`^${NAME}: ssm:PutParameter failed`));
+    expect(store.parameters.get(NAME)).toMatchObject({ value: 'old-value', version: 1, labels: [SOURCE_LABEL, 'current'] });
+    const message = failureMessage(summary)!;
+    expect(message).toMatch(/^Rotation incomplete \(0 rotated, 0 skipped\)\. 1 failed, their current value kept: \/app\/prod\/db\/password: ssm:PutParameter failed/);
+    for (const secret of ctx.secrets) expect(message).not.toContain(secret);
+  });
+
+  test('parameters not reached before the deadline are left for the retry', async () => {
+    seed();
+
+    const summary = await runRotation(SCHEDULE, context({ deadline: NOW + 10_000 }));
+
+    expect(summary).toEqual({ rotated: 0, skipped: 0, notReached: 1, failures: [] });
+    expect(failureMessage(summary)).toBe('Rotation incomplete (0 rotated, 0 skipped). 1 parameter(s) not reached in time are left for the retry.');
+    expect(store.calls(PutParameterCommand)).toEqual([]);
+  });
+
+  test('a complete run has no failure message', () => {
+    expect(failureMessage({ rotated: 3, skipped: 1, notReached: 0, failures: [] })).toBeUndefined();
+  });
+
+  test('more than three failures: three quoted, the count of the others', () => {
+    const failures = ['a: x', 'b: x', 'c: x', 'd: x', 'e: x'];
+
+    expect(failureMessage({ rotated: 0, skipped: 0, notReached: 0, failures })).toBe(
+      "Rotation incomplete (0 rotated, 0 skipped). 5 failed, their current value kept: a: x | b: x | c: x | and 2 more in the rotator's log",
+    );
+  });
+
+  test('a malformed options tag names the tag and the fix', async () => {
+    seed({}, 'previous=maybe');
+
+    const summary = await runRotation(SCHEDULE, context());
+
+    expect(summary.failures[0]).toContain(`the ${ROTATION_OPTIONS_TAG_KEY} tag is malformed`);
+  });
+
+  test('an event that is neither a schedule nor a policy action is refused', async () => {
+    await expect(runRotation({ Trigger: 'sometimes' }, context())).rejects.toThrow('neither a schedule of this stack nor a Parameter Store Policy Action');
+  });
+});
+
+describe('a rotation before expiration', () => {
+  const expiring = (expiresAt: number) => seed({ policies: [expiration(expiresAt), NOTIFICATION], tier: 'Advanced' }, 'previous=keep expire=7776000 length=32 classes=lunp each=1', 'before-expiration');
+
+  test('the notification rotates the parameter and moves its expiration forward', async () => {
+    expiring(NOW + 14 * DAY);
+
+    expect(await runRotation(policyActionEvent(), context())).toMatchObject({ rotated: 1 });
+    expect(JSON.parse(store.calls(PutParameterCommand)[0].Policies)[0]).toEqual(JSON.parse(expiration(NOW + 90 * DAY)));
+  });
+
+  test('a duplicate notification, after the expiration moved, rotates nothing', async () => {
+    expiring(NOW + 14 * DAY);
+    await runRotation(policyActionEvent(), context());
+
+    expect(await runRotation(policyActionEvent(), context({ now: () => NOW + 60_000 }))).toMatchObject({ rotated: 0, skipped: 1 });
+    expect(store.calls(PutParameterCommand)).toHaveLength(1);
+  });
+
+  test('a parameter set to rotate on a schedule ignores expiration events', async () => {
+    seed({ policies: [expiration(NOW + DAY), NOTIFICATION] });
+
+    expect(await runRotation(policyActionEvent(), context())).toMatchObject({ rotated: 0, skipped: 1 });
+  });
+
+  test('a parameter that is gone is skipped', async () => {
+    expect(await runRotation(policyActionEvent('/app/prod/gone'), context())).toMatchObject({ rotated: 0, skipped: 1 });
+  });
+});

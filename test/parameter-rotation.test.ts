@@ -1,0 +1,229 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { ParameterPolicy, ParameterRotation, SecureStringParameter, SecureStringParameterProps, SecureValue } from '../lib';
+
+const ENV = { account: '111111111111', region: 'eu-west-1' };
+const VIA_SSM = { 'Fn::Join': ['', ['ssm.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] };
+const EXPIRING = [ParameterPolicy.expireAfter(Duration.days(90)), ParameterPolicy.expirationNotification(Duration.days(14))];
+
+function newStack(): Stack {
+  return new Stack(new App(), 'Stack', { env: ENV });
+}
+
+function arn(path: string): unknown {
+  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:eu-west-1:111111111111:parameter/${path}`]] };
+}
+
+function rotating(stack: Stack, id: string, props: Partial<SecureStringParameterProps> = {}): SecureStringParameter {
+  return new SecureStringParameter(stack, id, {
+    parameterName: `/app/${id.toLowerCase()}`,
+    value: SecureValue.generated(),
+    rotation: ParameterRotation.every(Duration.days(30)),
+    ...props,
+  });
+}
+
+function rotatorStatements(stack: Stack): any[] {
+  const policies = Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy', { Properties: { Description: Match.stringLikeRegexp('rotator') } });
+  const [policy] = Object.values(policies);
+  return policy.Properties.PolicyDocument.Statement;
+}
+
+function statement(stack: Stack, sid: string): any {
+  return rotatorStatements(stack).find((s) => s.Sid === sid);
+}
+
+describe('ParameterRotation', () => {
+  test('every(interval) keeps the interval, and the previous value by default', () => {
+    const rotation = ParameterRotation.every(Duration.days(30));
+
+    expect(rotation.interval?.toDays()).toBe(30);
+    expect(rotation.keepPrevious).toBe(true);
+    expect(rotation._properties).toEqual({ Trigger: 'every-2592000', KeepPrevious: undefined });
+  });
+
+  test('beforeExpiration() has no interval; keepPrevious: false travels as "false"', () => {
+    const rotation = ParameterRotation.beforeExpiration({ keepPrevious: false });
+
+    expect(rotation.interval).toBeUndefined();
+    expect(rotation._properties).toEqual({ Trigger: 'before-expiration', KeepPrevious: 'false' });
+  });
+});
+
+describe('a rotating SecureStringParameter', () => {
+  test('carries its rotation to the handler', () => {
+    const stack = newStack();
+    rotating(stack, 'A');
+    rotating(stack, 'B', { value: SecureValue.generated({ length: 20 }), policies: EXPIRING, rotation: ParameterRotation.beforeExpiration({ keepPrevious: false }) });
+
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('Custom::SecureStringParameter', { Name: '/app/a', Rotation: { Trigger: 'every-2592000' } });
+    template.hasResourceProperties('Custom::SecureStringParameter', { Name: '/app/b', Rotation: { Trigger: 'before-expiration', KeepPrevious: 'false' } });
+  });
+
+  test('a parameter without rotation adds no rotator', () => {
+    const stack = newStack();
+    const parameter = new SecureStringParameter(stack, 'P', { parameterName: '/app/p', value: SecureValue.generated() });
+
+    expect(stack.node.tryFindChild('SecureStringRotator')).toBeUndefined();
+    expect(parameter.rotationAlarm).toBeUndefined();
+    Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 0);
+  });
+
+  test('one schedule per interval, whatever the number of parameters', () => {
+    const stack = newStack();
+    rotating(stack, 'A');
+    rotating(stack, 'B');
+    rotating(stack, 'C', { rotation: ParameterRotation.every(Duration.hours(12)) });
+
+    const rules = Template.fromStack(stack).findResources('AWS::Events::Rule');
+    expect(Object.values(rules).map((r) => r.Properties.ScheduleExpression).sort()).toEqual(['rate(12 hours)', 'rate(30 days)']);
+    const inputs = Object.values(rules).map((r) => JSON.parse(r.Properties.Targets[0].Input).Trigger).sort();
+    expect(inputs).toEqual(['every-2592000', 'every-43200']);
+  });
+
+  test('the rotator adds the same resources for 3 rotating parameters as for 300', () => {
+    const counts = (n: number) => {
+      const stack = newStack();
+      for (let i = 0; i < n; i++) rotating(stack, `P${i}`);
+      const resources = Object.values(Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string }>);
+      return resources.filter((r) => r.Type !== 'Custom::SecureStringParameter').length;
+    };
+
+    expect(counts(300)).toBe(counts(3));
+  });
+
+  test('ExpirationNotification events of the rotating names reach the rotator, case-insensitively', () => {
+    const stack = newStack();
+    rotating(stack, 'B', { policies: EXPIRING, rotation: ParameterRotation.beforeExpiration() });
+    new SecureStringParameter(stack, 'Single', { parameterName: 'token', value: SecureValue.generated(), policies: EXPIRING, rotation: ParameterRotation.beforeExpiration() });
+
+    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.ssm'],
+        'detail-type': ['Parameter Store Policy Action'],
+        'detail': {
+          'parameter-name': [{ prefix: '/app/' }, 'token', '/token'],
+          'policy-type': [{ 'equals-ignore-case': 'ExpirationNotification' }],
+        },
+      },
+      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 8 } })],
+    });
+  });
+
+  test('the rotator finds parameters by tag, and touches only the rotating paths of this stack', () => {
+    const stack = newStack();
+    rotating(stack, 'A');
+    new SecureStringParameter(stack, 'Other', { parameterName: '/other/x', value: SecureValue.generated() });
+
+    expect(statement(stack, 'FindRotatingParameters')).toEqual({ Sid: 'FindRotatingParameters', Effect: 'Allow', Action: 'ssm:DescribeParameters', Resource: '*' });
+    expect(statement(stack, 'RotateParametersOfThisStack')).toEqual({
+      Sid: 'RotateParametersOfThisStack',
+      Effect: 'Allow',
+      Action: ['ssm:ListTagsForResource', 'ssm:GetParameterHistory', 'ssm:PutParameter', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'],
+      Resource: arn('app/a'),
+      Condition: { StringLikeIfExists: { 'aws:ResourceTag/cdk-secure-parameters:owner': { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '/*']] } } },
+    });
+  });
+
+  test.each([
+    [ssm.ParameterTier.STANDARD, ['kms:Encrypt']],
+    [ssm.ParameterTier.ADVANCED, ['kms:GenerateDataKey']],
+    [ssm.ParameterTier.INTELLIGENT_TIERING, ['kms:Encrypt', 'kms:GenerateDataKey']],
+  ])('tier %s: the rotator encrypts with %j only, through Parameter Store and for the rotating names; never Decrypt', (tier, actions) => {
+    const stack = newStack();
+    const key = new kms.Key(stack, 'Key');
+    rotating(stack, 'A', { tier, encryptionKey: key });
+
+    expect(statement(stack, 'EncryptRotatedValues')).toEqual({
+      Sid: 'EncryptRotatedValues',
+      Effect: 'Allow',
+      Action: actions.length === 1 ? actions[0] : actions,
+      Resource: { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] },
+      Condition: {
+        StringEquals: { 'kms:ViaService': VIA_SSM },
+        StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': [arn('app/a')] },
+      },
+    });
+    expect(JSON.stringify(rotatorStatements(stack))).not.toContain('kms:Decrypt');
+  });
+
+  test('the AWS-managed key needs no grant: its key policy already allows the account through Parameter Store', () => {
+    const stack = newStack();
+    rotating(stack, 'A', { encryptionKey: kms.Alias.fromAliasName(stack, 'Ssm', 'alias/aws/ssm') });
+
+    expect(statement(stack, 'EncryptRotatedValues')).toBeUndefined();
+  });
+
+  test('failed rotations land in an encrypted dead-letter queue whose alarm the parameter exposes', () => {
+    const stack = newStack();
+    const a = rotating(stack, 'A');
+    const b = rotating(stack, 'B');
+
+    expect(a.rotationAlarm).toBeDefined();
+    expect(a.rotationAlarm).toBe(b.rotationAlarm);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    const queueId = stack.resolve((a.rotationDeadLetterQueue!.node.defaultChild as any).ref).Ref;
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('rotates'),
+      DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+      Environment: { Variables: { STACK_NAME: { Ref: 'AWS::StackName' } } },
+      Timeout: 900,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+});
+
+describe('invalid rotations fail at synth, naming the parameter and the rule', () => {
+  const secret = (stack: Stack) => secretsmanager.Secret.fromSecretCompleteArn(stack, 'S', 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf');
+  test.each<[string, (stack: Stack) => Partial<SecureStringParameterProps>, string]>([
+    ['a placeholder', () => ({ value: SecureValue.placeholder() }), 'a placeholder value cannot rotate; only generated values'],
+    ['a ciphertext', () => ({ value: SecureValue.fromCiphertext(Buffer.alloc(180, 1).toString('base64')) }), 'a ciphertext value cannot rotate'],
+    ['a secret copy', (stack) => ({ value: SecureValue.fromSecret(secret(stack)) }), 'a secret value cannot rotate'],
+    ['plain text', () => ({ value: SecureValue.unsafePlainText('x') }), 'a plaintext value cannot rotate'],
+    ['30 minutes', () => ({ rotation: ParameterRotation.every(Duration.minutes(30)) }), 'the rotation interval 30 minutes is not a whole number of hours (at least one)'],
+    ['90 minutes', () => ({ rotation: ParameterRotation.every(Duration.minutes(90)) }), 'the rotation interval 1 hour 30 minutes is not a whole number of hours'],
+    [
+      'an absolute expiration',
+      () => ({ policies: [ParameterPolicy.expiration(new Date('2031-01-01T00:00:00Z'))] }),
+      'rotation renews only a relative expiration: ParameterPolicy.expiration(2031-01-01T00:00:00.000Z) would still delete the parameter then; use ParameterPolicy.expireAfter(...)',
+    ],
+    [
+      'an interval as long as the lifetime',
+      () => ({ policies: [ParameterPolicy.expireAfter(Duration.days(30))] }),
+      'the rotation interval 30 days is too long for expireAfter 30 days: a value can be 30 days 1 hour old when it rotates',
+    ],
+    [
+      'an interval whose late rotation outlives the lifetime',
+      () => ({ rotation: ParameterRotation.every(Duration.hours(2)), policies: [ParameterPolicy.expireAfter(Duration.hours(3))] }),
+      'the rotation interval 2 hours is too long for expireAfter 3 hours: a value can be 3 hours old when it rotates',
+    ],
+    [
+      'beforeExpiration without policies',
+      () => ({ rotation: ParameterRotation.beforeExpiration() }),
+      'rotation before expiration needs ParameterPolicy.expireAfter(...) (the lifetime each rotation renews) and ParameterPolicy.expirationNotification(...) (the event that starts each rotation)',
+    ],
+    [
+      'beforeExpiration without a notification',
+      () => ({ rotation: ParameterRotation.beforeExpiration(), policies: [ParameterPolicy.expireAfter(Duration.days(90))] }),
+      'rotation before expiration needs ParameterPolicy.expirationNotification(...)',
+    ],
+  ])('%s', (_name, props, message) => {
+    const stack = newStack();
+    expect(() => rotating(stack, 'A', props(stack))).toThrow(`Stack/A: /app/a: rotation is invalid: ${message}`);
+  });
+
+  test('an interval comfortably shorter than the lifetime is accepted', () => {
+    expect(() => rotating(newStack(), 'A', { policies: [ParameterPolicy.expireAfter(Duration.days(31))] })).not.toThrow();
+  });
+});

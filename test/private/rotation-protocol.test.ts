@@ -1,0 +1,76 @@
+import { includedClasses } from '../../lib/private/character-classes';
+import { DEFAULT_GENERATOR_OPTIONS, GeneratorOptions } from '../../lib/private/handler-protocol';
+import { parseRotationOptions, recentWriteSeconds, rotationOptionsTagValue, triggerInterval } from '../../lib/private/rotation-protocol';
+
+/** What AWS allows in a tag value: letters, digits, spaces and _ . : / = + - @, at most 256 characters. */
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+
+const generator = (options: Partial<GeneratorOptions>): GeneratorOptions => ({ ...DEFAULT_GENERATOR_OPTIONS, ...options });
+
+describe('the rotation options tag', () => {
+  test.each<[string, Partial<GeneratorOptions>, string]>([
+    ['the defaults', {}, 'previous=keep length=32 classes=lunp each=1'],
+    ['digits only', { excludeLowercase: true, excludeUppercase: true, excludePunctuation: true, length: 6 }, 'previous=keep length=6 classes=n each=1'],
+    ['a space and no required types', { includeSpace: true, requireEachIncludedType: false }, 'previous=keep length=32 classes=lunps each=0'],
+    ['excluded characters, deduplicated and sorted', { excludeCharacters: '"/"@' }, `previous=keep length=32 classes=lunp each=1 exclude=${Buffer.from('"/@').toString('base64')}`],
+  ])('%s', (_name, options, expected) => {
+    expect(rotationOptionsTagValue({ keepPrevious: true, generator: generator(options) })).toBe(expected);
+  });
+
+  test('characters the generator never picks are left out: excluding them changes nothing', () => {
+    expect(rotationOptionsTagValue({ keepPrevious: false, generator: generator({ excludeCharacters: 'é€\n' }) })).toBe('previous=drop length=32 classes=lunp each=1');
+  });
+
+  test('the longest value fits a tag: every option set, every character excluded', () => {
+    const options = generator({
+      length: 8192,
+      excludeCharacters: Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join(''),
+      excludeLowercase: true,
+      includeSpace: true,
+      requireEachIncludedType: false,
+    });
+    const value = rotationOptionsTagValue({ keepPrevious: false, generator: options, expireAfterSeconds: 31_536_000 });
+
+    expect(value).toMatch(TAG_VALUE);
+    expect(value.length).toBeLessThan(200);
+  });
+
+  test.each<Partial<GeneratorOptions>>([
+    {},
+    { length: 64, excludePunctuation: true },
+    { excludeCharacters: '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~ Il1O0', includeSpace: true },
+    { excludeUppercase: true, excludeNumbers: true, requireEachIncludedType: false },
+  ])('round-trips %j: the same characters to draw from (the generation aside, which a rotation does not need)', (options) => {
+    const written = { keepPrevious: false, generator: generator(options), expireAfterSeconds: 7_776_000 };
+
+    const read = parseRotationOptions(rotationOptionsTagValue(written));
+
+    expect(includedClasses(read.generator)).toEqual(includedClasses(written.generator));
+    expect({ ...read, generator: { ...read.generator, excludeCharacters: '' } }).toEqual({ ...written, generator: { ...written.generator, excludeCharacters: '' } });
+  });
+
+  test.each(['', 'previous=keep', 'previous=keep length=0 classes=l each=1', 'previous=sometimes length=8 classes=l each=1', 'previous=keep length=8 classes=x each=1'])(
+    'a malformed value %j is refused, naming the tag',
+    (value) => {
+      expect(() => parseRotationOptions(value)).toThrow('the cdk-secure-parameters:rotation-options tag is malformed');
+    },
+  );
+});
+
+describe('triggers', () => {
+  test.each([
+    ['every-86400', 86400],
+    ['before-expiration', undefined],
+    ['every-', undefined],
+  ])('%s has the interval %s', (trigger, seconds) => {
+    expect(triggerInterval(trigger)).toBe(seconds);
+  });
+
+  test.each([
+    [3600, 1800],
+    [7200, 3600],
+    [2_592_000, 3600],
+  ])('a schedule of %i s skips values written in the last %i s', (interval, recent) => {
+    expect(recentWriteSeconds(interval)).toBe(recent);
+  });
+});
