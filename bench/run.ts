@@ -10,6 +10,7 @@ import { handlerPolicyBench } from './handler-policy.bench';
 import { keyPolicyBench } from './key-policy.bench';
 import { nagPackBench } from './nag-pack.bench';
 import { pathGrantBench } from './path-grant.bench';
+import { rotationBench } from './rotation.bench';
 import { synthTimeBench } from './synth-time.bench';
 import { templateSizeBench } from './template-size.bench';
 
@@ -30,8 +31,9 @@ const BENCHMARKS: Array<() => BenchResult[] | Promise<BenchResult[]>> = [
   nagPackBench,
   batchedTemplateBench,
   batchedSynthTimeBench,
-  // last: it takes about nine minutes (1,000 writes at 2 per second, then an update)
+  // last: each takes about nine minutes (1,000 writes at 2 per second)
   batchedDeployBench,
+  rotationBench,
 ];
 
 function machine(): string {

@@ -2,14 +2,15 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { ParameterHierarchy, ParameterNotificationTopic, ParameterPolicy, SecureValue } from '../lib';
+import { ParameterHierarchy, ParameterNotificationTopic, ParameterPolicy, ParameterRotation, SecureValue } from '../lib';
 
 /**
  * The example app: `npx cdk synth` writes its template to cdk.out without credentials or network.
  *
  * A `/myapp/prod` hierarchy with a generated database password, a payment API key (from committed
  * ciphertext when `-c apiKeyCiphertext=...` is given, else a placeholder the on-call engineer sets),
- * plain configuration, expiry warnings by SNS, and a function that reads the hierarchy with a grant
+ * a session secret that rotates every 30 days, plain configuration, expiry warnings and failed rotations
+ * by SNS, and a function that reads the hierarchy with a grant
  * scoped to the path's encryption context.
  */
 const app = new App();
@@ -39,11 +40,20 @@ payments.addSecureString('ApiKey', {
     : [ParameterPolicy.noChangeNotification(Duration.days(80))],
 });
 
+// the web tier's session-signing secret: a new one every 30 days; sessions signed with the previous one stay
+// valid while the web tier also accepts `web/session-secret:previous`
+prod.addSecureString('SessionSecret', {
+  name: 'web/session-secret',
+  value: SecureValue.generated({ length: 64, excludePunctuation: true }),
+  rotation: ParameterRotation.every(Duration.days(30)),
+});
+
 prod.addString('ApiUrl', { name: 'api/url', stringValue: 'https://api.example.com' });
 prod.addStringList('AllowedOrigins', { name: 'web/allowed-origins', stringListValue: ['https://example.com', 'https://www.example.com'] });
 
 const alerts = new ParameterNotificationTopic(stack, 'ExpiryAlerts');
 alerts.watch('ProdPolicyActions', prod);
+alerts.watchAlarm(prod.rotationAlarm!);
 
 const web = new lambda.Function(stack, 'Web', {
   runtime: lambda.Runtime.NODEJS_22_X,

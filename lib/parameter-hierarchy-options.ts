@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { ParameterPolicy } from './parameter-policy';
+import { ParameterRotation } from './parameter-rotation';
 import { SecureValue } from './secure-value';
 
 /** Options of a SecureString added to a hierarchy. Unset options take the hierarchy's defaults. */
@@ -28,6 +29,14 @@ export interface HierarchySecureStringOptions {
 
   /** @default false */
   readonly adoptExisting?: boolean;
+
+  /**
+   * When the stack's rotator replaces the value (generated values only); `ParameterRotation.none()` opts a
+   * generated value out of the hierarchy's rotation.
+   *
+   * @default - the hierarchy's rotation for a generated value, else none
+   */
+  readonly rotation?: ParameterRotation;
 }
 
 /** Options of a plain String parameter added to a hierarchy. */

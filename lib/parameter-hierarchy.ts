@@ -1,4 +1,5 @@
 import { Lazy, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,6 +11,7 @@ import { IParameterEventSource, ParameterChangeEventOptions, PolicyActionEventOp
 import { HierarchySecureStringOptions, HierarchyStringListOptions, HierarchyStringOptions } from './parameter-hierarchy-options';
 import { ParameterKey } from './parameter-key';
 import { ParameterPolicy } from './parameter-policy';
+import { ParameterRotation } from './parameter-rotation';
 import { changeRule, namesUnder, policyActionRule } from './private/event-rules';
 import { HierarchyBatch, sharedDeployment } from './private/hierarchy-batch';
 import { HierarchyPathGrants } from './private/hierarchy-path-grants';
@@ -19,10 +21,12 @@ import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, keyContext
 import { resolveParameterKey } from './private/parameter-key-resolution';
 import { parameterArnFor, parameterNameProblems } from './private/parameter-name';
 import { claimParameterName } from './private/parameter-name-claims';
+import { ParameterRotator } from './private/parameter-rotator';
 import { shareParameters } from './private/parameter-sharing';
 import { SecureStringParameterBase } from './private/secure-string-parameter-base';
 import { ParameterValidationError } from './private/validation-error';
 import { ISecureStringParameter, SecureStringParameter, SecureStringParameterProps } from './secure-string-parameter';
+import { SecureValueSource } from './secure-value-source';
 import { ShareTarget } from './share-target';
 
 /**
@@ -81,6 +85,14 @@ export interface ParameterHierarchyProps {
    * @default HierarchyDeployment.perParameter()
    */
   readonly deployment?: HierarchyDeployment;
+
+  /**
+   * The default rotation of the hierarchy's generated SecureStrings (other values never rotate, and do not
+   * take this default); a SecureString's own `rotation` replaces it. Child hierarchies share it.
+   *
+   * @default - no rotation
+   */
+  readonly rotation?: ParameterRotation;
 }
 
 /**
@@ -106,6 +118,9 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
 
   private readonly defaultPolicies?: ParameterPolicy[];
   private readonly defaultRemovalPolicy?: RemovalPolicy;
+  private readonly defaultRotation?: ParameterRotation;
+  /** Whether a SecureString of this hierarchy rotates: then the stack's rotator alarm is this hierarchy's too. */
+  private rotates = false;
   private readonly acknowledgeGrantFindings: boolean;
   private readonly added = new Map<string, ssm.IParameter>();
   private readonly pathGrants: HierarchyPathGrants;
@@ -118,6 +133,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     this.tier = props.tier;
     this.defaultPolicies = props.policies;
     this.defaultRemovalPolicy = props.removalPolicy;
+    this.defaultRotation = props.rotation;
     this.acknowledgeGrantFindings = props.acknowledgeGrantFindings ?? false;
     this.parentHierarchy = scope instanceof ParameterHierarchy ? scope : undefined;
     this.encryptionKey = props.encryptionKey
@@ -153,7 +169,9 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
         description: options.description,
         allowedPattern: options.allowedPattern,
         adoptExisting: options.adoptExisting,
+        rotation: options.rotation ?? (options.value.sourceType === SecureValueSource.GENERATED ? this.defaultRotation : undefined),
       };
+      this.rotates ||= props.rotation?._active !== undefined;
       return this.deployment.isBatched ? this.rootHierarchy().batchOfTree().add(this, id, props) : new SecureStringParameter(this, id, props);
     });
   }
@@ -185,7 +203,16 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
       removalPolicy: this.defaultRemovalPolicy,
       acknowledgeGrantFindings: this.acknowledgeGrantFindings,
       deployment: this.deployment,
+      rotation: this.defaultRotation,
     });
+  }
+
+  /**
+   * The alarm of the stack's rotator when a SecureString of this hierarchy rotates: in alarm while a failed
+   * rotation waits in the rotator's dead-letter queue. One per stack, shared by every rotating parameter.
+   */
+  public get rotationAlarm(): cloudwatch.Alarm | undefined {
+    return this.rotates ? ParameterRotator.of(this).alarm : undefined;
   }
 
   /**
@@ -344,7 +371,12 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
       path: this.path,
       encryptionKey: this.encryptionKey,
       writesPerSecond: this.deployment.writesPerSecond!,
-      defaults: { tier: this.tier, policies: this.defaultPolicies, removalPolicy: this.defaultRemovalPolicy },
+      defaults: {
+        tier: this.tier,
+        policies: this.defaultPolicies,
+        removalPolicy: this.defaultRemovalPolicy,
+        rotation: this.defaultRotation?._active,
+      },
     });
     return this.batch;
   }

@@ -1,4 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -43,6 +45,7 @@ export class ParameterNotificationTopic extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
 
   private readonly policyTypes?: ParameterPolicyType[];
+  private readonly watchedAlarms = new Set<cloudwatch.AlarmBase>();
 
   constructor(scope: Construct, id: string, props: ParameterNotificationTopicProps = {}) {
     super(scope, id);
@@ -88,5 +91,31 @@ export class ParameterNotificationTopic extends Construct {
       description: `Parameter Store policy actions sent to ${this.node.path}`,
       target: new targets.SnsTopic(this.topic, { deadLetterQueue: this.deadLetterQueue }),
     });
+  }
+
+  /**
+   * Sends an alarm's changes to ALARM (a rotation alarm, say: `hierarchy.rotationAlarm`) to the topic, and
+   * lets CloudWatch of this account use the topic's key: without that, CloudWatch cannot publish to an
+   * encrypted topic and the notification is lost.
+   *
+   * @param alarm the alarm to route (once, however often it is given)
+   */
+  public watchAlarm(alarm: cloudwatch.AlarmBase): void {
+    if (this.watchedAlarms.has(alarm)) {
+      return;
+    }
+    if (this.watchedAlarms.size === 0) {
+      this.encryptionKey.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowCloudWatchAlarmsOfThisAccount',
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        }),
+      );
+    }
+    this.watchedAlarms.add(alarm);
+    alarm.addAlarmAction(new cw_actions.SnsAction(this.topic));
   }
 }

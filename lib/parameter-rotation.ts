@@ -39,15 +39,30 @@ export class ParameterRotation {
     return new ParameterRotation(undefined, options);
   }
 
+  /**
+   * No rotation: for a SecureString of a hierarchy whose default rotation it must not follow.
+   */
+  public static none(): ParameterRotation {
+    return new ParameterRotation(undefined, {}, false);
+  }
+
   /** The schedule's interval; undefined for a rotation before expiration. */
   public readonly interval?: Duration;
 
   /** Whether the replaced version keeps the label `previous` (and the new one gets `current`). */
   public readonly keepPrevious: boolean;
 
-  private constructor(interval: Duration | undefined, options: RotationOptions) {
+  private constructor(interval: Duration | undefined, options: RotationOptions, private readonly rotates = true) {
     this.interval = interval;
     this.keepPrevious = options.keepPrevious ?? true;
+  }
+
+  /**
+   * This rotation, or undefined for `none()`.
+   * @internal
+   */
+  public get _active(): ParameterRotation | undefined {
+    return this.rotates ? this : undefined;
   }
 
   /**

@@ -223,7 +223,7 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
    *
    * @default - undefined without `rotation`
    */
-  public readonly rotationAlarm?: cloudwatch.IAlarm;
+  public readonly rotationAlarm?: cloudwatch.Alarm;
 
   /**
    * The dead-letter queue of the stack's rotator: the events of rotations that failed after their retries,
@@ -265,9 +265,10 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
       secret: props.value._secret,
     });
 
-    if (props.rotation) {
+    const rotation = props.rotation?._active;
+    if (rotation) {
       const rotator = ParameterRotator.of(this);
-      rotator.register({ name: props.parameterName, key: this.encryptionKey, tier: this.tier, rotation: props.rotation });
+      rotator.register({ name: props.parameterName, key: this.encryptionKey, tier: this.tier, rotation });
       this.rotationAlarm = rotator.alarm;
       this.rotationDeadLetterQueue = rotator.deadLetterQueue;
     }
@@ -280,7 +281,7 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
       Description: props.description,
       AllowedPattern: props.allowedPattern,
       ...policyProperties(policies),
-      Rotation: props.rotation?._properties,
+      Rotation: rotation?._properties,
       Adopt: props.adoptExisting ? 'true' : undefined,
       Tags: Lazy.any({ produce: () => this.tags.renderTags() }) as unknown as ParameterProperties['Tags'],
     };

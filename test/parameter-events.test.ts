@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -9,6 +9,7 @@ import {
   ParameterNotificationTopic,
   ParameterPolicy,
   ParameterPolicyType,
+  ParameterRotation,
   SecureValue,
 } from '../lib';
 import { matchesPattern } from './helpers/event-pattern';
@@ -163,5 +164,30 @@ describe('ParameterNotificationTopic', () => {
 
   test.each(NAG_PACKS)('cdk-nag $name: no violation on a stack with notifications', ({ create }) => {
     expect(nagViolations(create(), withNotifications())).toEqual([]);
+  });
+  test('watchAlarm routes an alarm to the topic and lets CloudWatch of this account, and only it, use the key', () => {
+    const { stack, hierarchy } = setup();
+    hierarchy.addSecureString('Rotating', { name: 'rotating', value: SecureValue.generated(), rotation: ParameterRotation.every(Duration.days(30)) });
+    const alerts = new ParameterNotificationTopic(stack, 'Alerts');
+
+    alerts.watchAlarm(hierarchy.rotationAlarm!);
+    alerts.watchAlarm(hierarchy.rotationAlarm!);
+
+    const template = Template.fromStack(stack);
+    const topicRef = stack.resolve(alerts.topic.topicArn);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topicRef] });
+    const keyId = stack.getLogicalId(alerts.encryptionKey.node.defaultChild as CfnElement);
+    const statements = template.toJSON().Resources[keyId].Properties.KeyPolicy.Statement as any[];
+    const cloudwatch = statements.filter((s) => s.Sid === 'AllowCloudWatchAlarmsOfThisAccount');
+    expect(cloudwatch).toEqual([
+      {
+        Sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+      },
+    ]);
   });
 });

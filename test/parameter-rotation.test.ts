@@ -3,7 +3,20 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { ParameterPolicy, ParameterRotation, SecureStringParameter, SecureStringParameterProps, SecureValue } from '../lib';
+import { HIPAASecurityChecks } from 'cdk-nag';
+import {
+  HierarchyDeployment,
+  ParameterHierarchy,
+  ParameterNotificationTopic,
+  ParameterPolicy,
+  ParameterRotation,
+  ParameterStoreChecks,
+  SecureStringParameter,
+  SecureStringParameterProps,
+  SecureValue,
+} from '../lib';
+import { NAG_PACKS, nagViolations } from './helpers/nag';
+import { ParameterRotator } from '../lib/private/parameter-rotator';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const VIA_SSM = { 'Fn::Join': ['', ['ssm.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] };
@@ -225,5 +238,91 @@ describe('invalid rotations fail at synth, naming the parameter and the rule', (
 
   test('an interval comfortably shorter than the lifetime is accepted', () => {
     expect(() => rotating(newStack(), 'A', { policies: [ParameterPolicy.expireAfter(Duration.days(31))] })).not.toThrow();
+  });
+});
+
+describe('rotation in a hierarchy', () => {
+  const members = (stack: Stack) => Template.fromStack(stack).findResources('Custom::SecureStringParameter');
+  const rotationOf = (stack: Stack, name: string) => Object.values(members(stack)).find((r) => r.Properties.Name === name)?.Properties.Rotation;
+
+  test("the hierarchy's rotation is its generated members' default, and its children's", () => {
+    const stack = newStack();
+    const prod = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', rotation: ParameterRotation.every(Duration.days(30)) });
+    prod.addSecureString('Generated', { name: 'generated', value: SecureValue.generated() });
+    prod.addSecureString('Operated', { name: 'operated', value: SecureValue.placeholder() });
+    prod.addSecureString('Own', { name: 'own', value: SecureValue.generated(), rotation: ParameterRotation.every(Duration.days(7), { keepPrevious: false }) });
+    prod.addSecureString('OptedOut', { name: 'opted-out', value: SecureValue.generated(), rotation: ParameterRotation.none() });
+    prod.child('api').addSecureString('Child', { name: 'key', value: SecureValue.generated() });
+
+    expect(rotationOf(stack, '/app/prod/generated')).toEqual({ Trigger: 'every-2592000' });
+    expect(rotationOf(stack, '/app/prod/operated')).toBeUndefined();
+    expect(rotationOf(stack, '/app/prod/own')).toEqual({ Trigger: 'every-604800', KeepPrevious: 'false' });
+    expect(rotationOf(stack, '/app/prod/opted-out')).toBeUndefined();
+    expect(rotationOf(stack, '/app/prod/api/key')).toEqual({ Trigger: 'every-2592000' });
+    expect(prod.rotationAlarm).toBe(ParameterRotator.of(stack).alarm);
+  });
+
+  test('a hierarchy without a rotating member has no rotation alarm', () => {
+    const stack = newStack();
+    const prod = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod' });
+    prod.addSecureString('Generated', { name: 'generated', value: SecureValue.generated() });
+
+    expect(prod.rotationAlarm).toBeUndefined();
+  });
+
+  test('a rotation given to a value that cannot rotate is an error, even in a hierarchy', () => {
+    const prod = new ParameterHierarchy(newStack(), 'Prod', { path: '/app/prod' });
+
+    expect(() => prod.addSecureString('Operated', { name: 'operated', value: SecureValue.placeholder(), rotation: ParameterRotation.every(Duration.days(1)) })).toThrow(
+      'Stack/Prod/Operated: /app/prod/operated: rotation is invalid: a placeholder value cannot rotate',
+    );
+  });
+
+  test('a batched chunk carries the default rotation once, and "none" for members that do not rotate', () => {
+    const stack = newStack();
+    const prod = new ParameterHierarchy(stack, 'Prod', {
+      path: '/app/prod',
+      deployment: HierarchyDeployment.batched(),
+      rotation: ParameterRotation.every(Duration.days(30)),
+    });
+    prod.addSecureString('Generated', { name: 'generated', value: SecureValue.generated() });
+    prod.addSecureString('Operated', { name: 'operated', value: SecureValue.placeholder() });
+
+    const [chunk] = Object.values(Template.fromStack(stack).findResources('Custom::SecureStringBatch'));
+    expect(chunk.Properties.Defaults).toEqual({ Rotation: { Trigger: 'every-2592000' } });
+    expect(chunk.Properties.Members).toEqual(['generated', { N: 'operated', Source: { Type: 'placeholder', Text: SecureValue.DEFAULT_PLACEHOLDER }, Rotation: '' }]);
+    expect(statement(stack, 'RotateParametersOfThisStack').Resource).toEqual(arn('app/prod/generated'));
+  });
+
+  test('past 20 rotating names, the rotator\'s policy names their covering paths', () => {
+    const stack = newStack();
+    const prod = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', rotation: ParameterRotation.every(Duration.days(30)) });
+    for (let i = 0; i < 21; i++) prod.addSecureString(`P${i}`, { name: `p${i}`, value: SecureValue.generated() });
+
+    expect(statement(stack, 'RotateParametersOfThisStack').Resource).toEqual(arn('app/prod/*'));
+  });
+});
+
+describe('cdk-nag', () => {
+  function rotatingStack(): Stack {
+    const stack = newStack();
+    const prod = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', rotation: ParameterRotation.every(Duration.days(30)) });
+    prod.addSecureString('Session', { name: 'session', value: SecureValue.generated() });
+    prod.addSecureString('Token', { name: 'token', value: SecureValue.generated(), policies: EXPIRING, rotation: ParameterRotation.beforeExpiration() });
+    new ParameterNotificationTopic(stack, 'Alerts').watchAlarm(prod.rotationAlarm!);
+    return stack;
+  }
+
+  test.each([...NAG_PACKS, { name: 'ParameterStore', create: () => new ParameterStoreChecks() }])('$name: no violation with rotation and a routed alarm', ({ create }) => {
+    expect(nagViolations(create(), rotatingStack())).toEqual([]);
+  });
+
+  test('an alarm nobody routes is left for the app to see', () => {
+    const stack = newStack();
+    rotating(stack, 'A');
+
+    expect(nagViolations(new HIPAASecurityChecks(), stack)).toEqual([
+      expect.stringMatching(/^HIPAA.Security-CloudWatchAlarmAction @ Stack\/SecureStringRotator\/FailedRotations\/Resource/),
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { OperatorError } from './errors';
 import { ParameterSpec, parseEnvelope, requireString } from './request';
+import { withRotationTags } from './rotation-tags';
 import { canonicalJson } from './source-fingerprint';
 import { BatchProperties, MemberDefaults, MemberEntry, REMOVAL_DESTROY, decodeNameSet, memberObject, memberSource, memberValue, nameHash } from '../private/batch-protocol';
 import { DEFAULT_TIER, ownerTagValue } from '../private/handler-protocol';
@@ -101,7 +102,7 @@ function parseChunk(raw: unknown, stackName: string, strict: boolean, field: str
   const defaults = props.Defaults ?? {};
   const members = new Map<string, MemberSpec>();
   for (const entry of props.Members ?? []) {
-    const member = decodeMember(entry, path, String(props.KeyId ?? ''), defaults);
+    const member = decodeMember(entry, path, String(props.KeyId ?? ''), defaults, stackName);
     members.set(member.spec.name, member);
   }
   const all = decodeNameSet(String(props.All ?? ''));
@@ -117,11 +118,12 @@ function parseChunk(raw: unknown, stackName: string, strict: boolean, field: str
 }
 
 /** A member with the chunk's defaults for what it does not carry. */
-function decodeMember(entry: MemberEntry, path: string, keyId: string, defaults: MemberDefaults): MemberSpec {
+function decodeMember(entry: MemberEntry, path: string, keyId: string, defaults: MemberDefaults, stackName: string): MemberSpec {
   const own = memberObject(entry);
   const field = <K extends keyof MemberDefaults>(key: K) => memberValue(entry, defaults, key);
   const expireAfter = field('ExpireAfterSeconds');
-  const spec: ParameterSpec = {
+  const rotation = field('Rotation');
+  const spec: ParameterSpec = withRotationTags(stackName, {
     name: `${path}/${String(own.N)}`,
     keyId,
     tier: field('Tier') ?? DEFAULT_TIER,
@@ -132,7 +134,8 @@ function decodeMember(entry: MemberEntry, path: string, keyId: string, defaults:
     expireAfterSeconds: expireAfter === undefined ? undefined : Number(expireAfter),
     adopt: own.Adopt === 'true',
     tags: field('Tags') ?? [],
-  };
+    rotation: rotation ? { trigger: String(rotation.Trigger), keepPrevious: rotation.KeepPrevious !== 'false' } : undefined,
+  });
   const destroy = field('Removal') === REMOVAL_DESTROY;
   return { spec, destroy, fingerprint: canonicalJson({ ...spec, destroy }) };
 }

@@ -114,6 +114,18 @@ export class ParameterStoreChecks extends NagPack {
       rule: this.withTemplate(rules.AdvancedSecureStringExpiration),
       node,
     });
+    this.applyRule({
+      ruleSuffixOverride: 'ExpiringSecureStringRenewed',
+      info: 'A SecureString expires, and neither rotates nor announces its expiration to anyone.',
+      explanation:
+        'Parameter Store deletes the parameter at its Expiration timestamp: without a new value before then, every reader fails at that moment. ' +
+        'Rotate a generated value (rotation: ParameterRotation.beforeExpiration() or .every(...), which renew an expireAfter timestamp with each new value), ' +
+        'or add ParameterPolicy.expirationNotification(...) and route its events to someone who renews the value (onPolicyAction(...) with a target, ' +
+        'e.g. a ParameterNotificationTopic). Findings on a batched hierarchy are per member (Member::<name>).',
+      level: NagMessageLevel.ERROR,
+      rule: this.withTemplate(rules.ExpiringSecureStringRenewed),
+      node,
+    });
   }
 
   private withTemplate(rule: (node: CfnResource, template: rules.StackTemplate) => NagRuleResult): (node: CfnResource) => NagRuleResult {

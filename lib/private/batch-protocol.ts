@@ -26,7 +26,7 @@ export interface MemberFields extends Omit<ParameterProperties, 'Name' | 'KeyId'
 }
 
 /** The fields most members share, carried once per chunk. */
-export type MemberDefaults = Partial<Pick<MemberFields, 'Tier' | 'Policies' | 'ExpireAfterSeconds' | 'Removal' | 'Tags'>>;
+export type MemberDefaults = Partial<Pick<MemberFields, 'Tier' | 'Policies' | 'ExpireAfterSeconds' | 'Removal' | 'Tags' | 'Rotation'>>;
 
 /**
  * One member: its name relative to the path when everything else is the default (a generated value with

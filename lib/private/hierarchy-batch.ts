@@ -16,12 +16,14 @@ import {
 } from './batch-protocol';
 import { BatchedSecureString } from './batched-secure-string';
 import { ATTRIBUTE_ARN, DEFAULT_TIER, SERVICE_TIMEOUT_SECONDS, SourceType } from './handler-protocol';
+import { ParameterRotator } from './parameter-rotator';
 import { policyProperties, tierForPolicies } from './policy-validation';
 import { SecureStringHandler } from './secure-string-handler';
 import { validateSecureString } from './secure-string-validation';
 import { ParameterValidationError } from './validation-error';
 import { HierarchyDeployment } from '../hierarchy-deployment';
 import { ParameterPolicy } from '../parameter-policy';
+import type { ParameterRotation } from '../parameter-rotation';
 import type { SecureStringParameterProps } from '../secure-string-parameter';
 
 /**
@@ -45,6 +47,8 @@ export interface BatchDefaults {
   readonly tier?: ssm.ParameterTier;
   readonly policies?: ParameterPolicy[];
   readonly removalPolicy?: RemovalPolicy;
+  /** The rotation of generated members that set none. */
+  readonly rotation?: ParameterRotation;
 }
 
 export interface HierarchyBatchProps {
@@ -64,7 +68,7 @@ interface Member {
 }
 
 /** Fields a chunk carries once as its default, and members only where they differ. */
-const DEFAULTABLE = ['Tier', 'Policies', 'ExpireAfterSeconds', 'Removal', 'Tags'] as const;
+const DEFAULTABLE = ['Tier', 'Policies', 'ExpireAfterSeconds', 'Removal', 'Tags', 'Rotation'] as const;
 
 /**
  * The SecureStrings of a batched hierarchy (and its children): a chunk resource per few hundred members,
@@ -88,6 +92,7 @@ export class HierarchyBatch extends Construct {
       ...policyProperties(policies),
       Tier: tier === DEFAULT_TIER ? undefined : tier,
       Removal: props.defaults.removalPolicy === RemovalPolicy.DESTROY ? REMOVAL_DESTROY : undefined,
+      Rotation: props.defaults.rotation?._properties,
     };
     this.node.addValidation({ validate: () => this.oversizedChunks() });
   }
@@ -120,6 +125,10 @@ export class HierarchyBatch extends Construct {
       ciphertextKey: props.value.sourceType === SourceType.CIPHERTEXT ? this.props.encryptionKey : undefined,
       secret: props.value._secret,
     });
+    const rotation = props.rotation?._active;
+    if (rotation) {
+      ParameterRotator.of(this).register({ name: fullName, key: this.props.encryptionKey, tier, rotation });
+    }
     const relativeName = fullName.slice(this.props.path.length + 1);
     const member: Member = { parameter, fullName, relativeName, fields: memberFields(props, tier, policies) };
     this.members.push(member);
@@ -224,6 +233,7 @@ function memberFields(props: SecureStringParameterProps, tier: ssm.ParameterTier
     ...policyProperties(policies),
     Adopt: props.adoptExisting ? 'true' : undefined,
     Removal: props.removalPolicy === RemovalPolicy.DESTROY ? REMOVAL_DESTROY : undefined,
+    Rotation: props.rotation?._active?._properties,
   };
 }
 

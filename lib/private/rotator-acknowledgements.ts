@@ -60,9 +60,8 @@ export function acknowledgeRotatorFindings(scope: IConstruct, resources: Rotator
   for (const id of options.logEncryptionKey ? [] : ['HIPAA.Security-CloudWatchLogGroupEncrypted', 'NIST.800.53.R5-CloudWatchLogGroupEncrypted', 'PCI.DSS.321-CloudWatchLogGroupEncrypted']) {
     acknowledgeFinding(logGroup.node.defaultChild as CfnResource, id, noSecretsInLogs);
   }
-  acknowledgeFinding(
-    queue.node.defaultChild as CfnResource,
-    'AwsSolutions-SQS3',
-    'This queue is the dead-letter queue of the rotator and of its EventBridge targets; it has no dead-letter queue of its own.',
-  );
+  const isDeadLetterQueue = 'This queue is the dead-letter queue of the rotator and of its EventBridge targets; it has no dead-letter queue of its own.';
+  for (const id of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
+    acknowledgeFinding(queue.node.defaultChild as CfnResource, id, isDeadLetterQueue);
+  }
 }

@@ -22,7 +22,8 @@ export function validateSecureString(scope: IConstruct, props: SecureStringParam
     validateAllowedPattern(scope, props);
   }
   assertValidPolicies(scope, props.parameterName, tier, props.policies ?? []);
-  const rotation = props.rotation ? rotationProblems(props.rotation, props.value, props.policies ?? []) : [];
+  const active = props.rotation?._active;
+  const rotation = active ? rotationProblems(active, props.value, props.policies ?? []) : [];
   if (rotation.length > 0) {
     throw new ParameterValidationError(scope, `${props.parameterName}: rotation is invalid: ${rotation.join('; ')}`);
   }

@@ -225,3 +225,22 @@ describe('malformed properties are refused, naming the field', () => {
     );
   });
 });
+
+describe('rotating members', () => {
+  test("a member rotates with the chunk's default rotation, tagged for the stack's rotator", () => {
+    const member = decode('svc/a', { Rotation: { Trigger: 'every-86400' } });
+
+    expect(member.spec.rotation).toEqual({ trigger: 'every-86400', keepPrevious: true });
+    expect(member.spec.tags).toEqual([
+      { Key: 'cdk-secure-parameters:rotation', Value: 'AppStack/every-86400' },
+      { Key: 'cdk-secure-parameters:rotation-options', Value: 'previous=keep length=32 classes=lunp each=1' },
+    ]);
+  });
+
+  test("'' stands for no rotation where the default rotates; a member's own rotation replaces the default", () => {
+    const defaults: MemberDefaults = { Rotation: { Trigger: 'every-86400' } };
+
+    expect(decode({ N: 'svc/a', Source: { Type: 'placeholder', Text: 'x' }, Rotation: '' as never }, defaults).spec.rotation).toBeUndefined();
+    expect(decode({ N: 'svc/b', Rotation: { Trigger: 'before-expiration', KeepPrevious: 'false' } }, defaults).spec.rotation).toEqual({ trigger: 'before-expiration', keepPrevious: false });
+  });
+});

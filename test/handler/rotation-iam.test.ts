@@ -1,7 +1,8 @@
 import { AddTagsToResourceCommand, GetParameterHistoryCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { chunkIds, chunkSucceeds } from './batch-scenario';
 import { Scenario, decrypted, deployVersion, history, scenarioPerFile, succeeds } from './iam-scenario';
-import { GeneratedValueOptions, ParameterPolicy, ParameterRotation, SecureStringParameter, SecureValue } from '../../lib';
+import { GeneratedValueOptions, HierarchyDeployment, ParameterHierarchy, ParameterPolicy, ParameterRotation, SecureStringParameter, SecureValue } from '../../lib';
 import { Clients } from '../../lib/handler/clients';
 import { RotationContext } from '../../lib/handler/rotation';
 import { RotationSummary, runRotation } from '../../lib/handler/rotation-run';
@@ -190,4 +191,33 @@ test('before expiration: the notification rotates the parameter and renews its e
   expect(await expiration(name)).toBe(new Date(notifiedAt + LIFETIME.toMilliseconds()).toISOString());
   // the same notification delivered again rotates nothing
   expect(await runRotation(event, ctx(notifiedAt + 60_000))).toMatchObject({ rotated: 0, skipped: 1 });
+});
+
+test('a batched hierarchy: its 30 rotating members rotate on one schedule, under the covering path, each once', async () => {
+  const batched = await deployVersion(
+    scenario.moto,
+    (stack: Stack) => {
+      const hierarchy = new ParameterHierarchy(stack, 'Prod', {
+        path: '/rotation/batch',
+        deployment: HierarchyDeployment.batched(),
+        rotation: ParameterRotation.every(Duration.days(1), { keepPrevious: false }),
+      });
+      for (let i = 0; i < 30; i++) hierarchy.addSecureString(`S${i}`, { name: `s${i}`, value: SecureValue.generated() });
+      hierarchy.addSecureString('Operated', { name: 'operated', value: SecureValue.placeholder() });
+      return hierarchy;
+    },
+    { stackName: 'BatchRotationStack' },
+  );
+  for (const chunk of chunkIds(batched)) await chunkSucceeds(createEventFor(batched.deployed, chunk), batched.deployed.handlerClients());
+  const before = await decrypted(scenario.admin, '/rotation/batch/s7');
+  const ssm = JSON.stringify(batched.deployed.identityPolicies(rotatorRoleLogicalId(batched.deployed)));
+  expect(ssm).toContain(':parameter/rotation/batch/*');
+
+  const { summary } = await rotate(rotatorClients(batched.deployed), 'BatchRotationStack');
+
+  expect(summary).toEqual({ rotated: 30, skipped: 0, notReached: 0, failures: [] });
+  expect(await decrypted(scenario.admin, '/rotation/batch/s7')).not.toBe(before);
+  expect(await decrypted(scenario.admin, '/rotation/batch/operated')).toBe(SecureValue.DEFAULT_PLACEHOLDER);
+  expect(await labels('/rotation/batch/s7')).toEqual([[1, []], [2, [expect.stringMatching(/^src-/)]]]);
+  expect((await rotate(rotatorClients(batched.deployed), 'BatchRotationStack', 0.001)).summary).toMatchObject({ rotated: 0, skipped: 30 });
 });

@@ -1,4 +1,5 @@
 export * from './advanced-secure-string-expiration';
+export * from './expiring-secure-string-renewed';
 export * from './parameter-key-decrypt-conditioned';
 export * from './parameter-key-rotation';
 export * from './parameter-read-scoped';

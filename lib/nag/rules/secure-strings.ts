@@ -6,10 +6,13 @@ import { MemberDefaults, MemberEntry, memberObject, memberSource, memberValue } 
 export interface SecureStringProperties {
   /** The full name, for a member of a chunk (the granular finding names it); undefined for a SecureStringParameter. */
   readonly member?: string;
+  /** The name of a SecureStringParameter (a chunk's members are named by `member`). */
+  readonly Name?: unknown;
   readonly KeyId?: unknown;
   readonly Tier?: string;
   readonly Policies?: string;
   readonly ExpireAfterSeconds?: string;
+  readonly Rotation?: unknown;
   readonly Source: { readonly Type?: string };
 }
 
@@ -34,6 +37,7 @@ export function secureStringsOf(resource: TemplateResource | undefined): SecureS
     Tier: memberValue(entry, defaults, 'Tier'),
     Policies: memberValue(entry, defaults, 'Policies'),
     ExpireAfterSeconds: memberValue(entry, defaults, 'ExpireAfterSeconds'),
+    Rotation: memberValue(entry, defaults, 'Rotation'),
     Source: { Type: memberSource(entry).Type },
   }));
 }

@@ -1,4 +1,5 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -38,6 +39,7 @@ export interface ParameterKeys {
 export class StackTemplate {
   private readonly resources: Map<CfnResource, TemplateResource | Error>;
   private keys?: ParameterKeys;
+  private routes?: PolicyActionRoute[];
 
   constructor(stack: Stack) {
     this.resources = renderAll(stack, stack.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && Stack.of(c) === stack));
@@ -53,6 +55,15 @@ export class StackTemplate {
     return found;
   }
 
+  /** The stack's EventBridge rules that route parameters' ExpirationNotification events to a target, computed once. */
+  public get policyActionRoutes(): readonly PolicyActionRoute[] {
+    if (!this.routes) {
+      const rules = [...this.resources.values()].filter((r): r is TemplateResource => !(r instanceof Error) && r.type === 'AWS::Events::Rule');
+      this.routes = rules.flatMap((rule) => policyActionRoute(rule) ?? []);
+    }
+    return this.routes;
+  }
+
   /** The keys used by this stack's SecureStrings (and chunks), computed once. */
   public get parameterKeys(): ParameterKeys {
     if (!this.keys) {
@@ -62,6 +73,32 @@ export class StackTemplate {
     }
     return this.keys;
   }
+}
+
+/** An EventBridge rule of the stack that sends ExpirationNotification events of some parameters to a target. */
+export interface PolicyActionRoute {
+  /** Whether the rule's pattern matches this parameter's events. */
+  readonly matches: (parameterName: string) => boolean;
+}
+
+/**
+ * The rule as a route, if its pattern takes `Parameter Store Policy Action` events from aws.ssm (an
+ * ExpirationNotification among the policy types it allows) and it has a target. Parameter names match as
+ * EventBridge does: a listed name, a `prefix`, or any name when the pattern names none.
+ */
+function policyActionRoute(rule: TemplateResource): PolicyActionRoute | undefined {
+  const pattern = (rule.properties.EventPattern ?? {}) as Record<string, any>;
+  const detail = (pattern.detail ?? {}) as Record<string, unknown[] | undefined>;
+  const allows = (values: unknown[] | undefined, wanted: string) =>
+    values === undefined || values.some((v) => v === wanted || (v as { 'equals-ignore-case'?: string })?.['equals-ignore-case']?.toLowerCase() === wanted.toLowerCase());
+  const routed = allows(pattern.source, 'aws.ssm') && allows(pattern['detail-type'], 'Parameter Store Policy Action') && allows(detail['policy-type'], 'ExpirationNotification');
+  if (!routed || (rule.properties.Targets ?? []).length === 0) {
+    return undefined;
+  }
+  const names = detail['parameter-name'];
+  return {
+    matches: (name) => names === undefined || names.some((n) => n === name || (typeof (n as { prefix?: unknown })?.prefix === 'string' && name.startsWith((n as { prefix: string }).prefix))),
+  };
 }
 
 /** The templates of every stack a pack run visits; a new run starts with a new instance. */
@@ -123,12 +160,15 @@ function propertiesRead(resource: CfnResource): Record<string, unknown> | undefi
   if (resource instanceof ssm.CfnParameter) {
     return { Name: resource.name };
   }
+  if (resource instanceof events.CfnRule) {
+    return { EventPattern: resource.eventPattern, Targets: resource.targets };
+  }
   // a CfnResource made with `new CfnResource(...)` keeps its properties as given, with CloudFormation names
   const raw = (resource as unknown as { cfnProperties: Record<string, any> }).cfnProperties ?? {};
   const type = resource.cfnResourceType;
   if (type === SECURE_STRING_TYPE) {
-    const { KeyId, Tier, Policies, ExpireAfterSeconds } = raw;
-    return { KeyId, Tier, Policies, ExpireAfterSeconds, Source: { Type: raw.Source?.Type } };
+    const { Name, KeyId, Tier, Policies, ExpireAfterSeconds, Rotation } = raw;
+    return { Name, KeyId, Tier, Policies, ExpireAfterSeconds, Rotation, Source: { Type: raw.Source?.Type } };
   }
   if (type === SECURE_STRING_CHUNK_TYPE) {
     const { Path, KeyId, Defaults, Members } = raw;

@@ -1,0 +1,145 @@
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { BenchResult } from './bench-result';
+import { ThrottlingProxy } from './throttling-proxy';
+import { HierarchyDeployment, ParameterHierarchy, ParameterRotation, SecureValue } from '../lib';
+import { createClients } from '../lib/handler/clients';
+import { RotationSummary, runRotation } from '../lib/handler/rotation-run';
+import { WritePacer } from '../lib/handler/write-pacer';
+import { OWNER_TAG_KEY } from '../lib/private/handler-protocol';
+import { ROTATION_OPTIONS_TAG_KEY, ROTATION_TAG_KEY } from '../lib/private/rotation-protocol';
+import { MotoServer } from '../test/helpers/moto-server';
+
+const N = 1_000;
+const PUT_TPS = 3;
+/** The rotator's pace (rotator.lambda.ts). */
+const WRITES_PER_SECOND = 2;
+/** The rotator's Lambda timeout, minus the margin it keeps to finish (rotator.lambda.ts). */
+const DEADLINE_MS = 15 * 60_000 - 20_000;
+const STACK = 'RotationBench';
+const PATH = '/bench/rotation';
+const ENV = { account: '111111111111', region: 'eu-west-1' };
+
+interface Rotation {
+  readonly seconds: number;
+  readonly summary: RotationSummary;
+  readonly puts: number;
+  readonly throttledPuts: number;
+  readonly labels: number;
+}
+
+/**
+ * One scheduled rotation of `n` parameters, as the rotator runs it: runRotation with the rotator's pacer and
+ * deadline and real SDK clients, against moto_server behind a proxy that throttles PutParameter to 3 TPS and
+ * GetParameter* to 40 TPS, like an account's defaults. The parameters are seeded as the handler leaves them
+ * (owner, rotation and options tags) two days before the rotation's clock.
+ */
+export async function rotationBench(n = N): Promise<BenchResult[]> {
+  const moto = await MotoServer.start(ENV.account);
+  const proxy = await ThrottlingProxy.start(Number(new URL(moto.endpoint).port), { 'PutParameter': PUT_TPS, 'GetParameter*': 40 });
+  const log = console.log;
+  console.log = () => undefined;
+  try {
+    await seed(moto, n);
+    const clients = createClients({ ...moto.clientConfig(ENV.region), endpoint: proxy.endpoint });
+    const now = Date.now() + 2 * 86_400_000;
+    const start = Date.now();
+    const summary = await runRotation(
+      { Trigger: 'every-86400' },
+      { clients, stackName: STACK, deadline: start + DEADLINE_MS, now: () => now, secrets: new Set(), pacer: new WritePacer(WRITES_PER_SECOND) },
+    );
+    const rotation: Rotation = {
+      seconds: Math.round((Date.now() - start) / 100) / 10,
+      summary,
+      puts: proxy.requests.get('PutParameter') ?? 0,
+      throttledPuts: proxy.throttledBy.get('PutParameter') ?? 0,
+      labels: proxy.requests.get('LabelParameterVersion') ?? 0,
+    };
+    return [...rows(n, rotation), resourcesRow()];
+  } finally {
+    console.log = log;
+    await proxy.stop();
+    await moto.stop();
+  }
+}
+
+/** `n` generated SecureStrings under one key, tagged for the rotator of STACK, written directly into moto. */
+async function seed(moto: MotoServer, n: number): Promise<void> {
+  const ssm = new SSMClient(moto.clientConfig(ENV.region));
+  const key = await new KMSClient(moto.clientConfig(ENV.region)).send(new CreateKeyCommand({}));
+  for (let i = 0; i < n; i++) {
+    await ssm.send(
+      new PutParameterCommand({
+        Name: `${PATH}/p${i}`,
+        Value: `initial-${i}`,
+        Type: 'SecureString',
+        KeyId: key.KeyMetadata!.Arn,
+        Tags: [
+          { Key: OWNER_TAG_KEY, Value: `${STACK}/Chunk0` },
+          { Key: ROTATION_TAG_KEY, Value: `${STACK}/every-86400` },
+          { Key: ROTATION_OPTIONS_TAG_KEY, Value: 'previous=keep length=32 classes=lunp each=1' },
+        ],
+      }),
+    );
+  }
+}
+
+function rows(n: number, r: Rotation): BenchResult[] {
+  const ideal = n / WRITES_PER_SECOND;
+  const { rotated, failures, notReached } = r.summary;
+  return [
+    {
+      name: `rotation: ${n} parameters on one schedule, PutParameter throttled to ${PUT_TPS} TPS`,
+      unit: 's',
+      ours: r.seconds,
+      baseline: ideal,
+      baselineName: `N / the rotator's ${WRITES_PER_SECOND} writes per second`,
+      goal: 'all rotated in one invocation (< 880 s), ≤ 1.1×',
+      met: rotated === n && failures.length === 0 && notReached === 0 && r.seconds <= 1.1 * ideal,
+      note: `${rotated} rotated, ${failures.length} failed, ${notReached} left for a retry; ${r.throttledPuts} throttled PutParameter requests`,
+    },
+    {
+      name: `rotation: PutParameter and LabelParameterVersion calls per parameter (${n} parameters)`,
+      unit: 'calls',
+      ours: Math.round(((r.puts - r.throttledPuts + r.labels) / n) * 100) / 100,
+      baseline: 3,
+      baselineName: 'one write and two label calls',
+      goal: '≤ 3 (1 write, ≤ 2 labels)',
+      met: r.puts - r.throttledPuts <= n && r.labels <= 2 * n,
+      note: `${r.puts - r.throttledPuts} writes, ${r.labels} label calls`,
+    },
+  ];
+}
+
+/** The resources rotation adds to a stack: for 10 rotating members and for 1,000. */
+function resourcesRow(): BenchResult {
+  const added = (members: number) => {
+    const without = Object.keys(Template.fromStack(hierarchyStack(members, false)).toJSON().Resources).length;
+    return Object.keys(Template.fromStack(hierarchyStack(members, true)).toJSON().Resources).length - without;
+  };
+  const few = added(10);
+  const many = added(1_000);
+  return {
+    name: 'rotation: resources it adds to a stack, 1,000 rotating members (batched hierarchy)',
+    unit: 'resources',
+    ours: many,
+    baseline: few,
+    baselineName: 'with 10 rotating members',
+    goal: 'constant',
+    met: many === few,
+    note: 'function, role, policy, log group, dead-letter queue and its policy, alarm, async-invoke config, the schedule and its permission',
+  };
+}
+
+function hierarchyStack(members: number, rotating: boolean): Stack {
+  const stack = new Stack(new App(), 'Stack', { env: ENV });
+  const hierarchy = new ParameterHierarchy(stack, 'H', {
+    path: PATH,
+    deployment: HierarchyDeployment.batched(),
+    rotation: rotating ? ParameterRotation.every(Duration.days(30)) : undefined,
+  });
+  for (let i = 0; i < members; i++) hierarchy.addSecureString(`P${i}`, { name: `p${i}`, value: SecureValue.generated() });
+  return stack;
+}
