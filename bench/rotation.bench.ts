@@ -11,6 +11,7 @@ import { WritePacer } from '../lib/handler/write-pacer';
 import { OWNER_TAG_KEY } from '../lib/private/handler-protocol';
 import { ROTATION_OPTIONS_TAG_KEY, ROTATION_TAG_KEY } from '../lib/private/rotation-protocol';
 import { MotoServer } from '../test/helpers/moto-server';
+import { STACK_RECORDS } from '../test/helpers/stack-records';
 
 const N = 1_000;
 const PUT_TPS = 3;
@@ -19,7 +20,10 @@ const WRITES_PER_SECOND = 2;
 /** The rotator's Lambda timeout, minus the margin it keeps to finish (rotator.lambda.ts). */
 const DEADLINE_MS = 15 * 60_000 - 20_000;
 const STACK = 'RotationBench';
+const STACK_ID = `arn:aws:cloudformation:eu-west-1:111111111111:stack/${STACK}/00000000-0000-0000-0000-000000000000`;
 const PATH = '/bench/rotation';
+/** The resource whose owner tag the parameters carry: a chunk of a batched hierarchy. */
+const OWNER_LOGICAL_ID = 'HierarchyBatchChunk0';
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
 interface Rotation {
@@ -44,11 +48,22 @@ export async function rotationBench(n = N): Promise<BenchResult[]> {
   try {
     await seed(moto, n);
     const clients = createClients({ ...moto.clientConfig(ENV.region), endpoint: proxy.endpoint });
+    // CloudFormation's record of the parameters' resource (the stack is not in moto): answered without a network call
+    STACK_RECORDS.record(STACK_ID, OWNER_LOGICAL_ID, `${PATH}#chunk-0`);
+    STACK_RECORDS.answerFor(clients.cloudformation);
     const now = Date.now() + 2 * 86_400_000;
     const start = Date.now();
     const summary = await runRotation(
       { Trigger: 'every-86400' },
-      { clients, stackName: STACK, deadline: start + DEADLINE_MS, now: () => now, secrets: new Set(), pacer: new WritePacer(WRITES_PER_SECOND) },
+      {
+        clients,
+        stackName: STACK,
+        stackId: STACK_ID,
+        deadline: start + DEADLINE_MS,
+        now: () => now,
+        secrets: new Set(),
+        pacer: new WritePacer(WRITES_PER_SECOND),
+      },
     );
     const rotation: Rotation = {
       seconds: Math.round((Date.now() - start) / 100) / 10,
@@ -77,7 +92,7 @@ async function seed(moto: MotoServer, n: number): Promise<void> {
         Type: 'SecureString',
         KeyId: key.KeyMetadata!.Arn,
         Tags: [
-          { Key: OWNER_TAG_KEY, Value: `${STACK}/Chunk0` },
+          { Key: OWNER_TAG_KEY, Value: `${STACK}/${OWNER_LOGICAL_ID}` },
           { Key: ROTATION_TAG_KEY, Value: `${STACK}/every-86400` },
           { Key: ROTATION_OPTIONS_TAG_KEY, Value: 'previous=keep length=32 classes=lunp each=1' },
         ],

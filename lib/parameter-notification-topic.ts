@@ -94,9 +94,9 @@ export class ParameterNotificationTopic extends Construct {
   }
 
   /**
-   * Sends an alarm's changes to ALARM (a rotation alarm, say: `hierarchy.rotationAlarm`) to the topic, and
-   * lets CloudWatch of this account use the topic's key: without that, CloudWatch cannot publish to an
-   * encrypted topic and the notification is lost.
+   * Sends an alarm's changes to ALARM (a rotation alarm, say: `hierarchy.rotationAlarm`) to the topic: the
+   * topic's policy lets this alarm publish, and the key's lets CloudWatch of this account use it. Without
+   * either, CloudWatch cannot publish to the encrypted topic and the notification is lost.
    *
    * @param alarm the alarm to route (once, however often it is given)
    */
@@ -116,6 +116,16 @@ export class ParameterNotificationTopic extends Construct {
       );
     }
     this.watchedAlarms.add(alarm);
+    // the topic has a resource policy (TLS only, EventBridge): without a statement for it, the alarm may not publish
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: `AllowAlarm${this.watchedAlarms.size}`,
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': alarm.alarmArn }, StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
     alarm.addAlarmAction(new cw_actions.SnsAction(this.topic));
   }
 }

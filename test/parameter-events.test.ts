@@ -165,7 +165,7 @@ describe('ParameterNotificationTopic', () => {
   test.each(NAG_PACKS)('cdk-nag $name: no violation on a stack with notifications', ({ create }) => {
     expect(nagViolations(create(), withNotifications())).toEqual([]);
   });
-  test('watchAlarm routes an alarm to the topic and lets CloudWatch of this account, and only it, use the key', () => {
+  test('watchAlarm routes an alarm to the topic: the topic lets that alarm publish, the key lets CloudWatch of this account use it', () => {
     const { stack, hierarchy } = setup();
     hierarchy.addSecureString('Rotating', { name: 'rotating', value: SecureValue.generated(), rotation: ParameterRotation.every(Duration.days(30)) });
     const alerts = new ParameterNotificationTopic(stack, 'Alerts');
@@ -187,6 +187,18 @@ describe('ParameterNotificationTopic', () => {
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         Resource: '*',
         Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+      },
+    ]);
+    const [topicPolicy] = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    const alarmId = stack.getLogicalId(hierarchy.rotationAlarm!.node.defaultChild as CfnElement);
+    expect(topicPolicy.Properties.PolicyDocument.Statement.filter((s: any) => JSON.stringify(s.Principal).includes('cloudwatch'))).toEqual([
+      {
+        Sid: 'AllowAlarm1',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topicRef,
+        Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [alarmId, 'Arn'] } }, StringEquals: { 'aws:SourceAccount': '111111111111' } },
       },
     ]);
   });

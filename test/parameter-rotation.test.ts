@@ -133,12 +133,58 @@ describe('a rotating SecureStringParameter', () => {
     new SecureStringParameter(stack, 'Other', { parameterName: '/other/x', value: SecureValue.generated() });
 
     expect(statement(stack, 'FindRotatingParameters')).toEqual({ Sid: 'FindRotatingParameters', Effect: 'Allow', Action: 'ssm:DescribeParameters', Resource: '*' });
+    const owned = { 'aws:ResourceTag/cdk-secure-parameters:owner': { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '/*']] } };
     expect(statement(stack, 'RotateParametersOfThisStack')).toEqual({
       Sid: 'RotateParametersOfThisStack',
       Effect: 'Allow',
-      Action: ['ssm:ListTagsForResource', 'ssm:GetParameterHistory', 'ssm:PutParameter', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'],
+      Action: ['ssm:ListTagsForResource', 'ssm:PutParameter'],
       Resource: arn('app/a'),
-      Condition: { StringLikeIfExists: { 'aws:ResourceTag/cdk-secure-parameters:owner': { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '/*']] } } },
+      Condition: { StringLikeIfExists: owned },
+    });
+    expect(statement(stack, 'ReadAndLabelOwnedParameters')).toEqual({
+      Sid: 'ReadAndLabelOwnedParameters',
+      Effect: 'Allow',
+      Action: ['ssm:GetParameterHistory', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'],
+      Resource: arn('app/a'),
+      Condition: { StringLike: owned },
+    });
+    expect(statement(stack, 'ReadOwnStackRecords')).toEqual({
+      Sid: 'ReadOwnStackRecords',
+      Effect: 'Allow',
+      Action: 'cloudformation:DescribeStackResource',
+      Resource: {
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudformation:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':stack/', { Ref: 'AWS::StackName' }, '/*']],
+      },
+    });
+    expect(rotatorStatements(stack).map((s) => s.Sid)).toEqual([
+      'FindRotatingParameters',
+      'RotateParametersOfThisStack',
+      'ReadAndLabelOwnedParameters',
+      'ReadOwnStackRecords',
+      'EncryptRotatedValues',
+      'WriteOwnLogs',
+      'WriteTraces',
+      undefined,
+    ]);
+  });
+
+  test('the rotator knows its stack and the names its policy gives it', () => {
+    const stack = newStack();
+    rotating(stack, 'A');
+    rotating(stack, 'B');
+
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { STACK_NAME: { Ref: 'AWS::StackName' }, STACK_ID: { Ref: 'AWS::StackId' }, ROTATING_NAMES: '["app/a","app/b"]' } },
+    });
+  });
+
+  test('rotation before expiration adds a daily sweep for notifications EventBridge did not deliver', () => {
+    const stack = newStack();
+    rotating(stack, 'B', { policies: EXPIRING, rotation: ParameterRotation.beforeExpiration() });
+
+    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 day)',
+      Targets: [Match.objectLike({ Input: '{"Trigger":"before-expiration"}' })],
     });
   });
 

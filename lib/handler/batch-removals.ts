@@ -3,10 +3,12 @@ import { AddTagsToResourceCommand, Tag } from '@aws-sdk/client-ssm';
 import { BatchRequest, MemberSpec, chunkBaseId } from './batch-request';
 import { LifecycleContext, runLifecycle } from './lifecycle';
 import { readOwnership } from './ownership';
+import { syncTags } from './parameter-writes';
 import { LifecycleRequest } from './request';
 import { withRetries } from './retry';
 import { chunkOf } from '../private/batch-protocol';
 import { OWNER_TAG_KEY, REMOVED_TAG_KEY } from '../private/handler-protocol';
+import { ROTATION_TAG_KEYS } from '../private/rotation-protocol';
 
 /**
  * How members leave a chunk without a rollback ever losing one. A DESTROY member that leaves the app during
@@ -44,7 +46,7 @@ export class Removals {
    * If it is still in the batch, it moved: it is handed over (its owner tag set to its new chunk's), which
    * that chunk checks when it claims it, before or after this one runs. Else it left the app: kept with
    * RETAIN (like a per-parameter one), marked with DESTROY, given back at once if adopted (adoptExisting
-   * takes it again if a rollback brings it back).
+   * takes it again if a rollback brings it back), and in every case no longer rotated.
    */
   public async leave(member: MemberSpec, ctx: LifecycleContext): Promise<void> {
     const { chunk } = this.request;
@@ -59,6 +61,10 @@ export class Removals {
         await addTags(name, [{ Key: OWNER_TAG_KEY, Value: chunk.ownerOf(home) }], ctx);
       }
       return;
+    }
+    if (member.spec.rotation) {
+      // the rotator stops with the member: its tags are how the rotator finds it (a rollback that brings it back sets them again)
+      await syncTags(name, [], member.spec.tags.filter((t) => ROTATION_TAG_KEYS.includes(t.Key)), ctx);
     }
     if (member.destroy && ownership.adopted) {
       await runLifecycle(memberRequest(this.request, 'Delete', member, { physicalId: name }), ctx);

@@ -48,7 +48,12 @@ export function explainError(err: unknown, ctx: ErrorContext): string {
   const where = `${ctx.parameterName}: ${operation} failed`;
   return explain
     ? `${where}: ${explain({ ...ctx, operation }, aws)}`
-    : `${where} with ${aws.name}. Retry the deployment; if it fails again, check the parameter and its KMS key in the console.`;
+    : `${where} with ${aws.name}. ${retryAdvice(ctx)}; if it fails again, check the parameter and its KMS key in the console.`;
+}
+
+/** What to do about a transient failure: deploy again, or (the rotator's) nothing, since its retries follow. */
+function retryAdvice(ctx: ErrorContext): string {
+  return ctx.caller === 'rotator' ? 'Lambda retries the rotation, and the next scheduled one tries again' : 'Retry the deployment';
 }
 
 function asAwsError(err: unknown): AwsError {
@@ -122,7 +127,7 @@ const EXPLAINERS: Record<string, Explainer> = {
   DisabledException: keyState,
   KMSInvalidStateException: keyState,
   NotFoundException: keyState,
-  KeyUnavailableException: (ctx) => `KMS key ${ctx.keyId} is temporarily unavailable. Retry the deployment.`,
+  KeyUnavailableException: (ctx) => `KMS key ${ctx.keyId} is temporarily unavailable. ${retryAdvice(ctx)}.`,
   InvalidCiphertextException: (ctx) =>
     `the committed ciphertext cannot be decrypted under key ${ctx.keyId} with encryption context PARAMETER_ARN=<this parameter's ARN>. ` +
     'It was made under another key, for another parameter, or is corrupted. Encrypt the value again with the command in the README (SecureValue.fromCiphertext).',
@@ -158,7 +163,7 @@ const EXPLAINERS: Record<string, Explainer> = {
   InvalidPolicyAttributeException: policyRejected,
   IncompatiblePolicyException: policyRejected,
   PoliciesLimitExceededException: policyRejected,
-  InternalServerError: () => 'Parameter Store failed internally. Retry the deployment.',
+  InternalServerError: (ctx) => `Parameter Store failed internally. ${retryAdvice(ctx)}.`,
   // the handler's own deadline (retry.ts): it stops waiting so that CloudFormation still gets this answer
   AbortError: (ctx) =>
     `no answer from ${ctx.operation} before the handler's time limit, so it stopped to answer CloudFormation. Retry the deployment; ` +

@@ -29,7 +29,7 @@ export interface RotationSummary {
  * fired. Each is rotated if due (rotation.ts), a few at a time, writes paced by `ctx.pacer`.
  */
 export async function runRotation(event: unknown, ctx: RotationContext): Promise<RotationSummary> {
-  const { trigger, names } = await targetsOf(event, ctx);
+  const { trigger, names, announced } = await targetsOf(event, ctx);
   const counts = { rotated: 0, skipped: 0, notReached: 0 };
   const failures: string[] = [];
   await forEachConcurrently(names, CONCURRENCY, async (name) => {
@@ -43,6 +43,9 @@ export async function runRotation(event: unknown, ctx: RotationContext): Promise
       if (outcome.rotated) {
         counts.rotated++;
         console.log(`${name}: rotated (${trigger}), version ${outcome.version}`);
+      } else if (outcome.gone && announced) {
+        // its expiration was announced and it is gone: it expired before a rotation renewed it
+        throw new OperatorError('it expired (or was deleted) before the rotator renewed it. Deploy the stack again to re-create it with a new value.');
       } else {
         counts.skipped++;
         console.log(`${name}: not rotated: ${outcome.reason}`);
@@ -74,16 +77,22 @@ export function failureMessage(summary: RotationSummary): string | undefined {
 interface Targets {
   readonly trigger: string;
   readonly names: readonly string[];
+  /** The names come from a `Parameter Store Policy Action` event: Parameter Store announced their expiration. */
+  readonly announced: boolean;
 }
 
-/** A schedule's input `{ "Trigger": "every-<seconds>" }`, or a `Parameter Store Policy Action` event. */
+/**
+ * A schedule's input `{ "Trigger": "every-<seconds>" }` (or the daily `before-expiration` sweep, for the
+ * notifications EventBridge may not deliver: Parameter Store emits them on a best-effort basis), or a
+ * `Parameter Store Policy Action` event.
+ */
 async function targetsOf(event: unknown, ctx: RotationContext): Promise<Targets> {
   const e = (event ?? {}) as { 'Trigger'?: unknown; 'detail-type'?: unknown; 'detail'?: { 'parameter-name'?: unknown } };
   if (e['detail-type'] === 'Parameter Store Policy Action' && typeof e.detail?.['parameter-name'] === 'string') {
-    return { trigger: BEFORE_EXPIRATION_TRIGGER, names: [e.detail['parameter-name']] };
+    return { trigger: BEFORE_EXPIRATION_TRIGGER, names: [e.detail['parameter-name']], announced: true };
   }
-  if (typeof e.Trigger === 'string' && triggerInterval(e.Trigger) !== undefined) {
-    return { trigger: e.Trigger, names: await namesTagged(rotationTagValue(ctx.stackName, e.Trigger), ctx) };
+  if (typeof e.Trigger === 'string' && (triggerInterval(e.Trigger) !== undefined || e.Trigger === BEFORE_EXPIRATION_TRIGGER)) {
+    return { trigger: e.Trigger, names: await namesTagged(rotationTagValue(ctx.stackName, e.Trigger), ctx), announced: false };
   }
   throw new OperatorError('the rotator received an event that is neither a schedule of this stack nor a Parameter Store Policy Action');
 }

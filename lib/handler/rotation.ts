@@ -1,3 +1,4 @@
+import { DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import { Tag } from '@aws-sdk/client-ssm';
 import { OperatorError } from './errors';
 import { policiesWithExpiration } from './expiration';
@@ -6,9 +7,10 @@ import { listTags } from './ownership';
 import { WriteContext, writeVersion } from './parameter-writes';
 import { LiveParameter, readHistory } from './read-back';
 import { ParameterSpec } from './request';
+import { withRetries } from './retry';
 import { SOURCE_LABEL_PREFIX } from './source-fingerprint';
 import { labelVersion } from './source-labels';
-import { OWNER_TAG_KEY, SourceType } from '../private/handler-protocol';
+import { MAX_TAG_VALUE_LENGTH, OWNER_TAG_KEY, SourceType } from '../private/handler-protocol';
 import {
   BEFORE_EXPIRATION_TRIGGER,
   CURRENT_LABEL,
@@ -24,12 +26,22 @@ import {
 } from '../private/rotation-protocol';
 
 /** What one rotation did: a new version, or why the parameter was left as it is. Never a value. */
-export type RotationOutcome = { readonly rotated: true; readonly version: number } | { readonly rotated: false; readonly reason: string };
+export type RotationOutcome =
+  | { readonly rotated: true; readonly version: number }
+  | { readonly rotated: false; readonly reason: string; readonly gone?: boolean };
 
 /** Everything a rotation needs besides the parameter. */
 export interface RotationContext extends WriteContext {
   /** The stack whose parameters this rotator may rotate: their owner tag starts with `<stack name>/`. */
   readonly stackName: string;
+  /** The stack's id (its ARN), to ask CloudFormation whether a parameter's resource is still in it. */
+  readonly stackId: string;
+  /**
+   * The names the stack's rotator may rotate, as its policy names them: exact names (without a leading `/`),
+   * or paths ending in `/*`. A parameter outside them (its resource left the app, or it is another stack's
+   * under the same path) is skipped without a call its policy would deny. Undefined: no such limit (tests).
+   */
+  readonly rotatingNames?: readonly string[];
   /** The time the due checks and a renewed Expiration count from (the deadline is on the real clock). */
   readonly now: () => number;
 }
@@ -41,18 +53,59 @@ export interface RotationContext extends WriteContext {
  * version, `previous` to the replaced one. The value is never read: the write needs no kms:Decrypt.
  */
 export async function rotateParameter(name: string, trigger: string, ctx: RotationContext): Promise<RotationOutcome> {
+  if (ctx.rotatingNames && !isRotatingName(name, ctx.rotatingNames)) {
+    return { rotated: false, reason: `it is not one of the rotating parameters of stack ${ctx.stackName} (its resource left the app, or it is another stack's)` };
+  }
   const tags = await tagsIfExists(name, ctx);
-  const refusal = tags === undefined ? 'it no longer exists' : notRotatingReason(tags, trigger, ctx.stackName);
+  if (tags === undefined) {
+    return { rotated: false, reason: 'it no longer exists', gone: true };
+  }
+  const refusal = notRotatingReason(tags, trigger, ctx.stackName);
   if (refusal) {
     return { rotated: false, reason: refusal };
   }
-  const options = rotationOptions(tagValue(tags!, ROTATION_OPTIONS_TAG_KEY)!);
+  const options = rotationOptions(tagValue(tags, ROTATION_OPTIONS_TAG_KEY)!);
   const live = await readHistory(name, ctx);
   const notDue = notDueReason(trigger, live, ctx.now());
   if (notDue) {
     return { rotated: false, reason: notDue };
   }
+  const retained = await leftStackReason(tagValue(tags, OWNER_TAG_KEY)!, ctx);
+  if (retained) {
+    return { rotated: false, reason: retained };
+  }
   return { rotated: true, version: await writeRotation(name, live, options, ctx) };
+}
+
+function isRotatingName(name: string, patterns: readonly string[]): boolean {
+  const bare = name.replace(/^\//, '');
+  return patterns.some((p) => (p.endsWith('/*') ? bare.startsWith(p.slice(0, -1)) : bare === p));
+}
+
+/**
+ * A parameter removed from the template with RETAIN keeps its tags (CloudFormation sends its resource no
+ * Delete): it is rotated only while the resource its owner tag names is in the stack. An owner tag cut to the
+ * tag limit (ownerTagValue) no longer names its logical id, and is taken as present.
+ */
+async function leftStackReason(owner: string, ctx: RotationContext): Promise<string | undefined> {
+  const logicalId = owner.slice(ctx.stackName.length + 1);
+  if (owner.length >= MAX_TAG_VALUE_LENGTH) {
+    return undefined;
+  }
+  try {
+    await withRetries(
+      'cloudformation:DescribeStackResource',
+      (options) =>
+        ctx.clients.cloudformation.send(new DescribeStackResourceCommand({ StackName: ctx.stackId, LogicalResourceId: logicalId }), options),
+      ctx.deadline,
+    );
+    return undefined;
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ValidationError' && /does not exist/.test(err.message)) {
+      return `its resource ${logicalId} is no longer in stack ${ctx.stackName} (it was retained when removed)`;
+    }
+    throw err;
+  }
 }
 
 async function writeRotation(name: string, live: LiveParameter, options: RotationTagOptions, ctx: RotationContext): Promise<number> {

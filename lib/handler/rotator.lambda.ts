@@ -5,8 +5,8 @@ import { WritePacer } from './write-pacer';
 
 /** Time kept back from the Lambda deadline to finish the parameter in progress and log the summary. */
 const END_MARGIN_MS = 20_000;
-/** The rotator's share of the account's PutParameter quota (3 TPS by default), as the batched handler's default. */
-const DEFAULT_WRITES_PER_SECOND = 2;
+/** The rotator's share of the account's PutParameter quota (3 TPS by default), as a batched hierarchy's default. */
+const WRITES_PER_SECOND = 2;
 
 let clients: Clients | undefined;
 
@@ -18,17 +18,19 @@ let clients: Clients | undefined;
  */
 export async function handler(event: unknown, context: Context): Promise<void> {
   clients ??= createClients();
-  const stackName = process.env.STACK_NAME;
-  if (!stackName) {
-    throw new Error('the rotator has no STACK_NAME environment variable: deploy the stack again');
+  const { STACK_NAME: stackName, STACK_ID: stackId } = process.env;
+  if (!stackName || !stackId) {
+    throw new Error('the rotator has no STACK_NAME or STACK_ID environment variable: deploy the stack again');
   }
   const summary = await runRotation(event, {
     clients,
     stackName,
+    stackId,
+    rotatingNames: JSON.parse(process.env.ROTATING_NAMES ?? '[]') as string[],
     deadline: Date.now() + context.getRemainingTimeInMillis() - END_MARGIN_MS,
     now: () => Date.now(),
     secrets: new Set(),
-    pacer: new WritePacer(Number(process.env.WRITES_PER_SECOND ?? DEFAULT_WRITES_PER_SECOND)),
+    pacer: new WritePacer(WRITES_PER_SECOND),
   });
   console.log(`rotation: ${summary.rotated} rotated, ${summary.skipped} skipped, ${summary.failures.length} failed, ${summary.notReached} not reached`);
   const failure = failureMessage(summary);

@@ -104,7 +104,7 @@ export const ATTRIBUTE_ARN = 'Arn';
 export const SERVICE_TIMEOUT_SECONDS = 1200;
 
 /** Tag values are at most 256 characters. */
-const MAX_TAG_VALUE_LENGTH = 256;
+export const MAX_TAG_VALUE_LENGTH = 256;
 
 /** The tier of a parameter whose properties name none (the template omits the default). */
 export const DEFAULT_TIER = 'Standard';

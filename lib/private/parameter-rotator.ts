@@ -9,16 +9,18 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
-import { OWNER_TAG_CONDITION_KEY, uniqueArns } from './handler-policy';
+import { acknowledgeOwnStackRecords } from './handler-acknowledgements';
+import { OWNER_TAG_CONDITION_KEY, ownStackArns, readOwnStackRecords, uniqueArns } from './handler-policy';
 import { ENCRYPTION_CONTEXT_KEY } from './handler-protocol';
 import { HandlerRole } from './handler-role';
 import { handlerRuntime } from './handler-runtime';
 import { tierKeyActions } from './key-actions';
+import { wildcardResourceFinding } from './nag-finding-id';
 import { isAwsManagedSsmKey } from './parameter-key-resolution';
 import { parameterArnFor } from './parameter-name';
 import { coveringPatterns } from './parameter-prefixes';
 import { parameterStoreViaService } from './parameter-store-conditions';
-import { ScheduledRotationInput } from './rotation-protocol';
+import { BEFORE_EXPIRATION_TRIGGER, ScheduledRotationInput } from './rotation-protocol';
 import { acknowledgeRotatorFindings } from './rotator-acknowledgements';
 import { SecureStringHandler } from './secure-string-handler';
 import { ParameterEventType } from '../parameter-events';
@@ -30,18 +32,6 @@ const ROTATOR_TIMEOUT = Duration.minutes(15);
 const BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'lib', 'handler', 'rotator.lambda');
 /** Up to this many rotating parameters are named one by one in the rotator's policy; more, by covering paths. */
 const MAX_NAMED_PARAMETERS = 20;
-
-/**
- * What the rotator may do to a parameter: find it by its tags, read its history (no value: the rotator never
- * decrypts), write the new version and move its labels.
- */
-export const ROTATOR_SSM_ACTIONS = [
-  'ssm:ListTagsForResource',
-  'ssm:GetParameterHistory',
-  'ssm:PutParameter',
-  'ssm:LabelParameterVersion',
-  'ssm:UnlabelParameterVersion',
-];
 
 /** What a rotating SecureString tells the stack's rotator, so that its role grants exactly that. */
 export interface RotatedParameter {
@@ -121,7 +111,12 @@ export class ParameterRotator extends Construct {
       timeout: ROTATOR_TIMEOUT,
       memorySize: 256,
       logGroup,
-      environment: { STACK_NAME: Aws.STACK_NAME },
+      // the names its policy lets it rotate: it skips any other a tag search finds (rotation-run.ts)
+      environment: {
+        STACK_NAME: Aws.STACK_NAME,
+        STACK_ID: Aws.STACK_ID,
+        ROTATING_NAMES: Lazy.string({ produce: () => JSON.stringify(this.namePatterns()) }),
+      },
       vpc: options.vpc,
       vpcSubnets: options.vpcSubnets,
       securityGroups: options.securityGroups,
@@ -137,6 +132,7 @@ export class ParameterRotator extends Construct {
     // lambda.Function adds a DependsOn on its role, which the Role GetAtt already implies (cfn-lint W3005)
     (this.function.node.defaultChild as lambda.CfnFunction).addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
     acknowledgeRotatorFindings(this, { policy: this.policy, fn: this.function, logGroup, queue: this.deadLetterQueue, options });
+    acknowledgeOwnStackRecords(this.policy, wildcardResourceFinding(this, 'AwsSolutions-IAM5', ownStackArns()));
   }
 
   /** Grants the rotator this parameter, and adds the rule that triggers its rotation if there is none yet. */
@@ -144,8 +140,9 @@ export class ParameterRotator extends Construct {
     this.parameters.push(parameter);
     if (parameter.rotation.interval) {
       this.scheduleFor(parameter.rotation);
-    } else {
-      this.expirationRule ??= this.newExpirationRule();
+    } else if (!this.expirationRule) {
+      this.expirationRule = this.newExpirationRule();
+      this.newExpirationSweep();
     }
   }
 
@@ -190,6 +187,19 @@ export class ParameterRotator extends Construct {
     return coveringPatterns(names).flatMap((p) => (p.endsWith('/*') ? events.Match.prefix(`/${p.slice(0, -1)}`) : [p, `/${p}`]));
   }
 
+  /**
+   * Parameter Store emits its notifications on a best-effort basis: once a day, the rotator also looks at
+   * every parameter that rotates before expiration and renews those within their notification time.
+   */
+  private newExpirationSweep(): void {
+    const rule = new events.Rule(this, 'BeforeExpirationSweep', {
+      description: 'Rotates the SecureStrings of this stack that rotate before they expire, if their notification was missed',
+      schedule: events.Schedule.rate(Duration.days(1)),
+    });
+    const input: ScheduledRotationInput = { Trigger: BEFORE_EXPIRATION_TRIGGER };
+    rule.addTarget(this.target(events.RuleTargetInput.fromObject(input)));
+  }
+
   private target(input: events.RuleTargetInput | undefined): targets.LambdaFunction {
     return new targets.LambdaFunction(this.function, {
       event: input,
@@ -210,6 +220,7 @@ export class ParameterRotator extends Construct {
 
   private policyDocument(): iam.PolicyDocument {
     const parameterArns = this.namePatterns().map((p) => parameterArnFor(this, p));
+    const ownedByThisStack = `${Aws.STACK_NAME}/*`;
     return new iam.PolicyDocument({
       statements: [
         new iam.PolicyStatement({
@@ -220,11 +231,19 @@ export class ParameterRotator extends Construct {
         }),
         new iam.PolicyStatement({
           sid: 'RotateParametersOfThisStack',
-          actions: ROTATOR_SSM_ACTIONS,
+          actions: ['ssm:ListTagsForResource', 'ssm:PutParameter'],
           resources: parameterArns,
-          // PutParameter's authorization has no aws:ResourceTag for a new name: IfExists, as the handler's S1
-          conditions: { StringLikeIfExists: { [OWNER_TAG_CONDITION_KEY]: `${Aws.STACK_NAME}/*` } },
+          // PutParameter's authorization may carry no aws:ResourceTag (its row lists request keys): IfExists, as the handler's S1
+          conditions: { StringLikeIfExists: { [OWNER_TAG_CONDITION_KEY]: ownedByThisStack } },
         }),
+        new iam.PolicyStatement({
+          sid: 'ReadAndLabelOwnedParameters',
+          actions: ['ssm:GetParameterHistory', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'],
+          resources: parameterArns,
+          conditions: { StringLike: { [OWNER_TAG_CONDITION_KEY]: ownedByThisStack } },
+        }),
+        // a parameter whose resource left the stack with RETAIN keeps its tags: the stack's record tells
+        readOwnStackRecords(),
         ...this.keyStatements(parameterArns),
         new iam.PolicyStatement({
           sid: 'WriteOwnLogs',

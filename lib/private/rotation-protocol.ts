@@ -17,6 +17,9 @@ export const ROTATION_TAG_KEY = 'cdk-secure-parameters:rotation';
 /** The tag that tells the rotator what to write (see {@link rotationOptionsTagValue}). */
 export const ROTATION_OPTIONS_TAG_KEY = 'cdk-secure-parameters:rotation-options';
 
+/** Both tags, which the handler sets and removes together. */
+export const ROTATION_TAG_KEYS: readonly string[] = [ROTATION_TAG_KEY, ROTATION_OPTIONS_TAG_KEY];
+
 /** The label of the newest version of a rotating parameter. */
 export const CURRENT_LABEL = 'current';
 /** The label of the version a rotation replaced, while `keepPrevious` is on. */

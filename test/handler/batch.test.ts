@@ -600,6 +600,22 @@ describe('members removed from the app', () => {
     expect(store.calls(PutParameterCommand)).toEqual([]);
   });
 
+  test('a rotating member that leaves the app is no longer rotated: its rotation tags go, a rollback brings them back', async () => {
+    const rotation = { Rotation: { Trigger: 'every-86400' } };
+    const v1 = batchProperties({ members: ['svc/rotating', 'svc/stays'], defaults: rotation });
+    await succeeds(batchCreate(v1));
+    const rotationTags = () => stored('svc/rotating')!.tags.filter((t) => t.Key!.startsWith('cdk-secure-parameters:rotation')).map((t) => t.Key);
+    expect(rotationTags()).toEqual(['cdk-secure-parameters:rotation', 'cdk-secure-parameters:rotation-options']);
+    const v2 = batchProperties({ members: ['svc/stays'], defaults: rotation });
+
+    await succeeds(batchUpdate(v2, v1));
+    expect(rotationTags()).toEqual([]);
+    expect(ownerOf('svc/rotating')).toBe(chunkOwner(0));
+
+    await succeeds(batchUpdate(v1, v2));
+    expect(rotationTags()).toEqual(['cdk-secure-parameters:rotation', 'cdk-secure-parameters:rotation-options']);
+  });
+
   test('a removed member that is gone already (deleted outside CloudFormation): success, nothing but the tag read', async () => {
     const v1 = batchProperties({ members: ['svc/gone', 'svc/stays'], defaults: { Removal: 'Destroy' } });
     await succeeds(batchCreate(v1));

@@ -1,5 +1,5 @@
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { createEvent, properties, updateEvent } from './events';
+import { STACK_ID, createEvent, properties, updateEvent } from './events';
 import { FakeParameterStore } from './fake-parameter-store';
 import { runRotation } from '../../lib/handler/rotation-run';
 import { handleEvent } from '../../lib/handler/secure-string.lambda';
@@ -33,7 +33,11 @@ async function run(event: Parameters<typeof handleEvent>[0]) {
 /** The rotator's scheduled run, two days after the last write. */
 async function rotate(): Promise<void> {
   const now = Date.now() + 2 * DAY;
-  const summary = await runRotation({ Trigger: 'every-86400' }, { clients: store.clients, stackName: 'AppStack', deadline: now + 600_000, now: () => now, secrets: new Set() });
+  store.stackRecords.set('DbPassword', NAME);
+  const summary = await runRotation(
+    { Trigger: 'every-86400' },
+    { clients: store.clients, stackName: 'AppStack', stackId: STACK_ID, deadline: now + 600_000, now: () => now, secrets: new Set() },
+  );
   expect(summary).toMatchObject({ rotated: 1, failures: [] });
 }
 

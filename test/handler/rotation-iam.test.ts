@@ -10,6 +10,7 @@ import { OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
 import { ROTATION_OPTIONS_TAG_KEY, ROTATION_TAG_KEY } from '../../lib/private/rotation-protocol';
 import { DeployedStack } from '../helpers/deployed-stack';
 import { PolicyDocument } from '../helpers/iam-simulator';
+import { STACK_RECORDS } from '../helpers/stack-records';
 import { createEventFor, updateEventFor } from '../helpers/template-events';
 
 /**
@@ -60,14 +61,29 @@ function Template(deployed: DeployedStack): Record<string, any> {
   return (deployed as unknown as { resources: Record<string, any> }).resources;
 }
 
+/**
+ * What the rotator's environment says (stack name, id, its names), and CloudFormation's record of every
+ * SecureString resource of the stack, which the rotator asks before it writes.
+ */
+function rotatorEnvironment(deployed: DeployedStack): Pick<RotationContext, 'stackName' | 'stackId' | 'rotatingNames'> {
+  for (const [id, resource] of Object.entries(Template(deployed))) {
+    if (String(resource.Type).startsWith('Custom::SecureString')) STACK_RECORDS.record(deployed.stackId, id, id);
+  }
+  const fn = Object.values(Template(deployed)).find((r) => r.Type === 'AWS::Lambda::Function' && /rotates/.test(r.Properties.Description));
+  const variables = deployed.properties(Object.keys(Template(deployed)).find((k) => Template(deployed)[k] === fn)!).Environment.Variables;
+  expect(variables.STACK_NAME).toBe(deployed.stackName);
+  expect(variables.STACK_ID).toBe(deployed.stackId);
+  return { stackName: variables.STACK_NAME, stackId: variables.STACK_ID, rotatingNames: JSON.parse(variables.ROTATING_NAMES) };
+}
+
 function rotatorClients(deployed: DeployedStack, identityPolicies?: PolicyDocument[]): Clients {
   return deployed.clientsAs(rotatorRoleLogicalId(deployed), { identityPolicies });
 }
 
 /** The rotator's scheduled run, `daysLater` after now, as the rotator's role. */
-async function rotate(clients: Clients, stackName: string, daysLater = 2): Promise<{ summary: RotationSummary; now: number }> {
+async function rotate(clients: Clients, deployed: DeployedStack, daysLater = 2): Promise<{ summary: RotationSummary; now: number }> {
   const now = Date.now() + daysLater * DAY;
-  const ctx: RotationContext = { clients, stackName, deadline: Date.now() + 60_000, now: () => now, secrets: new Set() };
+  const ctx: RotationContext = { ...rotatorEnvironment(deployed), clients, deadline: Date.now() + 60_000, now: () => now, secrets: new Set() };
   return { summary: await runRotation({ Trigger: 'every-86400' }, ctx), now };
 }
 
@@ -90,7 +106,7 @@ test('create → rotate → deploy again → roll back: the rotated value surviv
   const [[, [sourceLabel]]] = await labels();
 
   // the scheduled rotation, as the rotator's role
-  const { summary, now } = await rotate(rotatorClients(v1.deployed), 'RotationStack');
+  const { summary, now } = await rotate(rotatorClients(v1.deployed), v1.deployed);
   expect(summary).toEqual({ rotated: 1, skipped: 0, notReached: 0, failures: [] });
   const rotated = await decrypted(scenario.admin, NAME);
   expect(rotated).toMatch(/^.{32}$/);
@@ -100,7 +116,7 @@ test('create → rotate → deploy again → roll back: the rotated value surviv
   const renewed = await expiration();
 
   // the same schedule's event delivered again a minute after the rotation (moto stamps writes with the real clock)
-  expect((await rotate(rotatorClients(v1.deployed), 'RotationStack', 0.001)).summary).toMatchObject({ rotated: 0, skipped: 1 });
+  expect((await rotate(rotatorClients(v1.deployed), v1.deployed, 0.001)).summary).toMatchObject({ rotated: 0, skipped: 1 });
 
   // a later deploy with the same source keeps the rotated value and its expiration
   const v2 = await version({ generation: 1 }, { updates: v1.deployed, description: 'database password' });
@@ -131,7 +147,7 @@ test('the rotator needs its key statement, and never gets kms:Decrypt', async ()
   expect(JSON.stringify(policies)).not.toContain('kms:Decrypt');
   const withoutKey = policies.map((p) => ({ ...p, Statement: (p.Statement as Array<{ Sid?: string }>).filter((s) => s.Sid !== 'EncryptRotatedValues') }));
 
-  const { summary } = await rotate(rotatorClients(deployed, withoutKey), 'KeylessStack');
+  const { summary } = await rotate(rotatorClients(deployed, withoutKey), deployed);
 
   expect(summary.rotated).toBe(0);
   expect(summary.failures).toEqual([expect.stringContaining(`${name}: ssm:PutParameter failed: access denied for kms:Encrypt`)]);
@@ -159,9 +175,21 @@ test('a parameter outside the rotating names is out of the rotator\'s reach, wha
     }),
   );
 
-  const { summary } = await rotate(rotatorClients(deployed), 'ReachStack', 3);
+  // the rotator skips a name outside its own without a call; and were it to try, IAM denies it
+  const { summary } = await rotate(rotatorClients(deployed), deployed, 3);
+  const now = Date.now() + 3 * DAY;
+  const unlimited: RotationContext = {
+    ...rotatorEnvironment(deployed),
+    rotatingNames: undefined,
+    clients: rotatorClients(deployed),
+    deadline: Date.now() + 60_000,
+    now: () => now,
+    secrets: new Set(),
+  };
+  const tried = await runRotation({ Trigger: 'every-86400' }, unlimited);
 
-  expect(summary.failures).toEqual([expect.stringMatching(/^\/elsewhere\/api-key: ssm:ListTagsForResource failed: access denied/)]);
+  expect(summary).toMatchObject({ rotated: 1, skipped: 1, failures: [] });
+  expect(tried.failures).toEqual([expect.stringMatching(/^\/elsewhere\/api-key: ssm:ListTagsForResource failed: access denied/)]);
   expect(await decrypted(scenario.admin, outside)).toBe('operator-value');
   const { Parameters = [] } = await scenario.admin.ssm.send(new GetParameterHistoryCommand({ Name: outside }));
   expect(Parameters).toHaveLength(1);
@@ -184,7 +212,13 @@ test('before expiration: the notification rotates the parameter and renews its e
   const first = await decrypted(scenario.admin, name);
   const notifiedAt = Date.parse(await expiration(name)) - 7 * DAY;
   const event = { 'detail-type': 'Parameter Store Policy Action', 'source': 'aws.ssm', 'detail': { 'parameter-name': name, 'policy-type': 'ExpirationNotification' } };
-  const ctx = (now: number): RotationContext => ({ clients: rotatorClients(deployed), stackName: 'ExpiringStack', deadline: Date.now() + 60_000, now: () => now, secrets: new Set() });
+  const ctx = (now: number): RotationContext => ({
+    ...rotatorEnvironment(deployed),
+    clients: rotatorClients(deployed),
+    deadline: Date.now() + 60_000,
+    now: () => now,
+    secrets: new Set(),
+  });
 
   expect(await runRotation(event, ctx(notifiedAt))).toMatchObject({ rotated: 1, failures: [] });
   expect(await decrypted(scenario.admin, name)).not.toBe(first);
@@ -213,11 +247,11 @@ test('a batched hierarchy: its 30 rotating members rotate on one schedule, under
   const ssm = JSON.stringify(batched.deployed.identityPolicies(rotatorRoleLogicalId(batched.deployed)));
   expect(ssm).toContain(':parameter/rotation/batch/*');
 
-  const { summary } = await rotate(rotatorClients(batched.deployed), 'BatchRotationStack');
+  const { summary } = await rotate(rotatorClients(batched.deployed), batched.deployed);
 
   expect(summary).toEqual({ rotated: 30, skipped: 0, notReached: 0, failures: [] });
   expect(await decrypted(scenario.admin, '/rotation/batch/s7')).not.toBe(before);
   expect(await decrypted(scenario.admin, '/rotation/batch/operated')).toBe(SecureValue.DEFAULT_PLACEHOLDER);
   expect(await labels('/rotation/batch/s7')).toEqual([[1, []], [2, [expect.stringMatching(/^src-/)]]]);
-  expect((await rotate(rotatorClients(batched.deployed), 'BatchRotationStack', 0.001)).summary).toMatchObject({ rotated: 0, skipped: 30 });
+  expect((await rotate(rotatorClients(batched.deployed), batched.deployed, 0.001)).summary).toMatchObject({ rotated: 0, skipped: 30 });
 });

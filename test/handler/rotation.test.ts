@@ -1,5 +1,5 @@
-import { DescribeParametersCommand, LabelParameterVersionCommand, PutParameterCommand, UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
-import { KEY_ARN, awsError } from './events';
+import { DescribeParametersCommand, LabelParameterVersionCommand, ListTagsForResourceCommand, PutParameterCommand, UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
+import { KEY_ARN, STACK_ID, awsError } from './events';
 import { FakeParameterStore, StoredParameter } from './fake-parameter-store';
 import { RotationContext } from '../../lib/handler/rotation';
 import { failureMessage, runRotation } from '../../lib/handler/rotation-run';
@@ -36,6 +36,8 @@ afterEach(() => {
 });
 
 function seed(overrides: Partial<StoredParameter> = {}, options = 'previous=keep length=32 classes=lunp each=1', trigger = 'every-86400', name = NAME): void {
+  // CloudFormation's record of the parameter's resource (its owner tag's logical id)
+  store.stackRecords.set('DbPassword', NAME);
   store.seed(name, {
     value: 'old-value',
     keyId: KEY_ARN,
@@ -52,7 +54,7 @@ function seed(overrides: Partial<StoredParameter> = {}, options = 'previous=keep
 }
 
 function context(overrides: Partial<RotationContext> = {}): RotationContext {
-  return { clients: store.clients, stackName: 'AppStack', deadline: NOW + 600_000, now: () => NOW, secrets: new Set(), ...overrides };
+  return { clients: store.clients, stackName: 'AppStack', stackId: STACK_ID, deadline: NOW + 600_000, now: () => NOW, secrets: new Set(), ...overrides };
 }
 
 const labelsByVersion = (name = NAME) => store.versions(name).map((v) => [v.version, v.labels]);
@@ -181,6 +183,34 @@ describe('a scheduled rotation', () => {
   });
 });
 
+describe('what the rotator leaves alone', () => {
+  test('a parameter whose resource left the stack with RETAIN keeps its tags, and is not rotated', async () => {
+    seed();
+    store.stackRecords.clear();
+
+    const summary = await runRotation(SCHEDULE, context());
+
+    expect(summary).toMatchObject({ rotated: 0, skipped: 1, failures: [] });
+    expect(console.log).toHaveBeenCalledWith(`${NAME}: not rotated: its resource DbPassword is no longer in stack AppStack (it was retained when removed)`);
+    expect(store.calls(PutParameterCommand)).toEqual([]);
+  });
+
+  test('a name outside the rotator\'s names is skipped before any call its policy would deny', async () => {
+    seed();
+
+    const summary = await runRotation(SCHEDULE, context({ rotatingNames: ['app/prod/other', 'app/staging/*'] }));
+
+    expect(summary).toMatchObject({ rotated: 0, skipped: 1 });
+    expect(store.calls(ListTagsForResourceCommand)).toEqual([]);
+  });
+
+  test.each([[['app/prod/db/password']], [['app/prod/*']], [['app/*']]])('names %j include it', async (rotatingNames) => {
+    seed();
+
+    expect(await runRotation(SCHEDULE, context({ rotatingNames }))).toMatchObject({ rotated: 1 });
+  });
+});
+
 describe('a failed rotation leaves the current value in place and says what to do', () => {
   test('a denied write: the old version stays current, the failure names the action, no value anywhere', async () => {
     seed();
@@ -257,7 +287,32 @@ describe('a rotation before expiration', () => {
     expect(await runRotation(policyActionEvent(), context())).toMatchObject({ rotated: 0, skipped: 1 });
   });
 
-  test('a parameter that is gone is skipped', async () => {
-    expect(await runRotation(policyActionEvent('/app/prod/gone'), context())).toMatchObject({ rotated: 0, skipped: 1 });
+  test('an announced parameter that is gone expired before its rotation: a failure, which alarms', async () => {
+    const summary = await runRotation(policyActionEvent('/app/prod/gone'), context());
+
+    expect(summary.failures).toEqual([
+      '/app/prod/gone: it expired (or was deleted) before the rotator renewed it. Deploy the stack again to re-create it with a new value.',
+    ]);
   });
+
+  test('the daily sweep renews what a missed notification left, and nothing else', async () => {
+    expiring(NOW + 10 * DAY);
+    seed({ policies: [expiration(NOW + 60 * DAY), NOTIFICATION], tier: 'Advanced' }, 'previous=keep expire=7776000 length=32 classes=lunp each=1', 'before-expiration', '/app/prod/later');
+
+    const summary = await runRotation({ Trigger: 'before-expiration' }, context());
+
+    expect(summary).toEqual({ rotated: 1, skipped: 1, notReached: 0, failures: [] });
+    expect(store.calls(PutParameterCommand).map((c) => c.Name)).toEqual([NAME]);
+  });
+});
+
+test('a transient failure tells the operator that the rotator retries, not to deploy again', async () => {
+  seed();
+  store.ssm.on(PutParameterCommand).rejects(awsError('InternalServerError', 'internal'));
+
+  const summary = await runRotation(SCHEDULE, context());
+
+  expect(summary.failures).toEqual([
+    `${NAME}: ssm:PutParameter failed: Parameter Store failed internally. Lambda retries the rotation, and the next scheduled one tries again.`,
+  ]);
 });
