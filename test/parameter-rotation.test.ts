@@ -340,6 +340,15 @@ describe('rotation in a hierarchy', () => {
     expect(statement(stack, 'RotateParametersOfThisStack').Resource).toEqual(arn('app/prod/generated'));
   });
 
+  test('names too long to list in the rotator\'s environment are covered by their paths too', () => {
+    const stack = newStack();
+    const prod = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', rotation: ParameterRotation.every(Duration.days(30)) });
+    for (let i = 0; i < 3; i++) prod.addSecureString(`P${i}`, { name: `${i}${'x'.repeat(800)}`, value: SecureValue.generated() });
+
+    expect(statement(stack, 'RotateParametersOfThisStack').Resource).toEqual(arn('app/prod/*'));
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ROTATING_NAMES: '["app/prod/*"]' }) } });
+  });
+
   test('past 20 rotating names, the rotator\'s policy names their covering paths', () => {
     const stack = newStack();
     const prod = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', rotation: ParameterRotation.every(Duration.days(30)) });

@@ -28,14 +28,21 @@ export interface Ownership {
  * real IAM problem and fails the request instead of passing for a deleted parameter).
  */
 export async function readOwnership(name: string, ctx: TagContext): Promise<Ownership | undefined> {
-  try {
-    const tags = await listTags(name, ctx);
-    // our tag key only, wherever it is in the list
-    return {
+  const tags = await tagsIfExists(name, ctx);
+  // our tag key only, wherever it is in the list
+  return tags === undefined
+    ? undefined
+    : {
       owner: tags.find((t) => t.Key === OWNER_TAG_KEY)?.Value,
       adopted: tags.some((t) => t.Key === ADOPTED_TAG_KEY),
       removedBy: tags.find((t) => t.Key === REMOVED_TAG_KEY)?.Value,
     };
+}
+
+/** The parameter's tags, or `undefined` when it does not exist (see {@link readOwnership}). */
+export async function tagsIfExists(name: string, ctx: TagContext): Promise<Tag[] | undefined> {
+  try {
+    return await listTags(name, ctx);
   } catch (err) {
     if (err instanceof Error && (err.name === 'InvalidResourceId' || err.name === 'ParameterNotFound')) {
       return undefined;

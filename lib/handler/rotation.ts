@@ -3,7 +3,7 @@ import { Tag } from '@aws-sdk/client-ssm';
 import { OperatorError } from './errors';
 import { policiesWithExpiration } from './expiration';
 import { generateValue } from './generator';
-import { listTags } from './ownership';
+import { tagsIfExists } from './ownership';
 import { WriteContext, writeVersion } from './parameter-writes';
 import { LiveParameter, readHistory } from './read-back';
 import { ParameterSpec } from './request';
@@ -88,10 +88,10 @@ function isRotatingName(name: string, patterns: readonly string[]): boolean {
  * tag limit (ownerTagValue) no longer names its logical id, and is taken as present.
  */
 async function leftStackReason(owner: string, ctx: RotationContext): Promise<string | undefined> {
-  const logicalId = owner.slice(ctx.stackName.length + 1);
   if (owner.length >= MAX_TAG_VALUE_LENGTH) {
     return undefined;
   }
+  const logicalId = owner.slice(ctx.stackName.length + 1);
   try {
     await withRetries(
       'cloudformation:DescribeStackResource',
@@ -134,17 +134,6 @@ async function writeRotation(name: string, live: LiveParameter, options: Rotatio
     await labelVersion(name, live.version, [PREVIOUS_LABEL], ctx);
   }
   return written.version;
-}
-
-async function tagsIfExists(name: string, ctx: RotationContext): Promise<Tag[] | undefined> {
-  try {
-    return await listTags(name, ctx);
-  } catch (err) {
-    if (err instanceof Error && (err.name === 'InvalidResourceId' || err.name === 'ParameterNotFound')) {
-      return undefined;
-    }
-    throw err;
-  }
 }
 
 /** Why the tags say this parameter is not ours to rotate on `trigger`, or undefined when it is. */

@@ -30,8 +30,12 @@ const ROTATOR_ID = 'SecureStringRotator';
 /** Lambda's maximum: the rotator paces its writes to the account's PutParameter quota within it. */
 const ROTATOR_TIMEOUT = Duration.minutes(15);
 const BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'lib', 'handler', 'rotator.lambda');
-/** Up to this many rotating parameters are named one by one in the rotator's policy; more, by covering paths. */
+/**
+ * Up to this many rotating parameters, in this many characters, are named one by one in the rotator's policy
+ * and environment (Lambda allows 4 KB of environment variables); more, by covering paths.
+ */
 const MAX_NAMED_PARAMETERS = 20;
+const MAX_NAMED_CHARACTERS = 2_000;
 
 /** What a rotating SecureString tells the stack's rotator, so that its role grants exactly that. */
 export interface RotatedParameter {
@@ -215,7 +219,8 @@ export class ParameterRotator extends Construct {
    */
   private namePatterns(): string[] {
     const names = [...new Set(this.parameters.map((p) => p.name.replace(/^\//, '')))].sort();
-    return names.length <= MAX_NAMED_PARAMETERS ? names : coveringPatterns(names);
+    const named = names.length <= MAX_NAMED_PARAMETERS && JSON.stringify(names).length <= MAX_NAMED_CHARACTERS;
+    return named ? names : coveringPatterns(names);
   }
 
   private policyDocument(): iam.PolicyDocument {
