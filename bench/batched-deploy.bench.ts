@@ -3,13 +3,13 @@ import { CfnResource, Stack } from 'aws-cdk-lib';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { BenchResult } from './bench-result';
 import { BATCH_PATH, batchedStack } from './stacks';
+import { withThrottledMoto } from './throttled-moto';
 import { ThrottlingProxy } from './throttling-proxy';
 import { HierarchyDeployment } from '../lib';
 import { Clients, createClients } from '../lib/handler/clients';
 import { handleEvent } from '../lib/handler/secure-string.lambda';
 import { BATCH_RESOURCE_TYPE } from '../lib/private/batch-protocol';
 import { DeployedStack } from '../test/helpers/deployed-stack';
-import { MotoServer } from '../test/helpers/moto-server';
 import { createEventFor, updateEventFor } from '../test/helpers/template-events';
 
 const N = 1_000;
@@ -35,13 +35,7 @@ interface Deploy {
  * defaults. Then an Update of the chunks that hold the members whose description changed.
  */
 export async function batchedDeployBench(n = N): Promise<BenchResult[]> {
-  const moto = await MotoServer.start(ENV.account);
-  const proxy = await ThrottlingProxy.start(Number(new URL(moto.endpoint).port), { 'PutParameter': PUT_TPS, 'GetParameter*': 40 });
-  const log = console.log;
-  const error = console.error;
-  console.log = () => undefined;
-  console.error = () => undefined;
-  try {
+  return withThrottledMoto(ENV.account, PUT_TPS, async (moto, proxy) => {
     // one Lambda environment runs the chunks one after another, and keeps its clients (the handler's own configuration)
     const clients = createClients({ ...moto.clientConfig(ENV.region), endpoint: proxy.endpoint });
     const v1 = batchedStack(n, { env: ENV });
@@ -59,12 +53,7 @@ export async function batchedDeployBench(n = N): Promise<BenchResult[]> {
       .map((id) => updateEventFor(redeployed, deployed, id, `${BATCH_PATH}#chunk-${deployed.properties(id).Index}`));
     const updated = await measured(proxy, () => runInOrder(updates, clients));
     return rows(n, chunks.length, created, stored, updated, updates.length);
-  } finally {
-    console.log = log;
-    console.error = error;
-    await proxy.stop();
-    await moto.stop();
-  }
+  });
 }
 
 /** The chunks' logical ids, lowest index first: the order DependsOn makes CloudFormation run them in. */

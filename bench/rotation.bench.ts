@@ -3,7 +3,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { BenchResult } from './bench-result';
-import { ThrottlingProxy } from './throttling-proxy';
+import { withThrottledMoto } from './throttled-moto';
 import { HierarchyDeployment, ParameterHierarchy, ParameterRotation, SecureValue } from '../lib';
 import { createClients } from '../lib/handler/clients';
 import { RotationSummary, runRotation } from '../lib/handler/rotation-run';
@@ -41,11 +41,7 @@ interface Rotation {
  * (owner, rotation and options tags) two days before the rotation's clock.
  */
 export async function rotationBench(n = N): Promise<BenchResult[]> {
-  const moto = await MotoServer.start(ENV.account);
-  const proxy = await ThrottlingProxy.start(Number(new URL(moto.endpoint).port), { 'PutParameter': PUT_TPS, 'GetParameter*': 40 });
-  const log = console.log;
-  console.log = () => undefined;
-  try {
+  return withThrottledMoto(ENV.account, PUT_TPS, async (moto, proxy) => {
     await seed(moto, n);
     const clients = createClients({ ...moto.clientConfig(ENV.region), endpoint: proxy.endpoint });
     // CloudFormation's record of the parameters' resource (the stack is not in moto): answered without a network call
@@ -73,11 +69,7 @@ export async function rotationBench(n = N): Promise<BenchResult[]> {
       labels: proxy.requests.get('LabelParameterVersion') ?? 0,
     };
     return [...rows(n, rotation), resourcesRow()];
-  } finally {
-    console.log = log;
-    await proxy.stop();
-    await moto.stop();
-  }
+  });
 }
 
 /** `n` generated SecureStrings under one key, tagged for the rotator of STACK, written directly into moto. */

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ram from 'aws-cdk-lib/aws-ram';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { HierarchyDeployment } from './hierarchy-deployment';
 import { IParameterEventSource, ParameterChangeEventOptions, PolicyActionEventOptions } from './parameter-events';
 import { HierarchySecureStringOptions, HierarchyStringListOptions, HierarchyStringOptions } from './parameter-hierarchy-options';
@@ -19,7 +19,7 @@ import { plainString, plainStringList } from './private/hierarchy-plain-paramete
 import { tierKeyActions } from './private/key-actions';
 import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, keyContextConditions } from './private/parameter-grants';
 import { resolveParameterKey } from './private/parameter-key-resolution';
-import { parameterArnFor, parameterNameProblems } from './private/parameter-name';
+import { assertValidHierarchyPath, parameterArnFor } from './private/parameter-name';
 import { claimParameterName } from './private/parameter-name-claims';
 import { ParameterRotator } from './private/parameter-rotator';
 import { shareParameters } from './private/parameter-sharing';
@@ -128,7 +128,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
 
   constructor(scope: Construct, id: string, props: ParameterHierarchyProps) {
     super(scope, id);
-    validatePath(this, props.path);
+    assertValidHierarchyPath(this, props.path);
     this.path = props.path;
     this.tier = props.tier;
     this.defaultPolicies = props.policies;
@@ -389,15 +389,5 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     const path = subPath === undefined ? this.path : this.fullName(subPath.replace(/\/+$/, ''));
     const pathArn = parameterArnFor(this, path);
     return { contextOperator: 'StringLike', parameterArns: `${pathArn}/*`, pathArn };
-  }
-}
-
-function validatePath(scope: IConstruct, path: string): void {
-  const problems = parameterNameProblems(scope, path);
-  if (!path.startsWith('/') || path === '/') {
-    problems.unshift("a hierarchy path starts with '/' and names at least one level (e.g. /myapp/prod)");
-  }
-  if (problems.length > 0) {
-    throw new ParameterValidationError(scope, `path '${path}' is invalid: ${[...new Set(problems)].join('; ')}`);
   }
 }

@@ -1,6 +1,7 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
+import { ParameterValidationError } from './validation-error';
 
 /** @see https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-parameter-name-constraints.html */
 const NAME_CHARACTERS = /^[a-zA-Z0-9_.\-/]+$/;
@@ -58,4 +59,15 @@ function arnPrefix(scope: IConstruct): string {
 export function parameterArnFor(scope: IConstruct, name: string): string {
   const stack = Stack.of(scope);
   return `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:parameter/${name.replace(/^\//, '')}`;
+}
+
+/** Throws unless `path` is a hierarchy's path: a parameter name that starts with `/` and names at least one level. */
+export function assertValidHierarchyPath(scope: IConstruct, path: string): void {
+  const problems = parameterNameProblems(scope, path);
+  if (!path.startsWith('/') || path === '/') {
+    problems.unshift("a hierarchy path starts with '/' and names at least one level (e.g. /myapp/prod)");
+  }
+  if (problems.length > 0) {
+    throw new ParameterValidationError(scope, `path '${path}' is invalid: ${[...new Set(problems)].join('; ')}`);
+  }
 }
