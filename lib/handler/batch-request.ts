@@ -1,7 +1,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { OperatorError } from './errors';
 import { ParameterSpec, parseEnvelope, requireString } from './request';
-import { withRotationTags } from './rotation-tags';
+import { rotationSpec, withRotationTags } from './rotation-tags';
 import { canonicalJson } from './source-fingerprint';
 import { BatchProperties, MemberDefaults, MemberEntry, REMOVAL_DESTROY, decodeNameSet, memberObject, memberSource, memberValue, nameHash } from '../private/batch-protocol';
 import { DEFAULT_TIER, ownerTagValue } from '../private/handler-protocol';
@@ -122,7 +122,6 @@ function decodeMember(entry: MemberEntry, path: string, keyId: string, defaults:
   const own = memberObject(entry);
   const field = <K extends keyof MemberDefaults>(key: K) => memberValue(entry, defaults, key);
   const expireAfter = field('ExpireAfterSeconds');
-  const rotation = field('Rotation');
   const spec: ParameterSpec = withRotationTags(stackName, {
     name: `${path}/${String(own.N)}`,
     keyId,
@@ -134,7 +133,7 @@ function decodeMember(entry: MemberEntry, path: string, keyId: string, defaults:
     expireAfterSeconds: expireAfter === undefined ? undefined : Number(expireAfter),
     adopt: own.Adopt === 'true',
     tags: field('Tags') ?? [],
-    rotation: rotation ? { trigger: String(rotation.Trigger), keepPrevious: rotation.KeepPrevious !== 'false' } : undefined,
+    rotation: rotationSpec(field('Rotation')),
   });
   const destroy = field('Removal') === REMOVAL_DESTROY;
   return { spec, destroy, fingerprint: canonicalJson({ ...spec, destroy }) };

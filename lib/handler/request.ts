@@ -1,6 +1,6 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { OperatorError } from './errors';
-import { withRotationTags } from './rotation-tags';
+import { rotationSpec, withRotationTags } from './rotation-tags';
 import { DEFAULT_TIER, ParameterProperties, SourceProperties, ownerTagValue } from '../private/handler-protocol';
 
 /** One SecureString as the handler understands it, parsed from the string-only resource properties. */
@@ -115,7 +115,7 @@ function parseSpec(raw: unknown, strict: boolean, field: string): ParameterSpec 
     expireAfterSeconds: props.ExpireAfterSeconds === undefined ? undefined : Number(props.ExpireAfterSeconds),
     adopt: props.Adopt === 'true',
     tags: props.Tags ?? [],
-    rotation: props.Rotation ? { trigger: String(props.Rotation.Trigger), keepPrevious: props.Rotation.KeepPrevious !== 'false' } : undefined,
+    rotation: rotationSpec(props.Rotation),
   };
 }
 

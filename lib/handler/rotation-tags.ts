@@ -1,8 +1,8 @@
 import { OperatorError } from './errors';
-import type { ParameterSpec } from './request';
+import type { ParameterSpec, RotationSpec } from './request';
 import { generatorOptions } from './source-fingerprint';
 import { SourceType } from '../private/handler-protocol';
-import { ROTATION_OPTIONS_TAG_KEY, ROTATION_TAG_KEY, rotationOptionsTagValue, rotationTagValue } from '../private/rotation-protocol';
+import { ROTATION_OPTIONS_TAG_KEY, ROTATION_TAG_KEY, RotationProperties, rotationOptionsTagValue, rotationTagValue } from '../private/rotation-protocol';
 
 /**
  * The spec with the two tags the stack's rotator finds and reads a rotating parameter by (see
@@ -32,4 +32,9 @@ export function withRotationTags(stackName: string, spec: ParameterSpec): Parame
       { Key: ROTATION_OPTIONS_TAG_KEY, Value: options },
     ],
   };
+}
+
+/** A parameter's or member's `Rotation` property as the handler needs it; undefined when it does not rotate. */
+export function rotationSpec(properties: RotationProperties | undefined): RotationSpec | undefined {
+  return properties ? { trigger: String(properties.Trigger), keepPrevious: properties.KeepPrevious !== 'false' } : undefined;
 }
