@@ -13,4 +13,6 @@ export enum SecureValueSource {
   PLACEHOLDER = 'placeholder',
   /** Plain text in the template (`SecureValue.unsafePlainText`). */
   PLAINTEXT = 'plaintext',
+  /** Copied from the parameter of the same name in another region (the members of a `ParameterReplica`). */
+  REPLICA = 'replica',
 }

@@ -128,6 +128,18 @@ export class SecureValue {
     return new SecureValue(SecureValueSource.PLAINTEXT, { Type: SecureValueSource.PLAINTEXT, Text: text }, {});
   }
 
+  /**
+   * The value of the parameter of the same name in `sourceRegion`, copied by the handler at deploy time
+   * (the members of a ParameterReplica).
+   *
+   * @param sourceRegion the source parameter's region
+   * @param revision a digest of the source's definition: a new one copies again
+   * @internal
+   */
+  public static _replicaOf(sourceRegion: string, revision: string): SecureValue {
+    return new SecureValue(SecureValueSource.REPLICA, { Type: SecureValueSource.REPLICA, SourceRegion: sourceRegion, Revision: revision }, {});
+  }
+
   /** The kind of source. */
   public readonly sourceType: SecureValueSource;
 

@@ -10,6 +10,8 @@ export interface Clients {
   readonly secrets: SecretsManagerClient;
   /** Only a batched chunk's Delete asks it (batch-removals.ts): created, and its module loaded, on first use. */
   readonly cloudformation: CloudFormationClient;
+  /** Parameter Store of another region: where a replica's source parameters are read. One client per region. */
+  ssmIn(region: string): SSMClient;
 }
 
 /**
@@ -70,8 +72,14 @@ export interface ClientTarget {
 export function createClients(target: ClientTarget = {}): Clients {
   const common = { ...target, ...SDK_TIMEOUTS };
   let cloudformation: CloudFormationClient | undefined;
+  const ssmByRegion = new Map<string, SSMClient>();
+  const ssmClient = (region?: string) => new SSMClient({ ...common, region: region ?? common.region, retryStrategy: SSM_RETRY_STRATEGY, maxAttempts: SSM_TRANSIENT_ATTEMPTS });
   return {
-    ssm: new SSMClient({ ...common, retryStrategy: SSM_RETRY_STRATEGY, maxAttempts: SSM_TRANSIENT_ATTEMPTS }),
+    ssm: ssmClient(),
+    ssmIn(region: string) {
+      if (!ssmByRegion.has(region)) ssmByRegion.set(region, ssmClient(region));
+      return ssmByRegion.get(region)!;
+    },
     kms: new KMSClient({ ...common, ...SDK_RETRY }),
     secrets: new SecretsManagerClient({ ...common, ...SDK_RETRY }),
     get cloudformation() {

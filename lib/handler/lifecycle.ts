@@ -5,6 +5,7 @@ import { withExpiration } from './expiration';
 import { Ownership, TakeOver, assertMayTakeOver, ownershipTags, readOwnership, release, staleTags } from './ownership';
 import { WriteContext, WriteMode, currentValue, pacedWrite, syncTags, writeVersion } from './parameter-writes';
 import { LiveParameter, attributesChanged, readHistory, verifyLive, verifyWrite } from './read-back';
+import { isReplica, withSourceAttributes } from './replica-source';
 import { LifecycleRequest, ParameterSpec, isNotCreatedPhysicalId, parameterArn } from './request';
 import { sameSource, sourceLabel } from './source-fingerprint';
 import { labelVersion, labelledValue } from './source-labels';
@@ -25,7 +26,11 @@ export interface LifecycleContext extends WriteContext {
   readonly deferredReadBack?: DeferredReadBack;
 }
 
-export async function runLifecycle(request: LifecycleRequest, ctx: LifecycleContext): Promise<LifecycleOutcome> {
+export async function runLifecycle(given: LifecycleRequest, ctx: LifecycleContext): Promise<LifecycleOutcome> {
+  // a replica converges to its source as it is now: its value, description, pattern and policies
+  const request = given.requestType !== 'Delete' && isReplica(given.spec)
+    ? { ...given, spec: await withSourceAttributes(given.spec, ctx.clients, ctx.deadline) }
+    : given;
   switch (request.requestType) {
     case 'Create':
       return create(request, request.spec, ctx, { mode: request.spec.adopt ? TakeOver.ADOPT_UNOWNED : TakeOver.OWNED_ONLY, exists: request.exists });
@@ -292,7 +297,7 @@ function assertNoDowngrade(spec: ParameterSpec, live: LiveParameter): void {
 }
 
 async function newValue(request: LifecycleRequest, spec: ParameterSpec, ctx: LifecycleContext): Promise<string> {
-  const target = { parameterArn: parameterArn(request.ssmArnPrefix, spec.name), keyId: spec.keyId, deadline: ctx.deadline };
+  const target = { name: spec.name, parameterArn: parameterArn(request.ssmArnPrefix, spec.name), keyId: spec.keyId, deadline: ctx.deadline };
   return remember(await resolveValue(spec.source, target, ctx.clients), ctx);
 }
 

@@ -1,4 +1,4 @@
-import { GetParameterHistoryCommand, ParameterHistory } from '@aws-sdk/client-ssm';
+import { GetParameterHistoryCommand, ParameterHistory, SSMClient } from '@aws-sdk/client-ssm';
 import { Clients } from './clients';
 import type { DeferredReadBack } from './deferred-read-back';
 import { OperatorError } from './errors';
@@ -46,13 +46,18 @@ interface HistoryContext {
  * works on `*`) it is authorized against this parameter's ARN.
  */
 export async function readHistory(name: string, ctx: HistoryContext): Promise<LiveParameter> {
+  return readHistoryIn(ctx.clients.ssm, name, ctx.deadline);
+}
+
+/** {@link readHistory} through a given Parameter Store client (a replica's source region). */
+export async function readHistoryIn(ssm: SSMClient, name: string, deadline: number): Promise<LiveParameter> {
   const versions: ParameterHistory[] = [];
   let nextToken: string | undefined;
   do {
     const page = await withRetries(
       'ssm:GetParameterHistory',
-      (options) => ctx.clients.ssm.send(new GetParameterHistoryCommand({ Name: name, NextToken: nextToken, MaxResults: 50 }), options),
-      ctx.deadline,
+      (options) => ssm.send(new GetParameterHistoryCommand({ Name: name, NextToken: nextToken, MaxResults: 50 }), options),
+      deadline,
     );
     versions.push(...(page.Parameters ?? []));
     nextToken = page.NextToken;

@@ -37,6 +37,10 @@ function canonicalFields(source: SourceProperties): Record<string, unknown> {
       return { type: source.Type, ciphertext: sha256(Buffer.from(source.Ciphertext ?? '', 'base64')) };
     case SourceType.SECRET:
       return { type: source.Type, secretArn: source.SecretArn, jsonField: source.JsonField ?? null };
+    case SourceType.REPLICA:
+      // the source version the replica holds (the handler sets it): not the Revision, which only makes
+      // CloudFormation send an Update when the source's definition changes
+      return { type: source.Type, region: source.SourceRegion, version: source.SourceVersion ?? null };
     default:
       // placeholder and plaintext: a digest of the text, never the text
       return { type: source.Type, text: sha256(source.Text ?? '') };

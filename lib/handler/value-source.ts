@@ -3,12 +3,14 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { Clients } from './clients';
 import { OperatorError } from './errors';
 import { generateValue } from './generator';
+import { sourceValue } from './replica-source';
 import { withRetries } from './retry';
 import { generatorOptions } from './source-fingerprint';
 import { ENCRYPTION_CONTEXT_KEY, SourceProperties, SourceType } from '../private/handler-protocol';
 
 /** What resolving a value needs to know about the parameter. */
 export interface ValueTarget {
+  readonly name: string;
   readonly parameterArn: string;
   readonly keyId: string;
   /** Epoch milliseconds after which no retry starts. */
@@ -27,6 +29,8 @@ export async function resolveValue(source: SourceProperties, target: ValueTarget
     case SourceType.PLACEHOLDER:
     case SourceType.PLAINTEXT:
       return source.Text ?? '';
+    case SourceType.REPLICA:
+      return sourceValue(target.name, source, clients, target.deadline);
     default:
       throw new OperatorError(`unknown value source '${source.Type}': the handler and the construct versions differ; redeploy with one version of cdk-secure-parameters`);
   }

@@ -23,6 +23,18 @@ export interface SourceProperties {
   readonly JsonField?: string;
   /** placeholder and plaintext: the text to write. */
   readonly Text?: string;
+  /** replica: the region of the parameter of the same name whose value, description, pattern and policies are copied. */
+  readonly SourceRegion?: string;
+  /**
+   * replica: a digest of the source parameter's definition in the app: it changes, and the replica is copied
+   * again, when the source's value source, tier or key changes.
+   */
+  readonly Revision?: string;
+  /**
+   * replica: the source version the handler read, set by the handler itself (never in a template), so that the
+   * version label of a replica names the source version it holds.
+   */
+  readonly SourceVersion?: string;
 }
 
 /** The resource properties of one SecureString custom resource. */

@@ -3,8 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import { ENCRYPTION_CONTEXT_KEY } from './handler-protocol';
+import { ParameterKeyBase } from './parameter-key-base';
 import { parameterStoreViaService } from './parameter-store-conditions';
-import { ParameterKey } from '../parameter-key';
 
 /** What a reader of a SecureString needs from Parameter Store. `DescribeParameters` is not here: it only works on `*`. */
 export const READ_ACTIONS = ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParameterHistory'];
@@ -96,7 +96,7 @@ function grantOnKey(
 
 /** A key whose policy delegates to the account's IAM policies (aws-kms keeps this flag protected). */
 function trustsAccountIdentities(key: kms.IKey): boolean {
-  return key instanceof ParameterKey || (key as unknown as { trustAccountIdentities?: boolean }).trustAccountIdentities === true;
+  return key instanceof ParameterKeyBase || (key as unknown as { trustAccountIdentities?: boolean }).trustAccountIdentities === true;
 }
 
 function sameAccount(key: kms.IKey, grantee: iam.IGrantable): boolean {

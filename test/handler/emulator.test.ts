@@ -31,6 +31,7 @@ beforeAll(async () => {
     kms: new KMSClient(moto.clientConfig()),
     secrets: new SecretsManagerClient(moto.clientConfig()),
     cloudformation: new CloudFormationClient(moto.clientConfig()),
+    ssmIn: (region) => new SSMClient(moto.clientConfig(region)),
   };
   keyArn = (await clients.kms.send(new CreateKeyCommand({ Description: 'parameters' }))).KeyMetadata!.Arn!;
   jest.spyOn(console, 'log').mockImplementation(() => undefined);

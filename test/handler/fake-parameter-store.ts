@@ -76,6 +76,10 @@ export class FakeParameterStore {
       kms: new KMSClient({ region: 'eu-west-1' }),
       secrets: new SecretsManagerClient({ region: 'eu-west-1' }),
       cloudformation: new CloudFormationClient({ region: 'eu-west-1' }),
+      // the class-level mock answers every SSMClient: another region's client would see this same store
+      ssmIn: (region) => {
+        throw new Error(`the fake Parameter Store has one region; test ${region} against moto_server`);
+      },
     };
     this.install();
   }

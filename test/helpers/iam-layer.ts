@@ -28,18 +28,31 @@ export interface Principal {
  */
 export function iamEnforcedClients(moto: MotoServer, env: Environment, principal: Principal): Clients {
   const state = new EmulatorState(moto, env.region);
-  const ssm = new SSMClient(moto.clientConfig(env.region));
+  const ssm = enforcedSsm(moto, env, principal);
   const kms = new KMSClient(moto.clientConfig(env.region));
   const secrets = new SecretsManagerClient(moto.clientConfig(env.region));
   const cloudformation = new CloudFormationClient(moto.clientConfig(env.region));
-  enforce(ssm, (op, input) => ssmChecks(op, input, state, env), principal, state);
   enforce(kms, (op, input) => kmsChecks(op, input, state, env.account), principal, state);
   enforce(secrets, (op, input) => secretsChecks(op, input, state, env), principal, state);
   // a chunk reads its own stack's record of itself: the stack's ARN is the resource
   enforce(cloudformation, async (op, input) => [{ action: `cloudformation:${op}`, resource: String(input.StackName), context: {} }], principal, state);
   STACK_RECORDS.answerFor(cloudformation);
+  const ssmByRegion = new Map<string, SSMClient>();
+  const ssmIn = (region: string) => {
+    // the same principal in another region: its checks use that region's parameters, keys and key policies
+    if (!ssmByRegion.has(region)) ssmByRegion.set(region, enforcedSsm(moto, { ...env, region }, principal));
+    return ssmByRegion.get(region)!;
+  };
+  return { ssm, kms, secrets, cloudformation, ssmIn };
+}
+
+/** Parameter Store of one region, every call checked (with the KMS calls Parameter Store makes in that region). */
+function enforcedSsm(moto: MotoServer, env: Environment, principal: Principal): SSMClient {
+  const state = new EmulatorState(moto, env.region);
+  const ssm = new SSMClient(moto.clientConfig(env.region));
+  enforce(ssm, (op, input) => ssmChecks(op, input, state, env), principal, state);
   emulateIntelligentTiering(ssm, state);
-  return { ssm, kms, secrets, cloudformation };
+  return ssm;
 }
 
 type ChecksOf = (operation: string, input: Record<string, any>) => Promise<AccessCheck[]>;

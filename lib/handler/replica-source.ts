@@ -1,0 +1,73 @@
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { Clients } from './clients';
+import { OperatorError, explainError } from './errors';
+import { readHistoryIn } from './read-back';
+import { ParameterSpec } from './request';
+import { withRetries } from './retry';
+import { SourceProperties, SourceType } from '../private/handler-protocol';
+
+/**
+ * A ParameterReplica's member copies the parameter of the same name in the source region: its value, and the
+ * description, allowed pattern and policies of its newest version (an Expiration keeps the source's timestamp).
+ * The tier, key and tags are the replica's own, from the template.
+ */
+export function isReplica(spec: ParameterSpec): boolean {
+  return spec.source.Type === SourceType.REPLICA;
+}
+
+/**
+ * The spec with the source's attributes, and the source version it holds in its `SourceVersion`: the version
+ * label of the replica then names the source version, so a source that has not changed since is not written
+ * again. One or two GetParameterHistory calls in the source region.
+ */
+export async function withSourceAttributes(spec: ParameterSpec, clients: Clients, deadline: number): Promise<ParameterSpec> {
+  const region = sourceRegion(spec.source);
+  const source = await readingSource(spec.name, region, () => readHistoryIn(clients.ssmIn(region), spec.name, deadline));
+  if (source.type !== undefined && source.type !== 'SecureString') {
+    throw new OperatorError(`the source parameter in ${region} is a ${source.type}, not a SecureString: only SecureStrings are replicated`);
+  }
+  return {
+    ...spec,
+    source: { ...spec.source, SourceVersion: String(source.version) },
+    description: source.description || undefined,
+    allowedPattern: source.allowedPattern || undefined,
+    policies: source.policies.length > 0 ? `[${source.policies.join(',')}]` : undefined,
+    expireAfterSeconds: undefined,
+  };
+}
+
+/**
+ * The plaintext of the source version that {@link withSourceAttributes} found, decrypted by Parameter Store of
+ * the source region under the source's key (the caller must never log or return it).
+ */
+export async function sourceValue(name: string, source: SourceProperties, clients: Clients, deadline: number): Promise<string> {
+  const region = sourceRegion(source);
+  const selector = source.SourceVersion === undefined ? name : `${name}:${source.SourceVersion}`;
+  const get = new GetParameterCommand({ Name: selector, WithDecryption: true });
+  const result = await readingSource(name, region, () => withRetries('ssm:GetParameter', (options) => clients.ssmIn(region).send(get, options), deadline));
+  return result.Parameter?.Value ?? '';
+}
+
+function sourceRegion(source: SourceProperties): string {
+  if (!source.SourceRegion) {
+    throw new OperatorError('the request is malformed: a replica has no SourceRegion. Redeploy with one version of cdk-secure-parameters.');
+  }
+  return source.SourceRegion;
+}
+
+/** Errors of the source region say so, and what to do: the source stack deploys first, its key must let the replica's role decrypt. */
+async function readingSource<T>(name: string, region: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof OperatorError) throw err;
+    if (err instanceof Error && err.name === 'ParameterNotFound') {
+      throw new OperatorError(
+        `the source parameter ${name} does not exist in ${region}. Deploy the source stack first (the replica's stack depends on it), ` +
+          'or create the source again if it was deleted outside CloudFormation.',
+      );
+    }
+    const reason = explainError(err, { parameterName: `${name} in ${region}`, keyId: `of ${name} in ${region}` });
+    throw new OperatorError(`reading the source parameter failed: ${reason}`);
+  }
+}
