@@ -1,4 +1,5 @@
 export * from './parameter-key';
+export * from './parameter-key-replica';
 export * from './secure-value';
 export * from './secure-value-source';
 export * from './secure-string-parameter';
@@ -7,6 +8,8 @@ export * from './parameter-policy';
 export * from './parameter-rotation';
 export * from './parameter-hierarchy';
 export * from './parameter-hierarchy-options';
+export * from './parameter-replica';
+export * from './replica-source';
 export * from './hierarchy-deployment';
 export * from './parameter-events';
 export * from './parameter-notification-topic';

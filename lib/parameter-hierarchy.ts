@@ -311,7 +311,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     const target = this.pathTarget(undefined);
     const share = shareParameters(this, id, {
       // the share waits for each parameter (its ARN references the resource that writes it)
-      resourceArns: Lazy.list({ produce: () => [...this.secureStringsByName().values()].map((p) => p.parameterArn) }),
+      resourceArns: Lazy.list({ produce: () => [...this._secureStrings().values()].map((p) => p.parameterArn) }),
       contextOperator: 'StringLike',
       contextArns: target.parameterArns,
       key: this.encryptionKey,
@@ -319,16 +319,20 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     });
     this.node.addValidation({
       validate: () => {
-        const notAdvanced = [...this.secureStringsByName()].filter(([, p]) => p.tier !== ssm.ParameterTier.ADVANCED);
+        const notAdvanced = [...this._secureStrings()].filter(([, p]) => p.tier !== ssm.ParameterTier.ADVANCED);
         const problems = notAdvanced.map(([name, p]) => `${this.node.path}: ${name} is ${p.tier} and cannot be shared; Parameter Store shares Advanced parameters only`);
-        return this.secureStringsByName().size === 0 ? [`${this.node.path}: shareWith has no SecureString to share under ${this.path}`] : problems;
+        return this._secureStrings().size === 0 ? [`${this.node.path}: shareWith has no SecureString to share under ${this.path}`] : problems;
       },
     });
     return share;
   }
 
-  /** By full name: a SecureString's `parameterName` is a deploy-time reference, not text for a message. */
-  private secureStringsByName(): Map<string, SecureStringParameterBase> {
+  /**
+   * Its SecureStrings and its children's, by full name: a SecureString's `parameterName` is a deploy-time
+   * reference, not text for a message.
+   * @internal
+   */
+  public _secureStrings(): Map<string, SecureStringParameterBase> {
     return new Map([...this.addedByName()].filter((e): e is [string, SecureStringParameterBase] => e[1] instanceof SecureStringParameterBase));
   }
 

@@ -9,7 +9,7 @@ import { IParameterEventSource } from './parameter-events';
 import { ParameterKey } from './parameter-key';
 import { ParameterPolicy } from './parameter-policy';
 import { ParameterRotation } from './parameter-rotation';
-import { ATTRIBUTE_ARN, ATTRIBUTE_VERSION, DEFAULT_TIER, ParameterProperties, SERVICE_TIMEOUT_SECONDS, SourceType } from './private/handler-protocol';
+import { ATTRIBUTE_ARN, ATTRIBUTE_VERSION, DEFAULT_TIER, ParameterProperties, SERVICE_TIMEOUT_SECONDS, SourceProperties, SourceType } from './private/handler-protocol';
 import { ImportedSecureStringParameter } from './private/imported-secure-string-parameter';
 import { resolveParameterKey } from './private/parameter-key-resolution';
 import { parameterArnFor } from './private/parameter-name';
@@ -237,6 +237,9 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
   public readonly tags: TagManager;
 
   /** @internal */
+  public readonly _valueSource: SourceProperties;
+
+  /** @internal */
   protected readonly _eventName: string;
   /** @internal */
   protected readonly _keyPolicyArn: string;
@@ -255,6 +258,7 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
     this.encryptionKey = props.encryptionKey ? resolveParameterKey(this, props.encryptionKey) : defaultKey(this);
     ParameterKey.assertSymmetric(this, this.encryptionKey);
     this.value = props.value;
+    this._valueSource = props.value._properties;
     this.tags = new TagManager(TagType.KEY_VALUE, RESOURCE_TYPE);
 
     const handler = SecureStringHandler.of(this);
@@ -283,7 +287,7 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
       ...policyProperties(policies),
       Rotation: rotation?._properties,
       Adopt: props.adoptExisting ? 'true' : undefined,
-      Tags: Lazy.any({ produce: () => this.tags.renderTags() }) as unknown as ParameterProperties['Tags'],
+      Tags: Lazy.any({ produce: () => this._renderTags(this.tags) }) as unknown as ParameterProperties['Tags'],
     };
     const resource = new CfnResource(this, 'Resource', {
       type: RESOURCE_TYPE,

@@ -73,7 +73,8 @@ export function createClients(target: ClientTarget = {}): Clients {
   const common = { ...target, ...SDK_TIMEOUTS };
   let cloudformation: CloudFormationClient | undefined;
   const ssmByRegion = new Map<string, SSMClient>();
-  const ssmClient = (region?: string) => new SSMClient({ ...common, region: region ?? common.region, retryStrategy: SSM_RETRY_STRATEGY, maxAttempts: SSM_TRANSIENT_ATTEMPTS });
+  const ssmClient = (region?: string) =>
+    new SSMClient({ ...common, region: region ?? common.region, retryStrategy: SSM_RETRY_STRATEGY, maxAttempts: SSM_TRANSIENT_ATTEMPTS });
   return {
     ssm: ssmClient(),
     ssmIn(region: string) {

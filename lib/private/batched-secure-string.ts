@@ -3,6 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { BATCH_RESOURCE_TYPE } from './batch-protocol';
+import type { SourceProperties } from './handler-protocol';
 import { parameterArnFor } from './parameter-name';
 import { SecureStringParameterBase } from './secure-string-parameter-base';
 import { ParameterValidationError } from './validation-error';
@@ -16,6 +17,8 @@ export interface BatchedSecureStringProps {
   readonly referencedName: string;
   /** The ARN, likewise. */
   readonly referencedArn: string;
+  /** Where the value comes from. */
+  readonly valueSource: SourceProperties;
 }
 
 /**
@@ -31,6 +34,8 @@ export class BatchedSecureString extends SecureStringParameterBase implements IT
   /** Tags of this member, written by its chunk; `Tags.of(hierarchy)` reaches them. */
   public readonly tags = new TagManager(TagType.KEY_VALUE, BATCH_RESOURCE_TYPE);
   /** @internal */
+  public readonly _valueSource: SourceProperties;
+  /** @internal */
   protected readonly _eventName: string;
   /** @internal */
   protected readonly _keyPolicyArn: string;
@@ -41,6 +46,7 @@ export class BatchedSecureString extends SecureStringParameterBase implements IT
     this.parameterArn = props.referencedArn;
     this.encryptionKey = props.encryptionKey;
     this.tier = props.tier;
+    this._valueSource = props.valueSource;
     this._eventName = props.parameterName;
     this._keyPolicyArn = parameterArnFor(this, props.parameterName);
   }

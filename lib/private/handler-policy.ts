@@ -202,3 +202,45 @@ export function readOwnStackRecords(): iam.PolicyStatement {
 export function ownStackArns(): string {
   return `arn:${Aws.PARTITION}:cloudformation:${Aws.REGION}:${Aws.ACCOUNT_ID}:stack/${Aws.STACK_NAME}/*`;
 }
+
+/**
+ * A ParameterReplica's sources: the history and value of the parameters of the same names in the source
+ * region (their covering patterns, each ending in `/*` or exact), and nothing else there.
+ */
+export function readReplicaSources(sourceRegion: string, patternArns: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: `ReadReplicaSourcesIn${regionSid(sourceRegion)}`,
+    actions: ['ssm:GetParameter', 'ssm:GetParameterHistory'],
+    resources: patternArns,
+  });
+}
+
+/**
+ * Reading a source decrypts it: Parameter Store of the source region calls kms:Decrypt for the role, under the
+ * source parameter's encryption context. Any key of the account in that region (like S4: a source's key may
+ * change), only through that region's Parameter Store and only for the sources' contexts.
+ */
+export function decryptReplicaSources(scope: IConstruct, sourceRegion: string, patternArns: string[]): iam.PolicyStatement {
+  const stack = Stack.of(scope);
+  // the partition and URL suffix of the replica's stack: one account, so one partition
+  return new iam.PolicyStatement({
+    sid: `DecryptReplicaSourcesIn${regionSid(sourceRegion)}`,
+    actions: ['kms:Decrypt'],
+    resources: [sourceKeysArn(scope, sourceRegion)],
+    conditions: {
+      StringEquals: { 'kms:ViaService': `ssm.${sourceRegion}.${stack.urlSuffix}` },
+      StringLike: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: patternArns },
+    },
+  });
+}
+
+/** Every KMS key of the stack's account in the source region. */
+export function sourceKeysArn(scope: IConstruct, sourceRegion: string): string {
+  const stack = Stack.of(scope);
+  return `arn:${stack.partition}:kms:${sourceRegion}:${stack.account}:key/*`;
+}
+
+/** `eu-west-1` → `EuWest1`: statement ids are alphanumeric. */
+function regionSid(region: string): string {
+  return region.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+}

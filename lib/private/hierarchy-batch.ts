@@ -114,6 +114,7 @@ export class HierarchyBatch extends Construct {
       tier,
       referencedName: Lazy.string({ produce: () => this.reference(fullName, ATTRIBUTE_PATH) }),
       referencedArn: Lazy.string({ produce: () => this.reference(fullName, ATTRIBUTE_ARN) }),
+      valueSource: props.value._properties,
     });
     validateSecureString(parameter, props, tier);
     if (props.encryptionKey !== undefined && props.encryptionKey !== this.props.encryptionKey) {
@@ -238,8 +239,7 @@ function memberFields(props: SecureStringParameterProps, tier: ssm.ParameterTier
 }
 
 function renderedTags(member: Member): MemberFields['Tags'] {
-  const tags = member.parameter.tags.renderTags() as MemberFields['Tags'] | undefined;
-  return tags && tags.length > 0 ? tags : undefined;
+  return member.parameter._renderTags(member.parameter.tags);
 }
 
 /**

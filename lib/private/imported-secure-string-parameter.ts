@@ -21,6 +21,8 @@ export class ImportedSecureStringParameter extends SecureStringParameterBase {
   protected readonly _eventName: string;
   /** @internal */
   protected readonly _keyPolicyArn: string;
+  /** @internal */
+  public readonly _valueSource = undefined;
 
   constructor(scope: Construct, id: string, attrs: SecureStringParameterAttributes) {
     const concreteArn = attrs.parameterArn !== undefined && !Token.isUnresolved(attrs.parameterArn) ? attrs.parameterArn : undefined;

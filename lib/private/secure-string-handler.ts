@@ -21,19 +21,23 @@ import {
   accountParametersArn,
   copySecrets,
   decryptCommittedCiphertext,
+  decryptReplicaSources,
   manageParametersOfThisStack,
   mayBeInOtherAccount,
   readOwnershipTags,
   reachParametersThisStackOwns,
   ownStackArns,
   readOwnStackRecords,
+  readReplicaSources,
+  sourceKeysArn,
   uniqueArns,
   useKeysOnlyThroughParameterStore,
 } from './handler-policy';
 import { ENCRYPTION_CONTEXT_KEY, SERVICE_TIMEOUT_SECONDS } from './handler-protocol';
 import { HandlerRole, handlerRoleArn, handlerRoleName } from './handler-role';
 import { handlerRuntime } from './handler-runtime';
-import { wildcardResourceFinding } from './nag-finding-id';
+import { acknowledgeFinding } from './nag-acknowledgements';
+import { decryptContextFinding, wildcardResourceFinding } from './nag-finding-id';
 import { parameterArnFor } from './parameter-name';
 import { coveringPatterns } from './parameter-prefixes';
 import { ParameterValidationError } from './validation-error';
@@ -42,6 +46,9 @@ import { SecureStringHandlerOptions } from '../secure-string-handler-options';
 const HANDLER_ID = 'SecureStringParameterHandler';
 /** Lambda's maximum: the handler paces itself against Parameter Store's throttling within it. */
 const HANDLER_TIMEOUT = Duration.minutes(15);
+const COPIES_SOURCES = 'The handler copies the ParameterReplica members from the parameters of the same names in the source region.';
+const KEYS_OF_SOURCES =
+  "kms:Decrypt on the account's keys of the source region only through that region's Parameter Store and only for the sources' encryption contexts: Parameter Store calls it for the parameters the handler may read.";
 const BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'lib', 'handler', 'secure-string.lambda');
 
 /** What a SecureStringParameter tells the handler about itself, so the role grants exactly that. */
@@ -90,6 +97,8 @@ export class SecureStringHandler extends Construct {
   private readonly parameters: HandledParameter[] = [];
   private readonly plainNames: string[] = [];
   private readonly ciphertextKeys = new Set<kms.IKey>();
+  /** The names of the parameters replicas copy, and their covering patterns, by source region. */
+  private readonly replicaSources = new Map<string, { names: string[]; patterns: string[] }>();
 
   private constructor(scope: Construct, id: string, public readonly options: SecureStringHandlerOptions) {
     super(scope, id);
@@ -174,6 +183,23 @@ export class SecureStringHandler extends Construct {
     }
   }
 
+  /**
+   * A replica member: besides the parameter itself (registered with `register`), the handler reads and
+   * decrypts the parameter of the same name in the source region.
+   */
+  public registerReplicaSource(sourceRegion: string, name: string): void {
+    const source = this.replicaSources.get(sourceRegion) ?? { names: [], patterns: [] };
+    if (source.names.length === 0) {
+      this.replicaSources.set(sourceRegion, source);
+      acknowledgeFinding(this.policy, wildcardResourceFinding(this, 'AwsSolutions-IAM5', sourceKeysArn(this, sourceRegion)), `${COPIES_SOURCES} ${KEYS_OF_SOURCES}`);
+    }
+    source.names.push(name);
+    if (!isCovered(name, source.patterns)) {
+      source.patterns = coveringPatterns(source.names);
+      this.acknowledgeSourcePatterns(sourceRegion);
+    }
+  }
+
   /** A plain String/StringList parameter whose policies the handler writes: SSM permissions only, no key. */
   public registerPlain(name: string): void {
     this.plainNames.push(name);
@@ -242,6 +268,10 @@ export class SecureStringHandler extends Construct {
       ...(this.parameters.length > 0 ? [useKeysOnlyThroughParameterStore(this, this.otherAccountKeyArns())] : []),
       ...(this.ciphertextKeys.size > 0 ? [decryptCommittedCiphertext(this.ciphertextKeyArns(), parameterArns)] : []),
       ...copySecrets(this, this.parameters.flatMap((p) => (p.secret ? [p.secret] : []))),
+      ...[...this.replicaSources.keys()].flatMap((region) => {
+        const arns = this.sourcePatternArns(region);
+        return [readReplicaSources(region, arns), decryptReplicaSources(this, region, arns)];
+      }),
       // even with no batched hierarchy left: the cleanup Delete of a removed chunk runs under this policy
       readOwnStackRecords(),
       new iam.PolicyStatement({
@@ -267,6 +297,24 @@ export class SecureStringHandler extends Construct {
         : []),
     ];
     return new iam.PolicyDocument({ statements });
+  }
+
+  /** The covering patterns of a source region's names, as ARNs of that region. */
+  private sourcePatternArns(region: string): string[] {
+    const stack = Stack.of(this);
+    return this.replicaSources.get(region)!.patterns.map((p) => `arn:${stack.partition}:ssm:${region}:${stack.account}:parameter/${p}`);
+  }
+
+  /** Each source path pattern by its exact ids (cdk-nag's wildcard, our pack's decrypt context). */
+  private acknowledgeSourcePatterns(region: string): void {
+    for (const arn of this.sourcePatternArns(region).filter((a) => a.endsWith('/*'))) {
+      for (const finding of [wildcardResourceFinding(this, 'AwsSolutions-IAM5', arn), decryptContextFinding(this, arn)]) {
+        if (!this.acknowledgedPatterns.has(finding)) {
+          this.acknowledgedPatterns.add(finding);
+          acknowledgeFinding(this.policy, finding, `${COPIES_SOURCES} The path ends in '/' so no sibling path matches.`);
+        }
+      }
+    }
   }
 
   private ciphertextKeyArns(): string[] {

@@ -1,9 +1,10 @@
-import { Resource } from 'aws-cdk-lib';
+import { Resource, TagManager } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { changeRule, exactName, policyActionRule } from './event-rules';
+import type { SourceProperties } from './handler-protocol';
 import { tierKeyActions } from './key-actions';
 import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters } from './parameter-grants';
 import { ParameterChangeEventOptions, PolicyActionEventOptions } from '../parameter-events';
@@ -23,6 +24,18 @@ export abstract class SecureStringParameterBase extends Resource implements ISec
   public readonly parameterType: string = ssm.ParameterType.SECURE_STRING;
 
   /**
+   * Where the value comes from, as the handler receives it; undefined for an imported parameter.
+   * @internal
+   */
+  public abstract readonly _valueSource?: SourceProperties;
+
+  /**
+   * Tags of another parameter that this one carries too, under its own (a replica carries its source's).
+   * @internal
+   */
+  public _inheritedTags?: TagManager;
+
+  /**
    * The name as the app gave it, without a dependency on any resource: for event patterns.
    * @internal
    */
@@ -33,6 +46,26 @@ export abstract class SecureStringParameterBase extends Resource implements ISec
    * @internal
    */
   protected abstract readonly _keyPolicyArn: string;
+
+  /**
+   * The name as the app gave it (no deploy-time reference): for messages and for a replica of it.
+   * @internal
+   */
+  public get _name(): string {
+    return this._eventName;
+  }
+
+  /**
+   * The tags the handler writes: the inherited ones, then this parameter's own.
+   * @internal
+   */
+  public _renderTags(own: TagManager): Array<{ Key: string; Value: string }> | undefined {
+    const tags = new Map<string, string>();
+    for (const manager of [this._inheritedTags, own]) {
+      for (const tag of (manager?.renderTags() ?? []) as Array<{ Key: string; Value: string }>) tags.set(tag.Key, tag.Value);
+    }
+    return tags.size === 0 ? undefined : [...tags].map(([Key, Value]) => ({ Key, Value }));
+  }
 
   public get parameterRef(): ssm.ParameterReference {
     return { parameterName: this.parameterName };

@@ -123,7 +123,9 @@ export class DeployedStack {
 
   private async createKeys(updates: DeployedStack | undefined): Promise<void> {
     const kms = new KMSClient(this.moto.clientConfig(this.env.region));
-    for (const [id, resource] of Object.entries(this.resources).filter(([, r]) => r.Type === 'AWS::KMS::Key')) {
+    // a ReplicaKey is made as a key of this region with its own key policy: what the IAM layer evaluates (moto
+    // cannot follow its PrimaryKeyArn, which CDK passes across regions at deploy time)
+    for (const [id, resource] of Object.entries(this.resources).filter(([, r]) => r.Type === 'AWS::KMS::Key' || r.Type === 'AWS::KMS::ReplicaKey')) {
       const props = resource.Properties ?? {};
       const policy = JSON.stringify(this.resolve(props.KeyPolicy));
       const kept = updates?.keyArns.get(id);
@@ -170,6 +172,7 @@ export class DeployedStack {
     const { partition, region, account } = this.env;
     switch (type) {
       case 'AWS::KMS::Key':
+      case 'AWS::KMS::ReplicaKey':
         return attribute === 'Arn' ? this.keyArn(logicalId) : this.keyArn(logicalId).split('/').pop()!;
       case 'AWS::KMS::Alias':
         return this.resolve(props.AliasName);

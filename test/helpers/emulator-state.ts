@@ -74,6 +74,12 @@ export class EmulatorState {
     return result.KeyMetadata!.Arn!;
   }
 
+  /** The key's state (`Enabled`, `Disabled`, `PendingDeletion`, ...). */
+  public async keyState(keyArn: string): Promise<string> {
+    const result = await this.kms.send(new DescribeKeyCommand({ KeyId: keyArn }));
+    return result.KeyMetadata!.KeyState ?? (result.KeyMetadata!.Enabled === false ? 'Disabled' : 'Enabled');
+  }
+
   public async keyPolicy(keyArn: string): Promise<PolicyDocument> {
     const result = await this.kms.send(new GetKeyPolicyCommand({ KeyId: keyArn, PolicyName: 'default' }));
     return JSON.parse(result.Policy!) as PolicyDocument;

@@ -50,7 +50,16 @@ export function iamEnforcedClients(moto: MotoServer, env: Environment, principal
 function enforcedSsm(moto: MotoServer, env: Environment, principal: Principal): SSMClient {
   const state = new EmulatorState(moto, env.region);
   const ssm = new SSMClient(moto.clientConfig(env.region));
-  enforce(ssm, (op, input) => ssmChecks(op, input, state, env), principal, state);
+  enforce(
+    ssm,
+    async (op, input) => {
+      const checks = await ssmChecks(op, input, state, env);
+      await assertKeysUsable(checks, state);
+      return checks;
+    },
+    principal,
+    state,
+  );
   emulateIntelligentTiering(ssm, state);
   return ssm;
 }
@@ -92,6 +101,23 @@ async function assertAllowed(check: AccessCheck, principal: Principal, state: Em
   if (!decision.allowed) {
     const session = `arn:${partition}:sts::${account}:assumed-role/${principal.roleArn.split('/').pop()}/session`;
     throw accessDenied(`User: ${session} is not authorized to perform: ${check.action} on resource: ${check.resource} ${decision.reason}`);
+  }
+}
+
+/**
+ * moto's Parameter Store does not ask KMS: a disabled key or one pending deletion fails the call as Parameter
+ * Store fails it (InvalidKeyId, with the key's state in the message).
+ */
+async function assertKeysUsable(checks: AccessCheck[], state: EmulatorState): Promise<void> {
+  for (const keyArn of new Set(checks.flatMap((c) => (c.keyArn && c.action.startsWith('kms:') ? [c.keyArn] : [])))) {
+    const keyState = await state.keyState(keyArn);
+    if (keyState !== 'Enabled') {
+      throw Object.assign(new Error(`${keyArn} is ${keyState === 'Disabled' ? 'disabled' : keyState}.`), {
+        name: 'InvalidKeyId',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
   }
 }
 

@@ -1,0 +1,193 @@
+import { DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { DeleteParameterCommand, DescribeParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { App, Duration, Stack, Tags } from 'aws-cdk-lib';
+import { ACCOUNT, Admin, Scenario, failureOf, handlerPoliciesWithout, history, scenarioPerFile, succeeds, tagsOf } from './iam-scenario';
+import { ParameterHierarchy, ParameterPolicy, ParameterReplica, ReplicaSource, SecureValue } from '../../lib';
+import { OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
+import { DeployedStack } from '../helpers/deployed-stack';
+import { createEventFor, updateEventFor } from '../helpers/template-events';
+
+/**
+ * A ParameterReplica with the real SDK against moto_server in two regions, every call of both stacks' handlers
+ * checked against their synthesized role and key policies (and the KMS calls Parameter Store makes for them in
+ * each region), with the events CloudFormation sends: the source stack deploys, then the replica's.
+ */
+let scenario: Scenario;
+let replicaAdmin: Admin;
+
+const SOURCE_REGION = 'eu-west-1';
+const REPLICA_REGION = 'us-east-1';
+
+scenarioPerFile((started) => {
+  scenario = started;
+  replicaAdmin = {
+    ssm: new SSMClient(started.moto.clientConfig(REPLICA_REGION)),
+    kms: new KMSClient(started.moto.clientConfig(REPLICA_REGION)),
+    secrets: started.admin.secrets,
+  };
+});
+
+interface Deployment {
+  readonly source: DeployedStack;
+  readonly replica: DeployedStack;
+  /** Logical ids of the source's and the replica's SecureStrings, by relative name. */
+  readonly sourceIds: Record<string, string>;
+  readonly replicaIds: Record<string, string>;
+}
+
+/** Both stacks of one app version, deployed into the emulator (an update keeps each stack's keys and id). */
+async function deployBoth(options: { generation?: number; stackSuffix: string; updates?: Deployment }): Promise<Deployment> {
+  const app = new App();
+  const sourceStack = new Stack(app, `Source${options.stackSuffix}`, { env: { account: ACCOUNT, region: SOURCE_REGION } });
+  const hierarchy = new ParameterHierarchy(sourceStack, 'Secrets', { path: pathOf(options.stackSuffix) });
+  const db = hierarchy.addSecureString('Db', {
+    name: 'db',
+    value: SecureValue.generated({ generation: options.generation }),
+    description: 'the database password',
+    policies: [ParameterPolicy.expireAfter(Duration.days(30)), ParameterPolicy.expirationNotification(Duration.days(7))],
+  });
+  const token = hierarchy.child('api').addSecureString('Token', { name: 'token', value: SecureValue.placeholder() });
+  Tags.of(hierarchy).add('team', 'payments');
+  const replicaStack = new Stack(app, `Replica${options.stackSuffix}`, { env: { account: ACCOUNT, region: REPLICA_REGION } });
+  const replica = new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
+  const source = await DeployedStack.deploy(sourceStack, scenario.moto, { updates: options.updates?.source });
+  const deployed = await DeployedStack.deploy(replicaStack, scenario.moto, { updates: options.updates?.replica });
+  return {
+    source,
+    replica: deployed,
+    sourceIds: { db: source.logicalId(db as any), token: source.logicalId(token as any) },
+    replicaIds: { db: deployed.logicalId(replica.parameter('db') as any), token: deployed.logicalId(replica.parameter('api/token') as any) },
+  };
+}
+
+async function createAll(deployment: Deployment): Promise<void> {
+  for (const id of Object.values(deployment.sourceIds)) await succeeds(createEventFor(deployment.source, id), deployment.source.handlerClients());
+  for (const id of Object.values(deployment.replicaIds)) await succeeds(createEventFor(deployment.replica, id), deployment.replica.handlerClients());
+}
+
+async function described(ssm: SSMClient, name: string) {
+  const { Parameters = [] } = await ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Values: [name] }] }));
+  return Parameters[0];
+}
+
+/** Each pair of stacks has its own path: one owner per name. */
+function pathOf(suffix: string): string {
+  return `/replicated/${suffix.toLowerCase()}`;
+}
+
+const PATH = pathOf('A');
+const DB = `${PATH}/db`;
+const TOKEN = `${PATH}/api/token`;
+
+describe('a replica copied at deploy time, behind IAM in two regions', () => {
+  let first: Deployment;
+
+  beforeAll(async () => {
+    first = await deployBoth({ stackSuffix: 'A' });
+    await createAll(first);
+  });
+
+  test('the replica holds the source value, encrypted under the replica stack key, with the source description and policies', async () => {
+    const [source] = (await history(scenario.admin, DB)).slice(-1);
+    const [replica] = (await history(replicaAdmin, DB)).slice(-1);
+    expect(replica.Value).toBe(source.Value);
+    expect(replica.Value).toHaveLength(32);
+    expect(replica.KeyId).toBe(first.replica.keyArn(keyLogicalId(first.replica)));
+    expect(replica.Description).toBe('the database password');
+    expect(replica.Tier).toBe('Advanced');
+    // an Expiration keeps the source's timestamp (not a new one from the replica's write)
+    // moto answers the policy text as an object, Parameter Store as a string
+    const parse = (text: unknown) => (typeof text === 'string' ? JSON.parse(text) : text);
+    const policies = (p: typeof source) => (p.Policies ?? []).map((x) => parse(x.PolicyText)).sort((a, b) => (a.Type < b.Type ? -1 : 1));
+    expect(policies(replica)).toEqual(policies(source));
+    expect(policies(replica)[0]).toMatchObject({ Type: 'Expiration' });
+  });
+
+  test('a placeholder is copied as it is, and tags follow the source, the owner tag being the replica stack\'s', async () => {
+    const [source] = (await history(scenario.admin, TOKEN)).slice(-1);
+    const [replica] = (await history(replicaAdmin, TOKEN)).slice(-1);
+    expect(replica.Value).toBe(SecureValue.DEFAULT_PLACEHOLDER);
+    expect(replica.Value).toBe(source.Value);
+    const tags = await tagsOf(replicaAdmin, TOKEN);
+    expect(tags).toMatchObject({ team: 'payments', [OWNER_TAG_KEY]: `ReplicaA/${first.replicaIds.token}` });
+  });
+
+  test('a redelivered Create writes nothing', async () => {
+    const before = await history(replicaAdmin, DB);
+    await succeeds(createEventFor(first.replica, first.replicaIds.db), first.replica.handlerClients());
+    expect(await history(replicaAdmin, DB)).toHaveLength(before.length);
+  });
+
+  test('a deploy that changes the source copies the new value; members whose source did not change cost no write', async () => {
+    const second = await deployBoth({ stackSuffix: 'A', generation: 2, updates: first });
+    await succeeds(updateEventFor(second.source, first.source, second.sourceIds.db, DB), second.source.handlerClients());
+    const tokenVersions = (await history(replicaAdmin, TOKEN)).length;
+    for (const name of ['db', 'token']) {
+      await succeeds(updateEventFor(second.replica, first.replica, second.replicaIds[name], `${PATH}/${name === 'db' ? 'db' : 'api/token'}`), second.replica.handlerClients());
+    }
+    const [source] = (await history(scenario.admin, DB)).slice(-1);
+    const [replica] = (await history(replicaAdmin, DB)).slice(-1);
+    expect(replica.Value).toBe(source.Value);
+    expect(replica.Labels?.[0]).toMatch(/^src-/);
+    expect(await history(replicaAdmin, TOKEN)).toHaveLength(tokenVersions);
+  });
+
+  test('an operator\'s value in the source is copied by the next replica deploy that asks', async () => {
+    await scenario.admin.ssm.send(new PutParameterCommand({ Name: TOKEN, Value: 'set-by-operator', Type: 'SecureString', Overwrite: true }));
+    const again = await deployBoth({ stackSuffix: 'A', generation: 3, updates: first });
+    await succeeds(updateEventFor(again.replica, first.replica, again.replicaIds.token, TOKEN), again.replica.handlerClients());
+    expect((await history(replicaAdmin, TOKEN)).at(-1)!.Value).toBe('set-by-operator');
+  });
+});
+
+describe('failures say what to do', () => {
+  test('a source that does not exist: deploy the source stack first', async () => {
+    const deployment = await deployBoth({ stackSuffix: 'B' });
+    const reason = await failureOf(createEventFor(deployment.replica, deployment.replicaIds.db), deployment.replica.handlerClients());
+    expect(reason).toContain(`the source parameter ${pathOf('B')}/db does not exist in ${SOURCE_REGION}. Deploy the source stack first`);
+    // and once the source was created and deleted outside CloudFormation, the same
+    await succeeds(createEventFor(deployment.source, deployment.sourceIds.db), deployment.source.handlerClients());
+    await scenario.admin.ssm.send(new DeleteParameterCommand({ Name: `${pathOf('B')}/db` }));
+    expect(await failureOf(createEventFor(deployment.replica, deployment.replicaIds.db), deployment.replica.handlerClients())).toContain('does not exist in eu-west-1');
+  });
+
+  test('without the statement that decrypts the sources, the denied kms:Decrypt in the source region is named with its fix', async () => {
+    const deployment = await deployBoth({ stackSuffix: 'C' });
+    await succeeds(createEventFor(deployment.source, deployment.sourceIds.db), deployment.source.handlerClients());
+    const clients = deployment.replica.handlerClients({ identityPolicies: handlerPoliciesWithout(deployment.replica, 'DecryptReplicaSourcesInEuWest1') });
+    const reason = await failureOf(createEventFor(deployment.replica, deployment.replicaIds.db), clients);
+    expect(reason).toMatch(/reading the source parameter failed: .*access denied for kms:Decrypt on KMS key arn:aws:kms:eu-west-1:111111111111:key\//);
+    expect(reason).toContain('Allow kms:Decrypt for the handler\'s role');
+    // and with it, the same event succeeds
+    await succeeds(createEventFor(deployment.replica, deployment.replicaIds.db), deployment.replica.handlerClients());
+  });
+
+  test('a replica key that is disabled: enable it', async () => {
+    const deployment = await deployBoth({ stackSuffix: 'D' });
+    await succeeds(createEventFor(deployment.source, deployment.sourceIds.db), deployment.source.handlerClients());
+    const keyId = deployment.replica.keyArn(keyLogicalId(deployment.replica)).split('/').pop()!;
+    await replicaAdmin.kms.send(new DisableKeyCommand({ KeyId: keyId }));
+    try {
+      const reason = await failureOf(createEventFor(deployment.replica, deployment.replicaIds.db), deployment.replica.handlerClients());
+      expect(reason).toMatch(/^\/replicated\/d\/db: ssm:PutParameter failed: KMS key arn:aws:kms:us-east-1:111111111111:key\/[^ ]+ is disabled. Enable it \(aws kms enable-key/);
+    } finally {
+      await replicaAdmin.kms.send(new EnableKeyCommand({ KeyId: keyId }));
+    }
+  });
+
+  test('no value in any response', async () => {
+    const deployment = await deployBoth({ stackSuffix: 'E' });
+    await succeeds(createEventFor(deployment.source, deployment.sourceIds.db), deployment.source.handlerClients());
+    const response = await succeeds(createEventFor(deployment.replica, deployment.replicaIds.db), deployment.replica.handlerClients());
+    const value = (await history(replicaAdmin, `${pathOf('E')}/db`)).at(-1)!.Value!;
+    expect(JSON.stringify(response)).not.toContain(value);
+    expect((await described(replicaAdmin.ssm, `${pathOf('E')}/db`))?.KeyId).toBe(deployment.replica.keyArn(keyLogicalId(deployment.replica)));
+  });
+});
+
+/** The replica stack's one key. */
+function keyLogicalId(deployed: DeployedStack): string {
+  const template = (deployed as unknown as { resources: Record<string, { Type: string }> }).resources;
+  const [id] = Object.entries(template).find(([, r]) => r.Type === 'AWS::KMS::Key' || r.Type === 'AWS::KMS::ReplicaKey')!;
+  return id;
+}
