@@ -1,0 +1,260 @@
+import { App, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import {
+  HierarchyDeployment,
+  ParameterHierarchy,
+  ParameterKey,
+  ParameterPolicy,
+  ParameterReplica,
+  ParameterReplicaProps,
+  ParameterStoreChecks,
+  ReplicaSource,
+  SecureStringParameter,
+  SecureValue,
+} from '../lib';
+import { NAG_PACKS, nagViolations } from './helpers/nag';
+
+const ACCOUNT = '111111111111';
+const PARTITION = { Ref: 'AWS::Partition' };
+
+interface Setup {
+  readonly app: App;
+  readonly sourceStack: Stack;
+  readonly replicaStack: Stack;
+  readonly hierarchy: ParameterHierarchy;
+}
+
+interface SetupOptions {
+  readonly multiRegion?: boolean;
+  readonly generation?: number;
+  readonly members?: number;
+  readonly batched?: boolean;
+  readonly crossRegionReferences?: boolean;
+}
+
+function setup(options: SetupOptions = {}): Setup {
+  const app = new App();
+  const sourceStack = new Stack(app, 'Source', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+  const hierarchy = new ParameterHierarchy(sourceStack, 'Secrets', {
+    path: '/app/prod',
+    encryptionKey: options.multiRegion ? new ParameterKey(sourceStack, 'Key', { multiRegion: true }) : undefined,
+    deployment: options.batched ? HierarchyDeployment.batched({ writesPerSecond: 2.5 }) : undefined,
+  });
+  hierarchy.addSecureString('Db', {
+    name: 'db',
+    value: SecureValue.generated({ generation: options.generation }),
+    policies: [ParameterPolicy.expireAfter(Duration.days(30))],
+  });
+  hierarchy.child('api').addSecureString('Token', { name: 'token', value: SecureValue.placeholder() });
+  for (let i = 0; i < (options.members ?? 0); i++) {
+    hierarchy.addSecureString(`M${i}`, { name: `m${i}`, value: SecureValue.generated() });
+  }
+  Tags.of(hierarchy).add('team', 'payments');
+  const replicaStack = new Stack(app, 'Replica', { env: { account: ACCOUNT, region: 'us-east-1' }, crossRegionReferences: options.crossRegionReferences ?? true });
+  return { app, sourceStack, replicaStack, hierarchy };
+}
+
+function resourcesOfType(stack: Stack, type: string): Record<string, any> {
+  return Template.fromStack(stack).findResources(type);
+}
+
+function handlerStatements(stack: Stack): any[] {
+  const [policy] = Object.values(resourcesOfType(stack, 'AWS::IAM::ManagedPolicy')).filter((p: any) => /SecureString parameter handler/.test(p.Properties.Description));
+  return policy.Properties.PolicyDocument.Statement;
+}
+
+const arn = (service: string, region: string, resource: string) => ({ 'Fn::Join': ['', ['arn:', PARTITION, `:${service}:${region}:${ACCOUNT}:${resource}`]] });
+
+describe('ParameterReplica of a hierarchy', () => {
+  test('a SecureString of the same name per source member, copied from the source region, under a new key of this region', () => {
+    const { replicaStack, hierarchy } = setup();
+    new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
+
+    const members = Object.values(resourcesOfType(replicaStack, 'Custom::SecureStringParameter'));
+    expect(members.map((m) => m.Properties.Name).sort()).toEqual(['/app/prod/api/token', '/app/prod/db']);
+    const keys = Object.keys(resourcesOfType(replicaStack, 'AWS::KMS::Key'));
+    expect(keys).toHaveLength(1);
+    for (const member of members) {
+      expect(member.Properties.Source).toEqual({ Type: 'replica', SourceRegion: 'eu-west-1', Revision: expect.stringMatching(/^[0-9a-f]{16}$/) });
+      expect(member.Properties.KeyId).toEqual({ 'Fn::GetAtt': [keys[0], 'Arn'] });
+      expect(member.Properties.Tags).toEqual([{ Key: 'team', Value: 'payments' }]);
+      expect(member).toMatchObject({ DeletionPolicy: 'Retain' });
+      // description, pattern and policies are the source's as it is at deploy time, not the template's
+      expect(member.Properties.Policies).toBeUndefined();
+      expect(member.Properties.ExpireAfterSeconds).toBeUndefined();
+    }
+    const db = members.find((m) => m.Properties.Name === '/app/prod/db');
+    expect(db.Properties.Tier).toBe('Advanced');
+  });
+
+  test('a source under one multi-Region ParameterKey gets a ParameterKeyReplica', () => {
+    const { replicaStack, hierarchy } = setup({ multiRegion: true });
+    const replica = new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
+    expect(Object.keys(resourcesOfType(replicaStack, 'AWS::KMS::ReplicaKey'))).toHaveLength(1);
+    expect(Object.keys(resourcesOfType(replicaStack, 'AWS::KMS::Key'))).toHaveLength(0);
+    expect(replica.encryptionKey.constructor.name).toBe('ParameterKeyReplica');
+  });
+
+  test('the replica stack deploys after the source stack', () => {
+    const { sourceStack, replicaStack, hierarchy } = setup();
+    new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
+    expect(replicaStack.dependencies).toEqual([sourceStack]);
+  });
+
+  test('the Revision changes with the source\'s value source only: a new generation is copied again, nothing else changes it', () => {
+    const revisions = (generation?: number, extraTag?: boolean) => {
+      const { replicaStack, hierarchy } = setup({ generation });
+      if (extraTag) Tags.of(hierarchy).add('cost-center', '42');
+      new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
+      return Object.values(resourcesOfType(replicaStack, 'Custom::SecureStringParameter')).map((m) => `${m.Properties.Name}=${m.Properties.Source.Revision}`).sort();
+    };
+    const [token1, db1] = revisions();
+    const [token2, db2] = revisions(2);
+    expect(db2).not.toBe(db1);
+    expect(token2).toBe(token1);
+    expect(revisions(undefined, true)).toEqual([token1, db1]);
+  });
+
+  test('removalPolicy passes to every replica', () => {
+    const { replicaStack, hierarchy } = setup();
+    new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy), removalPolicy: RemovalPolicy.DESTROY });
+    expect(Object.values(resourcesOfType(replicaStack, 'Custom::SecureStringParameter')).map((m) => m.DeletionPolicy)).toEqual(['Delete', 'Delete']);
+  });
+
+  test('the handler reads and decrypts only the source paths, in the source region, through its Parameter Store', () => {
+    const { replicaStack, hierarchy } = setup();
+    new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
+    const statements = handlerStatements(replicaStack);
+    expect(statements.find((s) => s.Sid === 'ReadReplicaSourcesInEuWest1')).toEqual({
+      Sid: 'ReadReplicaSourcesInEuWest1',
+      Effect: 'Allow',
+      Action: ['ssm:GetParameter', 'ssm:GetParameterHistory'],
+      Resource: arn('ssm', 'eu-west-1', 'parameter/app/prod/*'),
+    });
+    expect(statements.find((s) => s.Sid === 'DecryptReplicaSourcesInEuWest1')).toEqual({
+      Sid: 'DecryptReplicaSourcesInEuWest1',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: arn('kms', 'eu-west-1', 'key/*'),
+      Condition: {
+        StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['ssm.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] } },
+        StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': [arn('ssm', 'eu-west-1', 'parameter/app/prod/*')] },
+      },
+    });
+    // writing stays in this region, as for any SecureString of the stack
+    expect(statements.find((s) => s.Sid === 'ManageParametersOfThisStack').Resource).toEqual(arn('ssm', 'us-east-1', 'parameter/app/prod/*'));
+  });
+
+  test('1,000 batched members: the same resources and the same handler statements as 10, chunks at the source\'s pace', () => {
+    const shape = (members: number) => {
+      const { replicaStack, hierarchy } = setup({ batched: true, members });
+      new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
+      const resources = Template.fromStack(replicaStack).toJSON().Resources as Record<string, any>;
+      const chunks = Object.values(resources).filter((r) => r.Type === 'Custom::SecureStringBatch');
+      return {
+        others: Object.values(resources).filter((r) => r.Type !== 'Custom::SecureStringBatch').map((r) => r.Type).sort(),
+        statements: JSON.stringify(handlerStatements(replicaStack)),
+        chunks,
+      };
+    };
+    const small = shape(10);
+    const large = shape(1000);
+    expect(large.others).toEqual(small.others);
+    expect(large.others.length).toBeLessThanOrEqual(10);
+    expect(large.statements).toBe(small.statements);
+    expect(large.chunks.every((c) => c.Properties.WritesPerSecond === '2.5')).toBe(true);
+    expect(large.chunks.flatMap((c) => c.Properties.Members)).toHaveLength(1002);
+  });
+
+  test('parameter() and grantRead() give this region\'s replicas, scoped to their encryption contexts here', () => {
+    const { replicaStack, hierarchy } = setup();
+    const replica = new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
+    const role = new iam.Role(replicaStack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    replica.grantRead(role, 'api');
+    const db = replica.parameter('db');
+    expect(replica.parameter('/app/prod/db')).toBe(db);
+    expect(db.tier).toBe('Advanced');
+    expect(replicaStack.resolve(db.encryptionKey.keyArn)).toEqual(replicaStack.resolve(replica.encryptionKey.keyArn));
+    const [policy] = Object.values(resourcesOfType(replicaStack, 'AWS::IAM::Policy')) as any[];
+    const decrypt = policy.Properties.PolicyDocument.Statement.find((s: any) => s.Action === 'kms:Decrypt');
+    expect(decrypt.Condition).toEqual({
+      StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': arn('ssm', 'us-east-1', 'parameter/app/prod/api/*') },
+      StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['ssm.us-east-1.', { Ref: 'AWS::URLSuffix' }]] } },
+    });
+    expect(() => replica.parameter('missing')).toThrow('Replica/Replica: /app/prod/missing is not replicated here; the replicated names are /app/prod/db, /app/prod/api/token');
+  });
+
+  test.each([...NAG_PACKS, { name: 'ParameterStore', create: () => new ParameterStoreChecks() }])('$name: no violation in the replica stack', ({ create }) => {
+    const { replicaStack, hierarchy } = setup({ multiRegion: true, batched: true, members: 3 });
+    new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
+    expect(nagViolations(create(), replicaStack)).toEqual([]);
+  });
+});
+
+describe('ParameterReplica of parameters', () => {
+  test('each parameter under its name, with grants for all or one', () => {
+    const { sourceStack, replicaStack } = setup();
+    const a = new SecureStringParameter(sourceStack, 'A', { parameterName: '/edge/signing-key', value: SecureValue.generated() });
+    const b = new SecureStringParameter(sourceStack, 'B', { parameterName: '/edge/origin-token', value: SecureValue.placeholder() });
+    const replica = new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.parameters([a, b]) });
+    const role = new iam.Role(replicaStack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    replica.grantRead(role);
+    const [policy] = Object.values(resourcesOfType(replicaStack, 'AWS::IAM::Policy')) as any[];
+    const ssmResources = policy.Properties.PolicyDocument.Statement.filter((s: any) => [s.Action].flat().includes('ssm:GetParameter')).flatMap((s: any) => [s.Resource].flat());
+    expect(ssmResources).toHaveLength(2);
+    expect(replica.parameters).toHaveLength(2);
+    expect(replica.parameter('/edge/origin-token').tier).toBe('Standard');
+    expect(handlerStatements(replicaStack).find((s) => s.Sid === 'ReadReplicaSourcesInEuWest1').Resource).toEqual(arn('ssm', 'eu-west-1', 'parameter/edge/*'));
+  });
+});
+
+describe('errors name the construct and the fix', () => {
+  const otherStack = (app: App, id: string, env?: { account: string; region: string }) => new Stack(app, id, { env });
+
+  test.each<[string, (s: Setup) => ParameterReplicaProps, string]>([
+    ['a replica in the source region', (s) => ({ source: ReplicaSource.hierarchy(s.hierarchy) }), 'Secrets is in eu-west-1, the region of this replica'],
+    ['an env-agnostic replica stack', (s) => ({ source: ReplicaSource.hierarchy(s.hierarchy) }), 'has no concrete region and account (env-agnostic)'],
+    ['a replica in another account', (s) => ({ source: ReplicaSource.hierarchy(s.hierarchy) }), 'Source/Secrets is in account 111111111111 and this replica in 222222222222; replicas are made within one account'],
+    ['an empty list of parameters', () => ({ source: ReplicaSource.parameters([]) }), 'the source has no SecureString to replicate'],
+  ])('refuses %s', (name, props, message) => {
+    const s = setup();
+    const env = name.includes('source region') ? { account: ACCOUNT, region: 'eu-west-1' } : name.includes('another account') ? { account: '222222222222', region: 'us-east-1' } : undefined;
+    const stack = otherStack(s.app, 'Other', env);
+    expect(() => new ParameterReplica(stack, 'Replica', props(s))).toThrow(message);
+  });
+
+  test('a key of another region', () => {
+    const { replicaStack, hierarchy, sourceStack } = setup();
+    const key = kms.Key.fromKeyArn(replicaStack, 'Imported', `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`);
+    expect(() => new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy), encryptionKey: key })).toThrow(
+      'Replica/Replica: key Replica/Imported is in eu-west-1; the replicas in us-east-1 need a key of us-east-1',
+    );
+    void sourceStack;
+  });
+
+  test('an asymmetric key', () => {
+    const { replicaStack, hierarchy } = setup();
+    const key = new kms.Key(replicaStack, 'Signing', { keySpec: kms.KeySpec.RSA_2048, keyUsage: kms.KeyUsage.SIGN_VERIFY });
+    expect(() => new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy), encryptionKey: key })).toThrow(
+      'Parameter Store supports only symmetric keys',
+    );
+  });
+
+  test('a multi-Region source key in a replica stack without cross-region references', () => {
+    const { replicaStack, hierarchy } = setup({ multiRegion: true, crossRegionReferences: false });
+    expect(() => new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) })).toThrow(
+      'Replica/Replica/Key: stack Replica needs crossRegionReferences: true',
+    );
+  });
+
+  test('a SecureString added to the source after the replica was made', () => {
+    const { app, replicaStack, hierarchy } = setup();
+    new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
+    hierarchy.addSecureString('Late', { name: 'late', value: SecureValue.generated() });
+    expect(() => app.synth()).toThrow(
+      'Replica/Replica: /app/prod/late joined the source after the replica was created and would not be replicated; create the ParameterReplica after the source\'s last SecureString',
+    );
+  });
+});
