@@ -92,7 +92,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // The deploy-time handler, bundled at build time; the SDK v3 that the Lambda runtime ships stays external.
 // Its bundle ships in the npm package under assets/ (see .npmignore).
 // The stack's rotator (ParameterRotation) is bundled the same way, sharing the handler's generator and writes.
-for (const entrypoint of ['lib/handler/secure-string.lambda.ts', 'lib/handler/rotator.lambda.ts']) {
+for (const entrypoint of ['lib/handler/secure-string.lambda.ts', 'lib/handler/rotator.lambda.ts', 'lib/handler/copier.lambda.ts']) {
   project.bundler.addBundle(entrypoint, {
     platform: 'node',
     target: 'node22',

@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
-import { Lazy, RemovalPolicy, Stack, TagManager, Token } from 'aws-cdk-lib';
+import { Lazy, Names, RemovalPolicy, Stack, TagManager, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -8,6 +9,8 @@ import { ParameterKey } from './parameter-key';
 import { ParameterKeyReplica } from './parameter-key-replica';
 import { assertOtherRegionOfSameAccount } from './private/cross-region';
 import { resolveParameterKey } from './private/parameter-key-resolution';
+import { ReplicaCopier } from './private/replica-copier';
+import { ReplicaForwarder } from './private/replica-forwarder';
 import { SecureStringHandler } from './private/secure-string-handler';
 import { SecureStringParameterBase } from './private/secure-string-parameter-base';
 import { ParameterValidationError } from './private/validation-error';
@@ -36,6 +39,17 @@ export interface ParameterReplicaProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Follow changes made to the sources outside CloudFormation (an operator setting a placeholder, a rotation):
+   * a rule in the source's stack forwards each source's `Parameter Store Change` events to this region, where a
+   * copier function brings the replica up to date, typically within a minute. Deleting a source does not delete
+   * its replica: the copier logs it and `followAlarm` goes off. Without it, replicas change only when the
+   * replica's stack deploys a changed source definition.
+   *
+   * @default true
+   */
+  readonly follow?: boolean;
 }
 
 /**
@@ -53,6 +67,21 @@ export class ParameterReplica extends Construct {
 
   /** The key of the replicas. */
   public readonly encryptionKey: kms.IKey;
+
+  /**
+   * In alarm while a change of a source could not be copied here (after Lambda's retries), or a source was
+   * deleted: the copier's dead-letter queue holds the event and its log says what to do.
+   *
+   * @default - undefined when `follow` is off
+   */
+  public readonly followAlarm?: cloudwatch.Alarm;
+
+  /**
+   * In alarm (in the source's region) while a change could not be forwarded to this region.
+   *
+   * @default - undefined when `follow` is off
+   */
+  public readonly forwardAlarm?: cloudwatch.Alarm;
 
   private readonly hierarchy?: ParameterHierarchy;
   private readonly replicas = new Map<string, ISecureStringParameter>();
@@ -82,6 +111,21 @@ export class ParameterReplica extends Construct {
       this.replicas.set(name, this.replicate(name, member, props.removalPolicy));
     }
     this.node.addValidation({ validate: () => this.membersAddedAfterwards(props.source, sources) });
+    if (props.follow ?? true) {
+      const copier = new ReplicaCopier(this, 'Follow', {
+        sourceRegion: this.sourceRegion,
+        path: source?.path,
+        names: [...sources.keys()],
+        key: this.encryptionKey,
+        tiers: [...new Set([...sources.values()].map((m) => m.tier))],
+      });
+      const forwarder = new ReplicaForwarder(Stack.of(origin), `ForwardTo${Names.uniqueId(this)}`, {
+        replicaRegion: Stack.of(this).region,
+        eventNames: copier.eventNames,
+      });
+      this.followAlarm = copier.alarm;
+      this.forwardAlarm = forwarder.alarm;
+    }
   }
 
   /** Every replica, by name. */

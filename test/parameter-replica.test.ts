@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,6 +6,7 @@ import {
   HierarchyDeployment,
   ParameterHierarchy,
   ParameterKey,
+  ParameterNotificationTopic,
   ParameterPolicy,
   ParameterReplica,
   ParameterReplicaProps,
@@ -150,10 +151,12 @@ describe('ParameterReplica of a hierarchy', () => {
   test('1,000 batched members: the same resources and the same handler statements as 10, chunks at the source\'s pace', () => {
     const shape = (members: number) => {
       const { replicaStack, hierarchy } = setup({ batched: true, members });
-      new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
+      const replica = new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
       const resources = Template.fromStack(replicaStack).toJSON().Resources as Record<string, any>;
       const chunks = Object.values(resources).filter((r) => r.Type === 'Custom::SecureStringBatch');
+      const own = replica.node.findAll().filter(CfnResource.isCfnResource).map((r) => r.cfnResourceType).filter((t) => t !== 'Custom::SecureStringBatch');
       return {
+        own: own.sort(),
         others: Object.values(resources).filter((r) => r.Type !== 'Custom::SecureStringBatch').map((r) => r.Type).sort(),
         statements: JSON.stringify(handlerStatements(replicaStack)),
         chunks,
@@ -162,7 +165,13 @@ describe('ParameterReplica of a hierarchy', () => {
     const small = shape(10);
     const large = shape(1000);
     expect(large.others).toEqual(small.others);
-    expect(large.others.length).toBeLessThanOrEqual(10);
+    // the replica's own: its key and the copier (role, policy, function, log group, rule, permission, queue and its policy, alarm);
+    // the stack's handler (role, policy, function, log group, invoke config) serves every SecureString of the stack
+    expect(large.own).toEqual([
+      'AWS::CloudWatch::Alarm', 'AWS::Events::Rule', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::KMS::Key',
+      'AWS::Lambda::Function', 'AWS::Lambda::Permission', 'AWS::Logs::LogGroup', 'AWS::SQS::Queue', 'AWS::SQS::QueuePolicy',
+    ]);
+    expect(large.others).toHaveLength(large.own.length + 5);
     expect(large.statements).toBe(small.statements);
     expect(large.chunks.every((c) => c.Properties.WritesPerSecond === '2.5')).toBe(true);
     expect(large.chunks.flatMap((c) => c.Properties.Members)).toHaveLength(1002);
@@ -188,7 +197,9 @@ describe('ParameterReplica of a hierarchy', () => {
 
   test.each([...NAG_PACKS, { name: 'ParameterStore', create: () => new ParameterStoreChecks() }])('$name: no violation in the replica stack', ({ create }) => {
     const { replicaStack, hierarchy } = setup({ multiRegion: true, batched: true, members: 3 });
-    new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
+    const replica = new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
+    // HIPAA and NIST want an action on every alarm: the app routes it, as for the rotator's
+    new ParameterNotificationTopic(replicaStack, 'Alerts').watchAlarm(replica.followAlarm!);
     expect(nagViolations(create(), replicaStack)).toEqual([]);
   });
 });
@@ -256,5 +267,81 @@ describe('errors name the construct and the fix', () => {
     expect(() => app.synth()).toThrow(
       'Replica/Replica: /app/prod/late joined the source after the replica was created and would not be replicated; create the ParameterReplica after the source\'s last SecureString',
     );
+  });
+});
+
+describe('follow', () => {
+  function followed(follow?: boolean) {
+    const s = setup();
+    const replica = new ParameterReplica(s.replicaStack, 'Replica', { source: ReplicaSource.hierarchy(s.hierarchy), follow });
+    return { ...s, replica };
+  }
+
+  test('the source stack forwards the path\'s create, update and delete events to this region\'s default bus, with a role that may do only that', () => {
+    const { sourceStack } = followed();
+    const [rule] = Object.values(resourcesOfType(sourceStack, 'AWS::Events::Rule'));
+    expect(rule.Properties.EventPattern).toEqual({
+      'source': ['aws.ssm'],
+      'detail-type': ['Parameter Store Change'],
+      'detail': { name: [{ prefix: '/app/prod/' }], operation: ['Create', 'Update', 'Delete'] },
+    });
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({ Arn: arn('events', 'us-east-1', 'event-bus/default'), DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'Arn'] } } }),
+    ]);
+    const [policy] = Object.values(resourcesOfType(sourceStack, 'AWS::IAM::ManagedPolicy')).filter((p: any) => /event bus/.test(p.Properties.Description));
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: arn('events', 'us-east-1', 'event-bus/default') }]);
+    const [role] = Object.values(resourcesOfType(sourceStack, 'AWS::IAM::Role')).filter((r: any) => /^Forwards/.test(r.Properties.Description));
+    expect(role.Properties.AssumeRolePolicyDocument.Statement[0]).toMatchObject({
+      Principal: { Service: 'events.amazonaws.com' },
+      Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
+    });
+  });
+
+  test('the copier reads the sources, writes only replicas this stack owns, under the replica key only', () => {
+    const { replicaStack, replica } = followed();
+    const [policy] = Object.values(resourcesOfType(replicaStack, 'AWS::IAM::ManagedPolicy')).filter((p: any) => /replica copier/.test(p.Properties.Description));
+    const bySid = Object.fromEntries(policy.Properties.PolicyDocument.Statement.map((s: any) => [s.Sid, s]));
+    const owned = { 'aws:ResourceTag/cdk-secure-parameters:owner': { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '/*']] } };
+    expect(bySid.ReadReplicaSourcesInEuWest1.Resource).toEqual(arn('ssm', 'eu-west-1', 'parameter/app/prod/*'));
+    expect(bySid.DecryptReplicaSourcesInEuWest1.Resource).toEqual(arn('kms', 'eu-west-1', 'key/*'));
+    expect(bySid.ReadAndUnlabelOwnReplicas).toMatchObject({ Action: ['ssm:GetParameterHistory', 'ssm:UnlabelParameterVersion'], Condition: { StringLike: owned } });
+    expect(bySid.WriteOwnReplicas).toMatchObject({ Action: 'ssm:PutParameter', Resource: arn('ssm', 'us-east-1', 'parameter/app/prod/*'), Condition: { StringLikeIfExists: owned } });
+    expect(bySid.EncryptReplicas).toMatchObject({
+      // db is Advanced (GenerateDataKey), the token Standard (Encrypt); never Decrypt of a replica
+      Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+      Resource: replicaStack.resolve(replica.encryptionKey.keyArn),
+      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['ssm.us-east-1.', { Ref: 'AWS::URLSuffix' }]] } } },
+    });
+    expect(Object.keys(bySid).filter((sid) => !['WriteOwnLogs', 'WriteTraces', 'undefined'].includes(sid)).sort()).toEqual(
+      ['DecryptReplicaSourcesInEuWest1', 'EncryptReplicas', 'ReadAndUnlabelOwnReplicas', 'ReadReplicaSourcesInEuWest1', 'WriteOwnReplicas'],
+    );
+    const [fn] = Object.values(resourcesOfType(replicaStack, 'AWS::Lambda::Function')).filter((f: any) => /copies changes/.test(f.Properties.Description));
+    expect(fn.Properties.Environment.Variables).toEqual({ SOURCE_REGION: 'eu-west-1', REPLICATED_NAMES: '["/app/prod/"]' });
+    expect(fn.Properties.DeadLetterConfig).toBeDefined();
+    expect(replica.followAlarm).toBeDefined();
+  });
+
+  test('a list of parameters is named one by one, in the rules and the copier', () => {
+    const { sourceStack, replicaStack } = setup();
+    const a = new SecureStringParameter(sourceStack, 'A', { parameterName: '/edge/signing-key', value: SecureValue.generated() });
+    new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.parameters([a]) });
+    const [fn] = Object.values(resourcesOfType(replicaStack, 'AWS::Lambda::Function')).filter((f: any) => /copies changes/.test(f.Properties.Description));
+    expect(fn.Properties.Environment.Variables.REPLICATED_NAMES).toBe('["/edge/signing-key"]');
+    const [rule] = Object.values(resourcesOfType(sourceStack, 'AWS::Events::Rule'));
+    expect(rule.Properties.EventPattern.detail.name).toEqual(['/edge/signing-key']);
+  });
+
+  test('off: no rule, no copier', () => {
+    const { sourceStack, replicaStack, replica } = followed(false);
+    expect(Object.keys(resourcesOfType(sourceStack, 'AWS::Events::Rule'))).toHaveLength(0);
+    expect(Object.keys(resourcesOfType(replicaStack, 'AWS::Events::Rule'))).toHaveLength(0);
+    expect(replica.followAlarm).toBeUndefined();
+  });
+
+  test.each([...NAG_PACKS, { name: 'ParameterStore', create: () => new ParameterStoreChecks() }])('$name: no violation in the source stack with its forwarder', ({ create }) => {
+    const { sourceStack, replica } = followed();
+    new ParameterNotificationTopic(sourceStack, 'Alerts').watchAlarm(replica.forwardAlarm!);
+    // the source's own db expires unannounced (setup's choice): its finding is the source's, not the forwarder's
+    expect(nagViolations(create(), sourceStack).filter((v) => !v.includes('@ Source/Secrets/Db/'))).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ export interface ErrorContext {
   readonly keyId: string;
   /** The Secrets Manager secret, for `fromSecret` values. */
   readonly secretArn?: string;
-  /** Whose role made the call, as the fix names it: `handler` (the default) or `rotator`. */
+  /** Whose role made the call, as the fix names it: `handler` (the default), `rotator` or `copier`. */
   readonly caller?: string;
 }
 
@@ -53,7 +53,14 @@ export function explainError(err: unknown, ctx: ErrorContext): string {
 
 /** What to do about a transient failure: deploy again, or (the rotator's) nothing, since its retries follow. */
 function retryAdvice(ctx: ErrorContext): string {
-  return ctx.caller === 'rotator' ? 'Lambda retries the rotation, and the next scheduled one tries again' : 'Retry the deployment';
+  switch (ctx.caller) {
+    case 'rotator':
+      return 'Lambda retries the rotation, and the next scheduled one tries again';
+    case 'copier':
+      return 'Lambda retries the copy, and the next change of the source copies it again';
+    default:
+      return 'Retry the deployment';
+  }
 }
 
 function asAwsError(err: unknown): AwsError {

@@ -1,0 +1,110 @@
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { OperatorError } from './errors';
+import { WriteContext, writeVersion } from './parameter-writes';
+import { LiveParameter, readHistory, readHistoryIn } from './read-back';
+import { ParameterSpec } from './request';
+import { withRetries } from './retry';
+import { SourceType } from '../private/handler-protocol';
+import { ParameterChangeEvent, isReplicated } from '../private/replica-protocol';
+
+/** What one copier serves: the source region and the names (paths ending in `/`, or exact names) it replicates. */
+export interface CopierConfig {
+  readonly sourceRegion: string;
+  readonly names: readonly string[];
+}
+
+/** What became of one change event. Never a value. */
+export interface CopyOutcome {
+  readonly name: string;
+  readonly copied: boolean;
+  /** Why nothing was written. */
+  readonly skipped?: string;
+  /** The replica's new version. */
+  readonly version?: number;
+}
+
+/**
+ * Brings the replica of the changed source parameter up to date with the source as it is now: an event that
+ * arrives twice, late or out of order finds the replica already as new as the source and writes nothing; a
+ * replica is never replaced by an older source version. Three calls for a change (the source's value, the
+ * replica's history, the write), one more when the replica carries policies (the source's, for an Expiration
+ * that the source renewed). The copier never creates a replica (the deploy does) and never deletes one.
+ */
+export async function copyChange(event: ParameterChangeEvent, config: CopierConfig, ctx: WriteContext): Promise<CopyOutcome> {
+  const name = String(event.detail?.name ?? '');
+  const ignored = ignoredBecause(event, config, name);
+  if (ignored) {
+    return { name, copied: false, skipped: ignored };
+  }
+  if (event.detail.operation === 'Delete') {
+    throw new OperatorError(
+      `the source was deleted in ${config.sourceRegion}; its replica here is kept and no longer follows it. ` +
+        'Create the source again (the next change is copied), or remove the replica from the app.',
+    );
+  }
+  const sourceSsm = ctx.clients.ssmIn(config.sourceRegion);
+  const source = await withRetries('ssm:GetParameter', (options) => sourceSsm.send(new GetParameterCommand({ Name: name, WithDecryption: true }), options), ctx.deadline)
+    .catch(notFoundAs(undefined));
+  if (source?.Parameter === undefined) {
+    return { name, copied: false, skipped: `the source no longer exists in ${config.sourceRegion}` };
+  }
+  const replica = await readHistory(name, ctx).catch(notFoundAs(undefined));
+  if (replica === undefined || replica.version === undefined) {
+    return { name, copied: false, skipped: 'it has no replica here: not deployed yet, or not replicated' };
+  }
+  const sourceModified = source.Parameter.LastModifiedDate;
+  if (replica.lastModified && sourceModified && replica.lastModified.getTime() >= sourceModified.getTime()) {
+    return { name, copied: false, skipped: `the replica (version ${replica.version}) is as new as the source (version ${source.Parameter.Version})` };
+  }
+  const value = source.Parameter.Value ?? '';
+  ctx.secrets.add(value);
+  const policies = replica.policies.length > 0 ? await sourcePolicies(name, config, ctx) : undefined;
+  const written = await writeVersion(replicaSpec(name, replica, policies), value, [], replica, { Overwrite: true }, ctx);
+  return { name, copied: true, version: written.version };
+}
+
+/**
+ * Events this copier does not act on: another path, type or operation. The event only names the parameter: the
+ * copier reads the source region it serves whatever region the event carries, so a stray event costs reads only.
+ */
+function ignoredBecause(event: ParameterChangeEvent, config: CopierConfig, name: string): string | undefined {
+  if (event.source !== 'aws.ssm' || event['detail-type'] !== 'Parameter Store Change') {
+    return `not a Parameter Store Change event (${String(event['detail-type']).slice(0, 40)})`;
+  }
+  if (!isReplicated(name, config.names)) {
+    return 'not a replicated name';
+  }
+  if (event.detail.type !== 'SecureString') {
+    return `a ${String(event.detail.type).slice(0, 20)}, not a SecureString`;
+  }
+  const operation = event.detail.operation;
+  return operation === 'Create' || operation === 'Update' || operation === 'Delete' ? undefined : `operation ${String(operation).slice(0, 30)}`;
+}
+
+/** The source's policies as they are now (an Expiration renewed with the value), as one JSON array. */
+async function sourcePolicies(name: string, config: CopierConfig, ctx: WriteContext): Promise<string | undefined> {
+  const source = await readHistoryIn(ctx.clients.ssmIn(config.sourceRegion), name, ctx.deadline);
+  return source.policies.length > 0 ? `[${source.policies.join(',')}]` : undefined;
+}
+
+/** The replica keeps its key, tier, description and pattern: the deploy set them from the source. */
+function replicaSpec(name: string, replica: LiveParameter, policies: string | undefined): ParameterSpec {
+  return {
+    name,
+    keyId: replica.keyId ?? '',
+    tier: replica.tier ?? 'Standard',
+    source: { Type: SourceType.REPLICA },
+    description: replica.description,
+    allowedPattern: replica.allowedPattern,
+    policies,
+    adopt: false,
+    tags: [],
+  };
+}
+
+function notFoundAs<T>(fallback: T): (err: unknown) => T {
+  return (err) => {
+    if (err instanceof Error && err.name === 'ParameterNotFound') return fallback;
+    throw err;
+  };
+}

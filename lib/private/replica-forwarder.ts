@@ -1,0 +1,70 @@
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { HandlerRole } from './handler-role';
+import { acknowledgeFinding } from './nag-acknowledgements';
+import { ParameterEventType } from '../parameter-events';
+
+export interface ReplicaForwarderProps {
+  readonly replicaRegion: string;
+  /** The event pattern values of the replicated names (ReplicaCopier.eventNames). */
+  readonly eventNames: string[];
+}
+
+/**
+ * The source side of `follow`, in the source's stack: a rule for the `Parameter Store Change` events of the
+ * replicated names (create, update, delete) that forwards them to the default event bus of the replica's region,
+ * with a role that may put events there only, and a dead-letter queue with an alarm for events it could not
+ * deliver. It reads nothing and writes no parameter: replicas never write back.
+ */
+export class ReplicaForwarder extends Construct {
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly alarm: cloudwatch.Alarm;
+  private readonly roleStatements: iam.PolicyStatement[] = [];
+  private readonly policy: iam.CfnManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: ReplicaForwarderProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const role = new HandlerRole(this, 'Role', this.roleStatements, () => this.policy, {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      description: `Forwards changes of replicated SecureStrings to the default event bus of ${props.replicaRegion}`,
+    });
+    this.policy = new iam.CfnManagedPolicy(this, 'Policy', {
+      description: `Puts events on the default event bus of ${props.replicaRegion} only`,
+      roles: [role.roleName],
+      // the statement targets.EventBus adds to the role (events:PutEvents on the bus), once the target is added
+      policyDocument: Lazy.any({ produce: () => new iam.PolicyDocument({ statements: this.roleStatements }) }),
+    });
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    for (const ruleId of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
+      acknowledgeFinding(this.deadLetterQueue.node.defaultChild as sqs.CfnQueue, ruleId, 'This queue is the dead-letter queue of the forwarding rule; it has no dead-letter queue of its own.');
+    }
+    this.alarm = new cloudwatch.Alarm(this, 'UndeliveredChanges', {
+      alarmDescription: `A change of a replicated SecureString could not be forwarded to ${props.replicaRegion}: its replica there is behind until the next change or deploy.`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const rule = new events.Rule(this, 'Changes', {
+      description: `Forwards changes of replicated SecureStrings to ${props.replicaRegion}`,
+      eventPattern: {
+        source: ['aws.ssm'],
+        detailType: [ParameterEventType.CHANGE],
+        detail: { name: props.eventNames, operation: ['Create', 'Update', 'Delete'] },
+      },
+    });
+    const bus = events.EventBus.fromEventBusArn(this, 'ReplicaRegionBus', `arn:${stack.partition}:events:${props.replicaRegion}:${stack.account}:event-bus/default`);
+    rule.addTarget(new targets.EventBus(bus, { role, deadLetterQueue: this.deadLetterQueue }));
+  }
+}
