@@ -48,9 +48,11 @@ export async function copyChange(event: ParameterChangeEvent, config: CopierConf
   if (source?.Parameter === undefined) {
     return { name, copied: false, skipped: `the source no longer exists in ${config.sourceRegion}` };
   }
-  const replica = await readHistory(name, ctx).catch(notFoundAs(undefined));
+  // the copier may read only parameters with this stack's owner tag: IAM refuses any other name (one that does
+  // not exist included), which is how a name under the path that is no replica of this stack is told apart
+  const replica = await readHistory(name, ctx).catch(notFoundAs(undefined, 'AccessDeniedException'));
   if (replica === undefined || replica.version === undefined) {
-    return { name, copied: false, skipped: 'it has no replica here: not deployed yet, or not replicated' };
+    return { name, copied: false, skipped: 'it is no replica of this stack here (none deployed yet, or not ours)' };
   }
   const sourceModified = source.Parameter.LastModifiedDate;
   if (replica.lastModified && sourceModified && replica.lastModified.getTime() >= sourceModified.getTime()) {
@@ -102,9 +104,10 @@ function replicaSpec(name: string, replica: LiveParameter, policies: string | un
   };
 }
 
-function notFoundAs<T>(fallback: T): (err: unknown) => T {
+/** Answers `fallback` for a parameter that does not exist (or for another of `names`), rethrows any other error. */
+function notFoundAs<T>(fallback: T, ...names: string[]): (err: unknown) => T {
   return (err) => {
-    if (err instanceof Error && err.name === 'ParameterNotFound') return fallback;
+    if (err instanceof Error && ['ParameterNotFound', ...names].includes(err.name)) return fallback;
     throw err;
   };
 }

@@ -3,7 +3,11 @@ import { DeleteParameterCommand, DescribeParametersCommand, PutParameterCommand,
 import { App, Duration, Stack, Tags } from 'aws-cdk-lib';
 import { ACCOUNT, Admin, Scenario, failureOf, handlerPoliciesWithout, history, scenarioPerFile, succeeds, tagsOf } from './iam-scenario';
 import { ParameterHierarchy, ParameterPolicy, ParameterReplica, ReplicaSource, SecureValue } from '../../lib';
+import { Clients } from '../../lib/handler/clients';
+import { explainError } from '../../lib/handler/errors';
+import { copyChange } from '../../lib/handler/replica-copy';
 import { OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
+import { ParameterChangeEvent } from '../../lib/private/replica-protocol';
 import { DeployedStack } from '../helpers/deployed-stack';
 import { createEventFor, updateEventFor } from '../helpers/template-events';
 
@@ -190,4 +194,118 @@ function keyLogicalId(deployed: DeployedStack): string {
   const template = (deployed as unknown as { resources: Record<string, { Type: string }> }).resources;
   const [id] = Object.entries(template).find(([, r]) => r.Type === 'AWS::KMS::Key' || r.Type === 'AWS::KMS::ReplicaKey')!;
   return id;
+}
+
+describe('follow: the copier behind IAM, with real-shaped Parameter Store Change events', () => {
+  let deployment: Deployment;
+  let copier: Clients;
+  let calls: string[];
+  const path = pathOf('F');
+  const db = `${path}/db`;
+  const token = `${path}/api/token`;
+
+  beforeAll(async () => {
+    deployment = await deployBoth({ stackSuffix: 'F' });
+    await createAll(deployment);
+    copier = deployment.replica.clientsAs(copierRoleLogicalId(deployment.replica));
+    calls = [];
+    for (const [where, client] of [['replica', copier.ssm], ['source', copier.ssmIn(SOURCE_REGION)]] as const) {
+      client.middlewareStack.add((next: any, context: any) => async (args: any) => {
+        calls.push(`${where}:${context.commandName.replace(/Command$/, '')}`);
+        return next(args);
+      }, { step: 'initialize', name: 'countCalls', priority: 'high' });
+    }
+  });
+
+  beforeEach(() => {
+    calls.length = 0;
+  });
+
+  const copy = (name: string, operation = 'Update') => copyChange(changeEvent(name, operation), { sourceRegion: SOURCE_REGION, names: [`${path}/`] }, { clients: copier, deadline: Date.now() + 60_000, secrets: new Set() });
+
+  test('an operator\'s value in the source reaches the replica in three calls; the same event again writes nothing', async () => {
+    await scenario.admin.ssm.send(new PutParameterCommand({ Name: token, Value: 'operator-value-1', Type: 'SecureString', Overwrite: true }));
+    expect(await copy(token)).toMatchObject({ copied: true });
+    expect((await history(replicaAdmin, token)).at(-1)!.Value).toBe('operator-value-1');
+    expect(calls).toEqual(['source:GetParameter', 'replica:GetParameterHistory', 'replica:PutParameter']);
+
+    calls.length = 0;
+    const versions = (await history(replicaAdmin, token)).length;
+    expect(await copy(token)).toMatchObject({ copied: false, skipped: expect.stringContaining('is as new as the source') });
+    expect(calls).toEqual(['source:GetParameter', 'replica:GetParameterHistory']);
+    expect(await history(replicaAdmin, token)).toHaveLength(versions);
+  });
+
+  test('events out of order: the older one finds the replica newer and never brings an older value back', async () => {
+    await scenario.admin.ssm.send(new PutParameterCommand({ Name: token, Value: 'operator-value-2', Type: 'SecureString', Overwrite: true }));
+    await scenario.admin.ssm.send(new PutParameterCommand({ Name: token, Value: 'operator-value-3', Type: 'SecureString', Overwrite: true }));
+    // the event of the third write arrives first, that of the second after it
+    expect(await copy(token)).toMatchObject({ copied: true });
+    expect(await copy(token)).toMatchObject({ copied: false });
+    expect((await history(replicaAdmin, token)).at(-1)!.Value).toBe('operator-value-3');
+  });
+
+  test('a source with policies: the replica takes its renewed Expiration with the value, in one more call', async () => {
+    const renewed = JSON.stringify([{ Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: '2031-01-01T00:00:00.000Z' } }]);
+    await scenario.admin.ssm.send(new PutParameterCommand({ Name: db, Value: 'rotated-by-hand', Type: 'SecureString', Overwrite: true, Tier: 'Advanced', Policies: renewed }));
+    expect(await copy(db)).toMatchObject({ copied: true });
+    const [replica] = (await history(replicaAdmin, db)).slice(-1);
+    expect(replica.Value).toBe('rotated-by-hand');
+    const parse = (text: unknown) => (typeof text === 'string' ? JSON.parse(text) : text);
+    expect((replica.Policies ?? []).map((p) => parse(p.PolicyText))).toEqual([expect.objectContaining({ Type: 'Expiration', Attributes: { Timestamp: '2031-01-01T00:00:00.000Z' } })]);
+    expect(replica.KeyId).toBe(deployment.replica.keyArn(keyLogicalId(deployment.replica)));
+    expect(calls).toEqual(['source:GetParameter', 'replica:GetParameterHistory', 'source:GetParameterHistory', 'replica:PutParameter']);
+  });
+
+  test('names it does not replicate, other types and label changes cost nothing; a name under the path with no replica here is skipped', async () => {
+    expect(await copy('/elsewhere/x')).toMatchObject({ copied: false, skipped: 'not a replicated name' });
+    expect(await copy(token, 'LabelParameterVersion')).toMatchObject({ copied: false });
+    expect(calls).toEqual([]);
+    const sourceKey = deployment.source.keyArn(keyLogicalId(deployment.source));
+    const replicaKey = deployment.replica.keyArn(keyLogicalId(deployment.replica));
+    await scenario.admin.ssm.send(new PutParameterCommand({ Name: `${path}/not-in-the-app`, Value: 'x', Type: 'SecureString', KeyId: sourceKey }));
+    await replicaAdmin.ssm.send(new PutParameterCommand({ Name: `${path}/not-in-the-app`, Value: 'someone else\'s', Type: 'SecureString', KeyId: replicaKey }));
+    expect(await copy(`${path}/not-in-the-app`)).toMatchObject({ copied: false, skipped: expect.stringContaining('no replica of this stack') });
+    expect((await history(replicaAdmin, `${path}/not-in-the-app`)).at(-1)!.Value).toBe('someone else\'s');
+  });
+
+  test('a replica key it cannot use: the error says to enable it, and that Lambda retries', async () => {
+    await scenario.admin.ssm.send(new PutParameterCommand({ Name: token, Value: 'operator-value-4', Type: 'SecureString', Overwrite: true }));
+    const keyId = deployment.replica.keyArn(keyLogicalId(deployment.replica)).split('/').pop()!;
+    await replicaAdmin.kms.send(new DisableKeyCommand({ KeyId: keyId }));
+    try {
+      const error = await copy(token).catch((err: Error) => err);
+      const reason = explainError(error, { parameterName: token, keyId: 'of the replica', caller: 'copier' });
+      expect(reason).toMatch(/ssm:PutParameter failed: KMS key .* is disabled\. Enable it/);
+    } finally {
+      await replicaAdmin.kms.send(new EnableKeyCommand({ KeyId: keyId }));
+    }
+    expect(await copy(token)).toMatchObject({ copied: true });
+  });
+
+  test('a deleted source: the replica is kept, and the copier fails so that the alarm tells', async () => {
+    await scenario.admin.ssm.send(new DeleteParameterCommand({ Name: token }));
+    await expect(copy(token, 'Delete')).rejects.toThrow(`the source was deleted in ${SOURCE_REGION}; its replica here is kept and no longer follows it`);
+    expect((await history(replicaAdmin, token)).at(-1)!.Value).toBe('operator-value-4');
+  });
+});
+
+/** What EventBridge delivers for a change of `name` in the source region (the detail Parameter Store sends). */
+function changeEvent(name: string, operation: string): ParameterChangeEvent {
+  return {
+    'version': '0',
+    'id': '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+    'detail-type': 'Parameter Store Change',
+    'source': 'aws.ssm',
+    'account': ACCOUNT,
+    'time': new Date().toISOString(),
+    'region': SOURCE_REGION,
+    'resources': [`arn:aws:ssm:${SOURCE_REGION}:${ACCOUNT}:parameter${name}`],
+    'detail': { operation, name, type: 'SecureString', description: '' },
+  } as ParameterChangeEvent;
+}
+
+function copierRoleLogicalId(deployed: DeployedStack): string {
+  const template = (deployed as unknown as { resources: Record<string, { Type: string; Properties?: { Description?: string } }> }).resources;
+  return Object.entries(template).find(([, r]) => r.Type === 'AWS::IAM::Role' && /^Copies changes/.test(r.Properties?.Description ?? ''))![0];
 }
