@@ -135,7 +135,7 @@ export class ParameterKey extends ParameterKeyBase {
     this.keyId = resource.ref;
     this.node.addValidation({ validate: () => this.policy.validateForResourcePolicy() });
 
-    this.grantAdministration(props.admins ?? []);
+    this._grantAdministration(props.admins ?? []);
     if (props.alias !== undefined) {
       this.alias = this.addAlias(props.alias);
     }

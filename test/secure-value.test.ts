@@ -52,6 +52,6 @@ describe('SecureValue.sourceType is the exported enum', () => {
   });
 
   test('its values are the handler protocol\'s source types', () => {
-    expect(Object.values(SecureValueSource)).toEqual(['generated', 'ciphertext', 'secret', 'placeholder', 'plaintext']);
+    expect(Object.values(SecureValueSource)).toEqual(['generated', 'ciphertext', 'secret', 'placeholder', 'plaintext', 'replica']);
   });
 });

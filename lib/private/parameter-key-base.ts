@@ -77,8 +77,11 @@ export abstract class ParameterKeyBase extends Resource implements kms.IKey {
     throw this.notSupported('grantVerifyMac');
   }
 
-  /** Key administration for these principals (never cryptography). */
-  protected grantAdministration(admins: readonly iam.IPrincipal[]): void {
+  /**
+   * Key administration for these principals (never cryptography).
+   * @internal
+   */
+  protected _grantAdministration(admins: iam.IPrincipal[]): void {
     for (const admin of admins) {
       this.grants.actions(admin, ...KEY_ADMIN_ACTIONS);
     }

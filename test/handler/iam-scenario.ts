@@ -80,8 +80,12 @@ export async function failureOf(event: CloudFormationCustomResourceEvent, client
 
 type Statement = { Sid?: string; Action: string | string[]; [key: string]: unknown };
 
-function mapStatements(deployed: DeployedStack, map: (statement: Statement) => Statement | undefined): PolicyDocument[] {
-  return deployed.identityPolicies(deployed.handlerRoleLogicalId).map((policy) => ({
+function mapStatements(
+  deployed: DeployedStack,
+  map: (statement: Statement) => Statement | undefined,
+  roleLogicalId = deployed.handlerRoleLogicalId,
+): PolicyDocument[] {
+  return deployed.identityPolicies(roleLogicalId).map((policy) => ({
     ...policy,
     Statement: (policy.Statement as Statement[]).flatMap((s) => map(s) ?? []),
   }));
@@ -89,6 +93,11 @@ function mapStatements(deployed: DeployedStack, map: (statement: Statement) => S
 
 /** The handler role's policies without the statements of these Sids (S1–S5: README, "Its permissions"). */
 export function handlerPoliciesWithout(deployed: DeployedStack, ...sids: string[]): PolicyDocument[] {
+  return rolePoliciesWithout(deployed, deployed.handlerRoleLogicalId, ...sids);
+}
+
+/** A role's policies without the statements of these Sids. */
+export function rolePoliciesWithout(deployed: DeployedStack, roleLogicalId: string, ...sids: string[]): PolicyDocument[] {
   const found = new Set<string>();
   const policies = mapStatements(deployed, (s) => {
     if (s.Sid && sids.includes(s.Sid)) {
@@ -96,9 +105,9 @@ export function handlerPoliciesWithout(deployed: DeployedStack, ...sids: string[
       return undefined;
     }
     return s;
-  });
+  }, roleLogicalId);
   const missing = sids.filter((sid) => !found.has(sid));
-  if (missing.length > 0) throw new Error(`the handler role of ${deployed.stackName} has no statement ${missing.join(', ')}`);
+  if (missing.length > 0) throw new Error(`the role ${roleLogicalId} of ${deployed.stackName} has no statement ${missing.join(', ')}`);
   return policies;
 }
 

@@ -1,7 +1,7 @@
 import { DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DeleteParameterCommand, DescribeParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { App, Duration, Stack, Tags } from 'aws-cdk-lib';
-import { ACCOUNT, Admin, Scenario, failureOf, handlerPoliciesWithout, history, scenarioPerFile, succeeds, tagsOf } from './iam-scenario';
+import { ACCOUNT, Admin, Scenario, failureOf, handlerPoliciesWithout, history, rolePoliciesWithout, scenarioPerFile, succeeds, tagsOf } from './iam-scenario';
 import { ParameterHierarchy, ParameterPolicy, ParameterReplica, ReplicaSource, SecureValue } from '../../lib';
 import { Clients } from '../../lib/handler/clients';
 import { explainError } from '../../lib/handler/errors';
@@ -283,10 +283,22 @@ describe('follow: the copier behind IAM, with real-shaped Parameter Store Change
     expect(await copy(token)).toMatchObject({ copied: true });
   });
 
+  test('without EncryptReplicas the write is denied, and the reason names the key action and the fix', async () => {
+    await scenario.admin.ssm.send(new PutParameterCommand({ Name: token, Value: 'operator-value-5', Type: 'SecureString', Overwrite: true }));
+    const identityPolicies = rolePoliciesWithout(deployment.replica, copierRoleLogicalId(deployment.replica), 'EncryptReplicas');
+    const denied = deployment.replica.clientsAs(copierRoleLogicalId(deployment.replica), { identityPolicies });
+    const error = await copyChange(changeEvent(token, 'Update'), { sourceRegion: SOURCE_REGION, names: [`${path}/`] }, { clients: denied, deadline: Date.now() + 60_000, secrets: new Set() })
+      .catch((err: Error) => err);
+    const reason = explainError(error, { parameterName: token, keyId: 'of the replica', caller: 'copier' });
+    expect(reason).toMatch(/access denied for kms:Encrypt on KMS key arn:aws:kms:us-east-1:111111111111:key\/[^ ]+\. Allow kms:Encrypt for the copier's role/);
+    expect((await history(replicaAdmin, token)).at(-1)!.Value).not.toBe('operator-value-5');
+    expect(await copy(token)).toMatchObject({ copied: true });
+  });
+
   test('a deleted source: the replica is kept, and the copier fails so that the alarm tells', async () => {
     await scenario.admin.ssm.send(new DeleteParameterCommand({ Name: token }));
     await expect(copy(token, 'Delete')).rejects.toThrow(`the source was deleted in ${SOURCE_REGION}; its replica here is kept and no longer follows it`);
-    expect((await history(replicaAdmin, token)).at(-1)!.Value).toBe('operator-value-4');
+    expect((await history(replicaAdmin, token)).at(-1)!.Value).toBe('operator-value-5');
   });
 });
 

@@ -2,6 +2,7 @@ import { canonicalJson, canonicalSource, sameSource, sourceLabel } from '../../l
 import { SourceProperties } from '../../lib/private/handler-protocol';
 
 const generated = (options?: string): SourceProperties => ({ Type: 'generated', Options: options });
+const replica = (region: string, version: string | undefined, revision = 'r'): SourceProperties => ({ Type: 'replica', SourceRegion: region, SourceVersion: version, Revision: revision });
 
 describe('sameSource', () => {
   test.each<[string, SourceProperties, SourceProperties]>([
@@ -9,6 +10,8 @@ describe('sameSource', () => {
     ['defaults written out', generated(), generated('{"length":32,"excludeCharacters":"","generation":1,"includeSpace":false}')],
     ['ciphertext with other base64 line breaks', { Type: 'ciphertext', Ciphertext: 'AAEC\nAwQF' }, { Type: 'ciphertext', Ciphertext: 'AAECAwQF' }],
     ['a secret without a field, the field left out or undefined', { Type: 'secret', SecretArn: 'arn:s' }, { Type: 'secret', SecretArn: 'arn:s', JsonField: undefined }],
+    // a replica's label names the source version it holds: a new Revision alone copies nothing again
+    ['a replica of one source version under another revision', replica('eu-west-1', '7', 'r1'), replica('eu-west-1', '7', 'r2')],
   ])('the same: %s', (_name, a, b) => {
     expect(sameSource(a, b)).toBe(true);
     expect(sourceLabel(a)).toBe(sourceLabel(b));
@@ -23,6 +26,9 @@ describe('sameSource', () => {
     ['two secret fields', { Type: 'secret', SecretArn: 'arn:a', JsonField: 'password' }, { Type: 'secret', SecretArn: 'arn:a', JsonField: 'username' }],
     ['another text', { Type: 'plaintext', Text: 'a' }, { Type: 'plaintext', Text: 'b' }],
     ['placeholder and plain text with one text', { Type: 'placeholder', Text: 'a' }, { Type: 'plaintext', Text: 'a' }],
+    ['a replica of another source version', replica('eu-west-1', '7'), replica('eu-west-1', '8')],
+    ['a replica of another source region', replica('eu-west-1', '7'), replica('eu-central-1', '7')],
+    ['a replica before the handler read its source', replica('eu-west-1', undefined), replica('eu-west-1', '1')],
   ])('different: %s', (_name, a, b) => {
     expect(sameSource(a, b)).toBe(false);
     expect(sourceLabel(a)).not.toBe(sourceLabel(b));
