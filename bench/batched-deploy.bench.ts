@@ -21,7 +21,7 @@ const WRITES_PER_SECOND = HierarchyDeployment.DEFAULT_WRITES_PER_SECOND;
 const DEADLINE_MS = 15 * 60_000 - 20_000;
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
-interface Deploy {
+export interface Deploy {
   readonly seconds: number;
   readonly failed: number;
   readonly puts: number;
@@ -57,7 +57,7 @@ export async function batchedDeployBench(n = N): Promise<BenchResult[]> {
 }
 
 /** The chunks' logical ids, lowest index first: the order DependsOn makes CloudFormation run them in. */
-function chunkIds(stack: Stack, deployed: DeployedStack): string[] {
+export function chunkIds(stack: Stack, deployed: DeployedStack): string[] {
   return stack.node
     .findAll()
     .filter((c): c is CfnResource => c instanceof CfnResource && c.cfnResourceType === BATCH_RESOURCE_TYPE)
@@ -67,7 +67,7 @@ function chunkIds(stack: Stack, deployed: DeployedStack): string[] {
 }
 
 /** Runs the events one after another and returns how many failed. */
-async function runInOrder(events: CloudFormationCustomResourceEvent[], clients: Clients): Promise<number> {
+export async function runInOrder(events: CloudFormationCustomResourceEvent[], clients: Clients): Promise<number> {
   let failed = 0;
   for (const event of events) {
     const response = await handleEvent(event, clients, Date.now() + DEADLINE_MS);
@@ -77,7 +77,7 @@ async function runInOrder(events: CloudFormationCustomResourceEvent[], clients: 
 }
 
 /** The time `work` takes, and the PutParameter requests (and throttled ones) the proxy saw meanwhile. */
-async function measured(proxy: ThrottlingProxy, work: () => Promise<number>): Promise<Deploy> {
+export async function measured(proxy: ThrottlingProxy, work: () => Promise<number>): Promise<Deploy> {
   const puts = proxy.requests.get('PutParameter') ?? 0;
   const throttled = proxy.throttledBy.get('PutParameter') ?? 0;
   const start = Date.now();

@@ -10,6 +10,7 @@ import { handlerPolicyBench } from './handler-policy.bench';
 import { keyPolicyBench } from './key-policy.bench';
 import { nagPackBench } from './nag-pack.bench';
 import { pathGrantBench } from './path-grant.bench';
+import { replicaDeployBench } from './replica.bench';
 import { rotationBench } from './rotation.bench';
 import { synthTimeBench } from './synth-time.bench';
 import { templateSizeBench } from './template-size.bench';
@@ -34,6 +35,7 @@ const BENCHMARKS: Array<() => BenchResult[] | Promise<BenchResult[]>> = [
   // last: each takes about nine minutes (1,000 writes at 2 per second)
   batchedDeployBench,
   rotationBench,
+  replicaDeployBench,
 ];
 
 function machine(): string {
