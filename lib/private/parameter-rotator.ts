@@ -12,8 +12,6 @@ import { Construct, IConstruct } from 'constructs';
 import { acknowledgeOwnStackRecords } from './handler-acknowledgements';
 import { OWNER_TAG_CONDITION_KEY, ownStackArns, readOwnStackRecords, uniqueArns } from './handler-policy';
 import { ENCRYPTION_CONTEXT_KEY } from './handler-protocol';
-import { HandlerRole } from './handler-role';
-import { handlerRuntime } from './handler-runtime';
 import { tierKeyActions } from './key-actions';
 import { wildcardResourceFinding } from './nag-finding-id';
 import { isAwsManagedSsmKey } from './parameter-key-resolution';
@@ -22,7 +20,7 @@ import { coveringPatterns } from './parameter-prefixes';
 import { parameterStoreViaService } from './parameter-store-conditions';
 import { BEFORE_EXPIRATION_TRIGGER, ScheduledRotationInput } from './rotation-protocol';
 import { acknowledgeRotatorFindings } from './rotator-acknowledgements';
-import { SecureStringHandler } from './secure-string-handler';
+import { createWorker } from './worker-function';
 import { ParameterEventType } from '../parameter-events';
 import type { ParameterRotation } from '../parameter-rotation';
 
@@ -64,79 +62,35 @@ export class ParameterRotator extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
   /** In alarm while the dead-letter queue holds a message. */
   public readonly alarm: cloudwatch.Alarm;
-  private readonly roleStatements: iam.PolicyStatement[] = [];
-  private readonly policy: iam.CfnManagedPolicy;
-  private readonly logGroupArn: string;
   private readonly parameters: RotatedParameter[] = [];
   private readonly schedules = new Map<number, events.Rule>();
   private expirationRule?: events.Rule;
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
-    const options = SecureStringHandler.of(this).options;
-
-    const role = new HandlerRole(this, 'Role', this.roleStatements, () => this.policy, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Rotates the generated SecureString parameters of this stack',
-    });
-    // customer-managed, not inline: HIPAA, NIST and PCI packs refuse inline policies
-    this.policy = new iam.CfnManagedPolicy(this, 'Policy', {
-      description: 'What the SecureString rotator may do, computed from the rotating parameters of this stack',
-      roles: [role.roleName],
-      policyDocument: Lazy.any({ produce: () => this.policyDocument() }),
-    });
-
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.alarm = new cloudwatch.Alarm(this, 'FailedRotations', {
-      alarmDescription: 'A rotation of a SecureString of this stack failed: the message in the dead-letter queue and the rotator\'s log name the parameters and what to do.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: options.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      encryptionKey: options.logEncryptionKey,
-    });
-    this.logGroupArn = logGroup.logGroupArn;
-
-    this.function = new lambda.Function(this, 'Function', {
-      description: 'cdk-secure-parameters: rotates the generated SecureString parameters of this stack',
-      runtime: handlerRuntime(this, options.runtime),
-      handler: 'index.handler',
-      code: lambda.Code.fromAsset(BUNDLE_DIR),
-      role,
+    const worker = createWorker(this, {
+      bundleDir: BUNDLE_DIR,
+      functionDescription: 'cdk-secure-parameters: rotates the generated SecureString parameters of this stack',
+      roleDescription: 'Rotates the generated SecureString parameters of this stack',
+      policyDescription: 'What the SecureString rotator may do, computed from the rotating parameters of this stack',
+      statements: (logGroup) => this.statements(logGroup),
       timeout: ROTATOR_TIMEOUT,
-      memorySize: 256,
-      logGroup,
       // the names its policy lets it rotate: it skips any other a tag search finds (rotation-run.ts)
       environment: {
         STACK_NAME: Aws.STACK_NAME,
         STACK_ID: Aws.STACK_ID,
         ROTATING_NAMES: Lazy.string({ produce: () => JSON.stringify(this.namePatterns()) }),
       },
-      vpc: options.vpc,
-      vpcSubnets: options.vpcSubnets,
-      securityGroups: options.securityGroups,
-      deadLetterQueue: this.deadLetterQueue,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
-      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      alarmId: 'FailedRotations',
+      alarmDescription: 'A rotation of a SecureString of this stack failed: the message in the dead-letter queue and the rotator\'s log name the parameters and what to do.',
     });
+    this.function = worker.function;
+    this.deadLetterQueue = worker.deadLetterQueue;
+    this.alarm = worker.alarm;
     // Lambda retries a failed invocation twice: a retry skips what was rotated and takes what was not reached
     this.function.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1) });
-    (this.function.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
-    this.function.node.addDependency(this.policy);
-    // lambda.Function adds a DependsOn on its role, which the Role GetAtt already implies (cfn-lint W3005)
-    (this.function.node.defaultChild as lambda.CfnFunction).addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
-    acknowledgeRotatorFindings(this, { policy: this.policy, fn: this.function, logGroup, queue: this.deadLetterQueue, options });
-    acknowledgeOwnStackRecords(this.policy, wildcardResourceFinding(this, 'AwsSolutions-IAM5', ownStackArns()));
+    acknowledgeRotatorFindings(this, worker);
+    acknowledgeOwnStackRecords(worker.policy, wildcardResourceFinding(this, 'AwsSolutions-IAM5', ownStackArns()));
   }
 
   /** Grants the rotator this parameter, and adds the rule that triggers its rotation if there is none yet. */
@@ -223,46 +177,43 @@ export class ParameterRotator extends Construct {
     return named ? names : coveringPatterns(names);
   }
 
-  private policyDocument(): iam.PolicyDocument {
+  private statements(logGroup: logs.ILogGroup): iam.PolicyStatement[] {
     const parameterArns = this.namePatterns().map((p) => parameterArnFor(this, p));
     const ownedByThisStack = `${Aws.STACK_NAME}/*`;
-    return new iam.PolicyDocument({
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'FindRotatingParameters',
-          // DescribeParameters, the one call that filters by tag, works only on `*`; it returns no value
-          actions: ['ssm:DescribeParameters'],
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({
-          sid: 'RotateParametersOfThisStack',
-          actions: ['ssm:ListTagsForResource', 'ssm:PutParameter'],
-          resources: parameterArns,
-          // PutParameter's authorization may carry no aws:ResourceTag (its row lists request keys): IfExists, as the handler's S1
-          conditions: { StringLikeIfExists: { [OWNER_TAG_CONDITION_KEY]: ownedByThisStack } },
-        }),
-        new iam.PolicyStatement({
-          sid: 'ReadAndLabelOwnedParameters',
-          actions: ['ssm:GetParameterHistory', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'],
-          resources: parameterArns,
-          conditions: { StringLike: { [OWNER_TAG_CONDITION_KEY]: ownedByThisStack } },
-        }),
-        // a parameter whose resource left the stack with RETAIN keeps its tags: the stack's record tells
-        readOwnStackRecords(),
-        ...this.keyStatements(parameterArns),
-        new iam.PolicyStatement({
-          sid: 'WriteOwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [`${this.logGroupArn}:log-stream:*`],
-        }),
-        new iam.PolicyStatement({
-          sid: 'WriteTraces',
-          actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-          resources: ['*'],
-        }),
-        ...this.roleStatements,
-      ],
-    });
+    return [
+      new iam.PolicyStatement({
+        sid: 'FindRotatingParameters',
+        // DescribeParameters, the one call that filters by tag, works only on `*`; it returns no value
+        actions: ['ssm:DescribeParameters'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'RotateParametersOfThisStack',
+        actions: ['ssm:ListTagsForResource', 'ssm:PutParameter'],
+        resources: parameterArns,
+        // PutParameter's authorization may carry no aws:ResourceTag (its row lists request keys): IfExists, as the handler's S1
+        conditions: { StringLikeIfExists: { [OWNER_TAG_CONDITION_KEY]: ownedByThisStack } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadAndLabelOwnedParameters',
+        actions: ['ssm:GetParameterHistory', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'],
+        resources: parameterArns,
+        conditions: { StringLike: { [OWNER_TAG_CONDITION_KEY]: ownedByThisStack } },
+      }),
+      // a parameter whose resource left the stack with RETAIN keeps its tags: the stack's record tells
+      readOwnStackRecords(),
+      ...this.keyStatements(parameterArns),
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [`${logGroup.logGroupArn}:log-stream:*`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'WriteTraces',
+        actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+        resources: ['*'],
+      }),
+    ];
   }
 
   /**

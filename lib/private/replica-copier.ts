@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Aws, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -7,12 +7,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OWNER_TAG_CONDITION_KEY, decryptReplicaSources, readReplicaSources } from './handler-policy';
 import { ENCRYPTION_CONTEXT_KEY } from './handler-protocol';
-import { HandlerRole } from './handler-role';
-import { handlerRuntime } from './handler-runtime';
 import { tierKeyActions } from './key-actions';
 import { acknowledgeFinding } from './nag-acknowledgements';
 import { decryptContextFinding, wildcardResourceFinding } from './nag-finding-id';
@@ -20,8 +17,8 @@ import { parameterArnFor } from './parameter-name';
 import { coveringPatterns } from './parameter-prefixes';
 import { parameterStoreViaService } from './parameter-store-conditions';
 import { REPLICATED_NAMES_ENV, SOURCE_REGION_ENV } from './replica-protocol';
-import { SecureStringHandler } from './secure-string-handler';
 import { acknowledgeWorkerFindings } from './worker-acknowledgements';
+import { createWorker } from './worker-function';
 import { ParameterEventType } from '../parameter-events';
 
 const BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'lib', 'handler', 'copier.lambda');
@@ -45,68 +42,29 @@ export interface ReplicaCopierProps {
  */
 export class ReplicaCopier extends Construct {
   public readonly function: lambda.Function;
-  public readonly deadLetterQueue: sqs.Queue;
   public readonly alarm: cloudwatch.Alarm;
   /** The event pattern values of the replicated names, for the rule here and the forwarding rule in the source region. */
   public readonly eventNames: string[];
-  private readonly roleStatements: iam.PolicyStatement[] = [];
-  private readonly policy: iam.CfnManagedPolicy;
 
   constructor(scope: Construct, id: string, private readonly props: ReplicaCopierProps) {
     super(scope, id);
-    const options = SecureStringHandler.of(this).options;
     const names = this.replicatedNames();
     this.eventNames = names.map((n) => (n.endsWith('/') ? events.Match.prefix(n) : [n])).flat() as string[];
-
-    const role = new HandlerRole(this, 'Role', this.roleStatements, () => this.policy, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Copies changes of SecureStrings in ${props.sourceRegion} to their replicas in this region`,
-    });
-    // customer-managed, not inline: HIPAA, NIST and PCI packs refuse inline policies
-    this.policy = new iam.CfnManagedPolicy(this, 'Policy', {
-      description: 'What the replica copier may do: read its sources, write its replicas',
-      roles: [role.roleName],
-      policyDocument: Lazy.any({ produce: () => this.policyDocument() }),
-    });
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.alarm = new cloudwatch.Alarm(this, 'FailedCopies', {
-      alarmDescription: `A change of a source SecureString in ${props.sourceRegion} was not copied, or a source was deleted: the message in the dead-letter queue and the copier's log name the parameter and what to do.`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: options.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      encryptionKey: options.logEncryptionKey,
-    });
-    this.function = new lambda.Function(this, 'Function', {
-      description: `cdk-secure-parameters: copies changes of SecureStrings in ${props.sourceRegion} to their replicas`,
-      runtime: handlerRuntime(this, options.runtime),
-      handler: 'index.handler',
-      code: lambda.Code.fromAsset(BUNDLE_DIR),
-      role,
+    const worker = createWorker(this, {
+      bundleDir: BUNDLE_DIR,
+      functionDescription: `cdk-secure-parameters: copies changes of SecureStrings in ${props.sourceRegion} to their replicas`,
+      roleDescription: `Copies changes of SecureStrings in ${props.sourceRegion} to their replicas in this region`,
+      policyDescription: 'What the replica copier may do: read its sources, write its replicas',
+      statements: (logGroup) => this.statements(logGroup),
       timeout: Duration.minutes(1),
-      memorySize: 256,
-      logGroup,
       environment: { [SOURCE_REGION_ENV]: props.sourceRegion, [REPLICATED_NAMES_ENV]: JSON.stringify(names) },
-      vpc: options.vpc,
-      vpcSubnets: options.vpcSubnets,
-      securityGroups: options.securityGroups,
-      // a failed copy (after Lambda's two retries) and a deleted source land here
-      deadLetterQueue: this.deadLetterQueue,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
-      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      // a failed copy (after Lambda's two retries) and a deleted source land in its dead-letter queue
+      alarmId: 'FailedCopies',
+      alarmDescription: `A change of a source SecureString in ${props.sourceRegion} was not copied, or a source was deleted: ` +
+        'the message in the dead-letter queue and the copier\'s log name the parameter and what to do.',
     });
-    (this.function.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
-    this.function.node.addDependency(this.policy);
-    (this.function.node.defaultChild as lambda.CfnFunction).addMetadata('cfn-lint', { config: { ignore_checks: ['W3005'] } });
+    this.function = worker.function;
+    this.alarm = worker.alarm;
 
     const rule = new events.Rule(this, 'Changes', {
       description: `Copies changes of SecureStrings forwarded from ${props.sourceRegion}`,
@@ -118,17 +76,16 @@ export class ReplicaCopier extends Construct {
       },
     });
     rule.addTarget(
-      new targets.LambdaFunction(this.function, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(1) }),
+      new targets.LambdaFunction(this.function, { deadLetterQueue: worker.deadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(1) }),
     );
-
-    acknowledgeWorkerFindings(this, { policy: this.policy, fn: this.function, logGroup, queue: this.deadLetterQueue, options }, {
+    acknowledgeWorkerFindings(this, worker, {
       name: 'copier',
       unscopable:
         'X-Ray PutTraceSegments and PutTelemetryRecords (and, in a VPC, the network-interface actions Lambda needs) support no resource-level permissions.',
       noReservation: 'A reserved concurrency fails deployment in accounts with a low concurrency quota; each copy compares the replica\'s and the source\'s last change instead.',
       logs: 'The copier logs parameter names, versions and redacted reasons, never a value; CloudWatch Logs encrypts them at rest.',
     });
-    this.acknowledgePatterns();
+    this.acknowledgePatterns(worker.policy);
   }
 
   /** The names as the copier's environment holds them: the path, or the exact names while they fit. */
@@ -154,59 +111,56 @@ export class ReplicaCopier extends Construct {
     return this.patterns().map((p) => parameterArnFor(this, p));
   }
 
-  private policyDocument(): iam.PolicyDocument {
+  private statements(logGroup: logs.ILogGroup): iam.PolicyStatement[] {
     const replicaArns = this.replicaArns();
     const ownedByThisStack = `${Aws.STACK_NAME}/*`;
-    return new iam.PolicyDocument({
-      statements: [
-        readReplicaSources(this.props.sourceRegion, this.sourceArns()),
-        decryptReplicaSources(this, this.props.sourceRegion, this.sourceArns()),
-        new iam.PolicyStatement({
-          sid: 'ReadAndUnlabelOwnReplicas',
-          // only a parameter with this stack's owner tag: a name under the path that is not a replica here is refused
-          actions: ['ssm:GetParameterHistory', 'ssm:UnlabelParameterVersion'],
-          resources: replicaArns,
-          conditions: { StringLike: { [OWNER_TAG_CONDITION_KEY]: ownedByThisStack } },
-        }),
-        new iam.PolicyStatement({
-          sid: 'WriteOwnReplicas',
-          actions: ['ssm:PutParameter'],
-          resources: replicaArns,
-          // PutParameter's authorization may carry no aws:ResourceTag (its row lists request keys): IfExists, as the handler's S1
-          conditions: { StringLikeIfExists: { [OWNER_TAG_CONDITION_KEY]: ownedByThisStack } },
-        }),
-        new iam.PolicyStatement({
-          sid: 'EncryptReplicas',
-          actions: [...new Set(this.props.tiers.flatMap((t) => tierKeyActions(t)))].sort(),
-          resources: [this.props.key.keyArn],
-          conditions: {
-            StringEquals: { 'kms:ViaService': parameterStoreViaService(this) },
-            StringLike: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: replicaArns },
-          },
-        }),
-        new iam.PolicyStatement({
-          sid: 'WriteOwnLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [`${this.function.logGroup.logGroupArn}:log-stream:*`],
-        }),
-        new iam.PolicyStatement({ sid: 'WriteTraces', actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }),
-        ...this.roleStatements,
-      ],
-    });
+    return [
+      readReplicaSources(this.props.sourceRegion, this.sourceArns()),
+      decryptReplicaSources(this, this.props.sourceRegion, this.sourceArns()),
+      new iam.PolicyStatement({
+        sid: 'ReadAndUnlabelOwnReplicas',
+        // only a parameter with this stack's owner tag: a name under the path that is not a replica here is refused
+        actions: ['ssm:GetParameterHistory', 'ssm:UnlabelParameterVersion'],
+        resources: replicaArns,
+        conditions: { StringLike: { [OWNER_TAG_CONDITION_KEY]: ownedByThisStack } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'WriteOwnReplicas',
+        actions: ['ssm:PutParameter'],
+        resources: replicaArns,
+        // PutParameter's authorization may carry no aws:ResourceTag (its row lists request keys): IfExists, as the handler's S1
+        conditions: { StringLikeIfExists: { [OWNER_TAG_CONDITION_KEY]: ownedByThisStack } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'EncryptReplicas',
+        actions: [...new Set(this.props.tiers.flatMap((t) => tierKeyActions(t)))].sort(),
+        resources: [this.props.key.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': parameterStoreViaService(this) },
+          StringLike: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: replicaArns },
+        },
+      }),
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [`${logGroup.logGroupArn}:log-stream:*`],
+      }),
+      new iam.PolicyStatement({ sid: 'WriteTraces', actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }),
+    ];
   }
 
   /** The path patterns are the point of a hierarchy's copier; each is acknowledged by its exact ids. */
-  private acknowledgePatterns(): void {
+  private acknowledgePatterns(policy: iam.CfnManagedPolicy): void {
     const reason = 'The copier of a ParameterReplica reads the sources and writes the replicas of these names only.';
     for (const arn of [...this.sourceArns(), ...this.replicaArns()].filter((a) => a.endsWith('/*'))) {
-      acknowledgeFinding(this.policy, wildcardResourceFinding(this, 'AwsSolutions-IAM5', arn), `${reason} The path ends in '/' so no sibling path matches.`);
+      acknowledgeFinding(policy, wildcardResourceFinding(this, 'AwsSolutions-IAM5', arn), `${reason} The path ends in '/' so no sibling path matches.`);
     }
     for (const arn of this.sourceArns().filter((a) => a.endsWith('/*'))) {
-      acknowledgeFinding(this.policy, decryptContextFinding(this, arn), `${reason} kms:Decrypt only through the source region's Parameter Store.`);
+      acknowledgeFinding(policy, decryptContextFinding(this, arn), `${reason} kms:Decrypt only through the source region's Parameter Store.`);
     }
     const stack = Stack.of(this);
     acknowledgeFinding(
-      this.policy,
+      policy,
       wildcardResourceFinding(this, 'AwsSolutions-IAM5', `arn:${stack.partition}:kms:${this.props.sourceRegion}:${stack.account}:key/*`),
       `${reason} kms:Decrypt on the keys of the source region only through its Parameter Store and only for the sources' encryption contexts.`,
     );

@@ -1,13 +1,16 @@
-import { Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Lazy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { alarmedDeadLetterQueue } from './dead-letter-queue';
 import { HandlerRole } from './handler-role';
 import { acknowledgeFinding } from './nag-acknowledgements';
 import { ParameterEventType } from '../parameter-events';
+
+const DEAD_LETTER_QUEUE = 'This queue is the dead-letter queue of the forwarding rule; it has no dead-letter queue of its own.';
 
 export interface ReplicaForwarderProps {
   readonly replicaRegion: string;
@@ -40,22 +43,15 @@ export class ReplicaForwarder extends Construct {
       // the statement targets.EventBus adds to the role (events:PutEvents on the bus), once the target is added
       policyDocument: Lazy.any({ produce: () => new iam.PolicyDocument({ statements: this.roleStatements }) }),
     });
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    for (const ruleId of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
-      acknowledgeFinding(this.deadLetterQueue.node.defaultChild as sqs.CfnQueue, ruleId, 'This queue is the dead-letter queue of the forwarding rule; it has no dead-letter queue of its own.');
-    }
-    this.alarm = new cloudwatch.Alarm(this, 'UndeliveredChanges', {
-      alarmDescription: `A change of a replicated SecureString could not be forwarded to ${props.replicaRegion}: its replica there is behind until the next change or deploy.`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    const { queue, alarm } = alarmedDeadLetterQueue(
+      this,
+      'UndeliveredChanges',
+      `A change of a replicated SecureString could not be forwarded to ${props.replicaRegion}: its replica there is behind until the next change or deploy.`,
+    );
+    acknowledgeFinding(queue.node.defaultChild as sqs.CfnQueue, 'AwsSolutions-SQS3', DEAD_LETTER_QUEUE);
+    acknowledgeFinding(queue.node.defaultChild as sqs.CfnQueue, 'Serverless-SQSRedrivePolicy', DEAD_LETTER_QUEUE);
+    this.deadLetterQueue = queue;
+    this.alarm = alarm;
     const rule = new events.Rule(this, 'Changes', {
       description: `Forwards changes of replicated SecureStrings to ${props.replicaRegion}`,
       eventPattern: {

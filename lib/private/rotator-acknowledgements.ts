@@ -1,12 +1,13 @@
 import { IConstruct } from 'constructs';
-import { WorkerResources, acknowledgeWorkerFindings } from './worker-acknowledgements';
+import { acknowledgeWorkerFindings } from './worker-acknowledgements';
+import type { Worker } from './worker-function';
 
 /**
  * The cdk-nag findings on the rotator's own resources that remain by design, each acknowledged by its exact
  * id with its reason. What an option of the app resolves is left for the app to see.
  */
-export function acknowledgeRotatorFindings(scope: IConstruct, resources: WorkerResources): void {
-  acknowledgeWorkerFindings(scope, resources, {
+export function acknowledgeRotatorFindings(scope: IConstruct, worker: Worker): void {
+  acknowledgeWorkerFindings(scope, worker, {
     name: 'rotator',
     unscopable:
       'ssm:DescribeParameters (the one Parameter Store call that filters by tag, returning metadata and never a value) and X-Ray ' +

@@ -1,22 +1,9 @@
 import { CfnResource } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { IConstruct } from 'constructs';
 import { acknowledgeFinding } from './nag-acknowledgements';
 import { wildcardResourceFinding } from './nag-finding-id';
-import { SecureStringHandlerOptions } from '../secure-string-handler-options';
-
-/** A function that EventBridge invokes for the library (the rotator, a replica's copier), as its findings need it. */
-export interface WorkerResources {
-  readonly policy: iam.CfnManagedPolicy;
-  readonly fn: lambda.Function;
-  readonly logGroup: logs.LogGroup;
-  readonly queue: sqs.Queue;
-  /** The stack's handler options, which the worker follows (runtime, VPC, log key). */
-  readonly options: SecureStringHandlerOptions;
-}
+import type { Worker } from './worker-function';
 
 /** What the reasons say of the worker. */
 export interface WorkerWording {
@@ -34,8 +21,8 @@ export interface WorkerWording {
  * The cdk-nag findings on a worker's own resources that remain by design, each acknowledged by its exact id with
  * its reason. What an option of the app resolves is left for the app to see.
  */
-export function acknowledgeWorkerFindings(scope: IConstruct, resources: WorkerResources, wording: WorkerWording): void {
-  const { policy, fn, logGroup, queue, options } = resources;
+export function acknowledgeWorkerFindings(scope: IConstruct, worker: Worker, wording: WorkerWording): void {
+  const { policy, function: fn, logGroup, deadLetterQueue: queue, options } = worker;
   acknowledgeFinding(policy, 'AwsSolutions-IAM5[Resource::*]', wording.unscopable);
   acknowledgeFinding(
     policy,
