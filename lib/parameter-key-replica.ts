@@ -70,7 +70,7 @@ export class ParameterKeyReplica extends ParameterKeyBase {
     assertReplicable(this, props.primaryKey);
     validateParameterKeyProps(this, props);
     this.primaryKey = props.primaryKey;
-    this.policy.addStatements(...parameterKeyPolicyStatements(this, props.primaryKey._allowDirectKmsUse));
+    this.policy.addStatements(...parameterKeyPolicyStatements(this, props.primaryKey._allowDirectKmsUse, true));
 
     const resource = new kms.CfnReplicaKey(this, 'Resource', {
       primaryKeyArn: props.primaryKey.keyArn,

@@ -117,7 +117,7 @@ export class ParameterKey extends ParameterKeyBase {
     validateParameterKeyProps(this, props);
     this.multiRegion = props.multiRegion ?? false;
     this._allowDirectKmsUse = props.allowDirectKmsUse ?? false;
-    this.policy.addStatements(...parameterKeyPolicyStatements(this, this._allowDirectKmsUse));
+    this.policy.addStatements(...parameterKeyPolicyStatements(this, this._allowDirectKmsUse, this.multiRegion));
 
     const resource = new kms.CfnKey(this, 'Resource', {
       description: props.description ?? 'Encrypts Parameter Store SecureString parameters',

@@ -84,6 +84,8 @@ export class ParameterReplica extends Construct {
   public readonly forwardAlarm?: cloudwatch.Alarm;
 
   private readonly hierarchy?: ParameterHierarchy;
+  /** The source stack's name, which its owner tags start with. */
+  private readonly sourceStackName: string;
   private readonly replicas = new Map<string, ISecureStringParameter>();
 
   constructor(scope: Construct, id: string, props: ParameterReplicaProps) {
@@ -95,6 +97,7 @@ export class ParameterReplica extends Construct {
     }
     assertOtherRegionOfSameAccount(this, origin);
     this.sourceRegion = Stack.of(origin).region;
+    this.sourceStackName = concreteStackName(this, Stack.of(origin));
     this.encryptionKey = props.encryptionKey ? this.ownRegionKey(props.encryptionKey) : this.defaultKey([...sources.values()]);
     Stack.of(this).addDependency(Stack.of(origin), `${this.node.path} copies SecureStrings of ${origin.node.path}`);
 
@@ -114,6 +117,7 @@ export class ParameterReplica extends Construct {
     if (props.follow ?? true) {
       const copier = new ReplicaCopier(this, 'Follow', {
         sourceRegion: this.sourceRegion,
+        sourceStackName: this.sourceStackName,
         path: source?.path,
         names: [...sources.keys()],
         key: this.encryptionKey,
@@ -169,7 +173,7 @@ export class ParameterReplica extends Construct {
 
   private replicate(name: string, source: SecureStringParameterBase, removalPolicy: RemovalPolicy | undefined): ISecureStringParameter {
     const value = SecureValue._replicaOf(this.sourceRegion, Lazy.string({ produce: () => revision(source) }));
-    SecureStringHandler.of(this).registerReplicaSource(this.sourceRegion, name);
+    SecureStringHandler.of(this).registerReplicaSource(this.sourceRegion, name, this.sourceStackName);
     const replica = this.hierarchy
       ? this.hierarchy.addSecureString(memberId(name), { name: name.slice(this.hierarchy.path.length + 1), value, tier: source.tier, removalPolicy })
       : new SecureStringParameter(this, memberId(name), {
@@ -214,6 +218,17 @@ export class ParameterReplica extends Construct {
       ? []
       : [`${this.node.path}: ${missed.join(', ')} joined the source after the replica was created and would not be replicated; create the ParameterReplica after the source's last SecureString`];
   }
+}
+
+/**
+ * The source stack's deployed name: the replica's roles may read only parameters with its owner tag. A nested
+ * stack's name exists only at deploy time, in another region: a source there cannot be named here.
+ */
+function concreteStackName(replica: Construct, stack: Stack): string {
+  if (Token.isUnresolved(stack.stackName)) {
+    throw new ParameterValidationError(replica, `the source is in ${stack.node.path}, whose name is known only at deploy time (a nested stack); replicate SecureStrings of a top-level stack`);
+  }
+  return stack.stackName;
 }
 
 /** A construct id from a parameter name (ids cannot hold '/'). */

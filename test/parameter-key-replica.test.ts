@@ -36,6 +36,15 @@ describe('ParameterKey multiRegion', () => {
     const keys = Object.values(Template.fromStack(primaryStack).findResources('AWS::KMS::Key')).map((k: any) => k.Properties.MultiRegion);
     expect(keys).toEqual([true, undefined]);
   });
+
+  test('its administrators may replicate it (CloudFormation calls ReplicateKey on the primary) and fail over; a single-region key not', () => {
+    const { primaryStack } = stacks();
+    new ParameterKey(primaryStack, 'SingleRegion');
+    const [multi, single] = Object.values(Template.fromStack(primaryStack).findResources('AWS::KMS::Key')).map((k: any) => k.Properties.KeyPolicy.Statement[0].Action);
+    expect(multi).toEqual(expect.arrayContaining(['kms:ReplicateKey', 'kms:UpdatePrimaryRegion']));
+    expect(single).not.toEqual(expect.arrayContaining(['kms:ReplicateKey']));
+    expect(single).not.toEqual(expect.arrayContaining(['kms:UpdatePrimaryRegion']));
+  });
 });
 
 describe('ParameterKeyReplica', () => {
@@ -66,7 +75,7 @@ describe('ParameterKeyReplica', () => {
       Resource: '*',
       Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['ssm.us-east-1.', { Ref: 'AWS::URLSuffix' }]] }, 'kms:CallerAccount': ACCOUNT } },
     });
-    expect(statements[0].Action).toEqual(expect.arrayContaining(['kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy']));
+    expect(statements[0].Action).toEqual(expect.arrayContaining(['kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy', 'kms:ReplicateKey', 'kms:UpdatePrimaryRegion']));
     expect(statements[0].Action).not.toEqual(expect.arrayContaining(['kms:Decrypt']));
   });
 

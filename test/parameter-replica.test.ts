@@ -1,4 +1,4 @@
-import { App, CfnResource, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, NestedStack, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -133,6 +133,8 @@ describe('ParameterReplica of a hierarchy', () => {
       Effect: 'Allow',
       Action: ['ssm:GetParameter', 'ssm:GetParameterHistory'],
       Resource: arn('ssm', 'eu-west-1', 'parameter/app/prod/*'),
+      // only the source stack's parameters under the path: not another stack's, nor one made by hand
+      Condition: { StringLike: { 'aws:ResourceTag/cdk-secure-parameters:owner': 'Source/*' } },
     });
     expect(statements.find((s) => s.Sid === 'DecryptReplicaSourcesInEuWest1')).toEqual({
       Sid: 'DecryptReplicaSourcesInEuWest1',
@@ -260,6 +262,17 @@ describe('errors name the construct and the fix', () => {
     );
   });
 
+  test('a source in a nested stack (its name is known only at deploy time)', () => {
+    const { app, replicaStack } = setup();
+    const parent = new Stack(app, 'Parent', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    const nested = new NestedStack(parent, 'Nested');
+    const hierarchy = new ParameterHierarchy(nested, 'Nested', { path: '/nested' });
+    hierarchy.addSecureString('A', { name: 'a', value: SecureValue.generated() });
+    expect(() => new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) })).toThrow(
+      'Replica/Replica: the source is in Parent/Nested, whose name is known only at deploy time (a nested stack); replicate SecureStrings of a top-level stack',
+    );
+  });
+
   test('a SecureString added to the source after the replica was made', () => {
     const { app, replicaStack, hierarchy } = setup();
     new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
@@ -302,7 +315,10 @@ describe('follow', () => {
     const [policy] = Object.values(resourcesOfType(replicaStack, 'AWS::IAM::ManagedPolicy')).filter((p: any) => /replica copier/.test(p.Properties.Description));
     const bySid = Object.fromEntries(policy.Properties.PolicyDocument.Statement.map((s: any) => [s.Sid, s]));
     const owned = { 'aws:ResourceTag/cdk-secure-parameters:owner': { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '/*']] } };
-    expect(bySid.ReadReplicaSourcesInEuWest1.Resource).toEqual(arn('ssm', 'eu-west-1', 'parameter/app/prod/*'));
+    expect(bySid.ReadReplicaSourcesInEuWest1).toMatchObject({
+      Resource: arn('ssm', 'eu-west-1', 'parameter/app/prod/*'),
+      Condition: { StringLike: { 'aws:ResourceTag/cdk-secure-parameters:owner': 'Source/*' } },
+    });
     expect(bySid.DecryptReplicaSourcesInEuWest1.Resource).toEqual(arn('kms', 'eu-west-1', 'key/*'));
     expect(bySid.ReadAndUnlabelOwnReplicas).toMatchObject({ Action: ['ssm:GetParameterHistory', 'ssm:UnlabelParameterVersion'], Condition: { StringLike: owned } });
     expect(bySid.WriteOwnReplicas).toMatchObject({ Action: 'ssm:PutParameter', Resource: arn('ssm', 'us-east-1', 'parameter/app/prod/*'), Condition: { StringLikeIfExists: owned } });
@@ -319,6 +335,17 @@ describe('follow', () => {
     expect(fn.Properties.Environment.Variables).toEqual({ SOURCE_REGION: 'eu-west-1', REPLICATED_NAMES: '["/app/prod/"]' });
     expect(fn.Properties.DeadLetterConfig).toBeDefined();
     expect(replica.followAlarm).toBeDefined();
+  });
+
+  test('the copier\'s rule takes only the source region\'s parameters: this region\'s own changes (its writes, a replica\'s deletion) land on the same bus', () => {
+    const { replicaStack } = followed();
+    const [rule] = Object.values(resourcesOfType(replicaStack, 'AWS::Events::Rule'));
+    expect(rule.Properties.EventPattern).toEqual({
+      'source': ['aws.ssm'],
+      'detail-type': ['Parameter Store Change'],
+      'resources': [{ prefix: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter` }],
+      'detail': { name: [{ prefix: '/app/prod/' }], operation: ['Create', 'Update', 'Delete'] },
+    });
   });
 
   test('a list of parameters is named one by one, in the rules and the copier', () => {

@@ -5,7 +5,7 @@ import { withExpiration } from './expiration';
 import { Ownership, TakeOver, assertMayTakeOver, ownershipTags, readOwnership, release, staleTags } from './ownership';
 import { WriteContext, WriteMode, currentValue, pacedWrite, syncTags, writeVersion } from './parameter-writes';
 import { LiveParameter, attributesChanged, readHistory, verifyLive, verifyWrite } from './read-back';
-import { isReplica, withSourceAttributes } from './replica-source';
+import { currentSourceVersion, isReplica, withSourceAttributes } from './replica-source';
 import { LifecycleRequest, ParameterSpec, isNotCreatedPhysicalId, parameterArn } from './request';
 import { sameSource, sourceLabel } from './source-fingerprint';
 import { labelVersion, labelledValue } from './source-labels';
@@ -26,11 +26,30 @@ export interface LifecycleContext extends WriteContext {
   readonly deferredReadBack?: DeferredReadBack;
 }
 
-export async function runLifecycle(given: LifecycleRequest, ctx: LifecycleContext): Promise<LifecycleOutcome> {
-  // a replica converges to its source as it is now: its value, description, pattern and policies
-  const request = given.requestType !== 'Delete' && isReplica(given.spec)
-    ? { ...given, spec: await withSourceAttributes(given.spec, ctx.clients, ctx.deadline) }
-    : given;
+export async function runLifecycle(request: LifecycleRequest, ctx: LifecycleContext): Promise<LifecycleOutcome> {
+  return request.requestType !== 'Delete' && isReplica(request.spec) ? copyReplica(request, ctx) : dispatch(request, ctx);
+}
+
+/** Reads of the source and writes of its replica before a replica gives up following a source that keeps moving. */
+const REPLICA_ATTEMPTS = 3;
+
+/**
+ * A replica converges to its source as it is now: its value, description, pattern and policies. A source that
+ * moved while it was copied (an operator, the source's rotator, the copier of `follow` writing the same replica)
+ * is copied again, so the replica never ends on an older source version than the one current after its write.
+ */
+async function copyReplica(request: LifecycleRequest, ctx: LifecycleContext): Promise<LifecycleOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    const spec = await withSourceAttributes(request.spec, ctx.clients, ctx.deadline);
+    const copied = await dispatch({ ...request, spec }, ctx);
+    const now = await currentSourceVersion(spec.name, spec.source.SourceRegion!, ctx.clients, ctx.deadline);
+    if (String(now) === spec.source.SourceVersion || attempt === REPLICA_ATTEMPTS) {
+      return copied;
+    }
+  }
+}
+
+async function dispatch(request: LifecycleRequest, ctx: LifecycleContext): Promise<LifecycleOutcome> {
   switch (request.requestType) {
     case 'Create':
       return create(request, request.spec, ctx, { mode: request.spec.adopt ? TakeOver.ADOPT_UNOWNED : TakeOver.OWNED_ONLY, exists: request.exists });

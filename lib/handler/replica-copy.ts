@@ -1,7 +1,8 @@
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, Parameter } from '@aws-sdk/client-ssm';
 import { OperatorError } from './errors';
 import { WriteContext, writeVersion } from './parameter-writes';
 import { LiveParameter, readHistory, readHistoryIn } from './read-back';
+import { SourceUnreadableError, currentSourceVersion, readingSource } from './replica-source';
 import { ParameterSpec } from './request';
 import { withRetries } from './retry';
 import { SourceType } from '../private/handler-protocol';
@@ -23,12 +24,16 @@ export interface CopyOutcome {
   readonly version?: number;
 }
 
+/** Copies of one event before the copier stops following a source that keeps moving (its next event copies again). */
+const COPY_ATTEMPTS = 3;
+
 /**
  * Brings the replica of the changed source parameter up to date with the source as it is now: an event that
- * arrives twice, late or out of order finds the replica already as new as the source and writes nothing; a
- * replica is never replaced by an older source version. Three calls for a change (the source's value, the
- * replica's history, the write), one more when the replica carries policies (the source's, for an Expiration
- * that the source renewed). The copier never creates a replica (the deploy does) and never deletes one.
+ * arrives twice, late or out of order finds the replica already as new as the source and writes nothing; after a
+ * write, a source that moved meanwhile is copied again, so a replica never ends on an older source version than the
+ * current one. Four calls for a change (the replica's history, the source's value, the write, the source's version),
+ * one more when the replica carries policies (the source's, for an Expiration the source renewed); two for an event
+ * that finds nothing new. The copier never creates a replica (the deploy does) and never deletes one.
  */
 export async function copyChange(event: ParameterChangeEvent, config: CopierConfig, ctx: WriteContext): Promise<CopyOutcome> {
   const name = String(event.detail?.name ?? '');
@@ -36,33 +41,57 @@ export async function copyChange(event: ParameterChangeEvent, config: CopierConf
   if (ignored) {
     return { name, copied: false, skipped: ignored };
   }
-  if (event.detail.operation === 'Delete') {
-    throw new OperatorError(
-      `the source was deleted in ${config.sourceRegion}; its replica here is kept and no longer follows it. ` +
-        'Create the source again (the next change is copied), or remove the replica from the app.',
-    );
-  }
-  const sourceSsm = ctx.clients.ssmIn(config.sourceRegion);
-  const source = await withRetries('ssm:GetParameter', (options) => sourceSsm.send(new GetParameterCommand({ Name: name, WithDecryption: true }), options), ctx.deadline)
-    .catch(notFoundAs(undefined));
-  if (source?.Parameter === undefined) {
-    return { name, copied: false, skipped: `the source no longer exists in ${config.sourceRegion}` };
-  }
   // the copier may read only parameters with this stack's owner tag: IAM refuses any other name (one that does
   // not exist included), which is how a name under the path that is no replica of this stack is told apart
-  const replica = await readHistory(name, ctx).catch(notFoundAs(undefined, 'AccessDeniedException'));
+  let replica = await readHistory(name, ctx).catch(notFoundAs(undefined, 'AccessDeniedException'));
   if (replica === undefined || replica.version === undefined) {
     return { name, copied: false, skipped: 'it is no replica of this stack here (none deployed yet, or not ours)' };
   }
-  const sourceModified = source.Parameter.LastModifiedDate;
-  if (replica.lastModified && sourceModified && replica.lastModified.getTime() >= sourceModified.getTime()) {
-    return { name, copied: false, skipped: `the replica (version ${replica.version}) is as new as the source (version ${source.Parameter.Version})` };
+  if (event.detail.operation === 'Delete') {
+    return sourceDeleted(name, config, ctx);
   }
-  const value = source.Parameter.Value ?? '';
-  ctx.secrets.add(value);
-  const policies = replica.policies.length > 0 ? await sourcePolicies(name, config, ctx) : undefined;
-  const written = await writeVersion(replicaSpec(name, replica, policies), value, [], replica, { Overwrite: true }, ctx);
-  return { name, copied: true, version: written.version };
+  for (let attempt = 1; ; attempt++) {
+    const source = await readingSource(name, config.sourceRegion, () => sourceValue(name, config, ctx));
+    const sourceModified = source.LastModifiedDate?.getTime() ?? Infinity;
+    if (attempt === 1 && replica.lastModified && replica.lastModified.getTime() >= sourceModified) {
+      return { name, copied: false, skipped: `the replica (version ${replica.version}) is as new as the source (version ${source.Version})` };
+    }
+    const value = source.Value ?? '';
+    ctx.secrets.add(value);
+    const policies = replica.policies.length > 0 ? await sourcePolicies(name, config, ctx) : undefined;
+    const written = await writeVersion(replicaSpec(name, replica, policies), value, [], replica, { Overwrite: true }, ctx);
+    const now = await currentSourceVersion(name, config.sourceRegion, ctx.clients, ctx.deadline);
+    if (now === source.Version || attempt === COPY_ATTEMPTS) {
+      return { name, copied: true, version: written.version };
+    }
+    // the source moved after it was read: the replica now has a newer time than that change, so copy it at once
+    replica = { ...replica, version: written.version, versionCount: replica.versionCount + 1 };
+  }
+}
+
+/** The newest source version, decrypted by Parameter Store of the source region under the source's key. */
+async function sourceValue(name: string, config: CopierConfig, ctx: WriteContext): Promise<Parameter> {
+  const ssm = ctx.clients.ssmIn(config.sourceRegion);
+  const result = await withRetries('ssm:GetParameter', (options) => ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }), options), ctx.deadline);
+  return result.Parameter ?? {};
+}
+
+/**
+ * A source deletion is not copied: the replica stays as it is. Unless the source exists again (a Create after the
+ * Delete, delivered first), the copier fails, so that the event lands in its dead-letter queue and the alarm tells.
+ */
+async function sourceDeleted(name: string, config: CopierConfig, ctx: WriteContext): Promise<CopyOutcome> {
+  const exists = await currentSourceVersion(name, config.sourceRegion, ctx.clients, ctx.deadline).then(
+    () => true,
+    (err) => (err instanceof SourceUnreadableError ? false : Promise.reject(err)),
+  );
+  if (exists) {
+    return { name, copied: false, skipped: `the source exists again in ${config.sourceRegion}` };
+  }
+  throw new OperatorError(
+    `the source was deleted in ${config.sourceRegion}; its replica here is kept and no longer follows it. ` +
+      'Create the source again (the next change is copied), or remove the replica from the app.',
+  );
 }
 
 /**

@@ -55,16 +55,34 @@ function sourceRegion(source: SourceProperties): string {
   return source.SourceRegion;
 }
 
-/** Errors of the source region say so, and what to do: the source stack deploys first, its key must let the replica's role decrypt. */
-async function readingSource<T>(name: string, region: string, read: () => Promise<T>): Promise<T> {
+/**
+ * The source's newest version now (no decryption): after a replica is written, a source that moved meanwhile is
+ * copied again, so that a change made while a copy was in flight is never lost behind the copy.
+ */
+export async function currentSourceVersion(name: string, region: string, clients: Clients, deadline: number): Promise<number | undefined> {
+  const get = new GetParameterCommand({ Name: name });
+  const result = await readingSource(name, region, () => withRetries('ssm:GetParameter', (options) => clients.ssmIn(region).send(get, options), deadline));
+  return result.Parameter?.Version;
+}
+
+/** The source does not exist, or is not the source stack's (IAM cannot tell those apart from here). */
+export class SourceUnreadableError extends OperatorError {}
+
+/**
+ * Errors of the source region say so, and what to do. The role may read only sources that carry their stack's
+ * owner tag, so a source that does not exist is refused by IAM before Parameter Store could say so.
+ */
+export async function readingSource<T>(name: string, region: string, read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (err) {
     if (err instanceof OperatorError) throw err;
-    if (err instanceof Error && err.name === 'ParameterNotFound') {
-      throw new OperatorError(
-        `the source parameter ${name} does not exist in ${region}. Deploy the source stack first (the replica's stack depends on it), ` +
-          'or create the source again if it was deleted outside CloudFormation.',
+    const denied = err instanceof Error && err.name === 'AccessDeniedException' && /perform:? ssm:/.test(err.message);
+    if (denied || (err instanceof Error && err.name === 'ParameterNotFound')) {
+      throw new SourceUnreadableError(
+        `the source parameter ${name} cannot be read in ${region}: it does not exist (deploy the source stack first, or create the source again ` +
+          'if it was deleted outside CloudFormation), or it is not the source stack\'s SecureString (its owner tag)' +
+          (denied ? ', or the role lacks its ReadReplicaSources statement for that region.' : '.'),
       );
     }
     const reason = explainError(err, { parameterName: `${name} in ${region}`, keyId: `of ${name} in ${region}` });

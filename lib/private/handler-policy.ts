@@ -205,13 +205,15 @@ export function ownStackArns(): string {
 
 /**
  * A ParameterReplica's sources: the history and value of the parameters of the same names in the source
- * region (their covering patterns, each ending in `/*` or exact), and nothing else there.
+ * region (their covering patterns, each ending in `/*` or exact), and only those that carry a source stack's
+ * owner tag: another stack's parameter, or one made by hand under the same path, stays out of reach.
  */
-export function readReplicaSources(sourceRegion: string, patternArns: string[]): iam.PolicyStatement {
+export function readReplicaSources(sourceRegion: string, patternArns: string[], sourceStackNames: string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: `ReadReplicaSourcesIn${regionSid(sourceRegion)}`,
     actions: ['ssm:GetParameter', 'ssm:GetParameterHistory'],
     resources: patternArns,
+    conditions: { StringLike: { [OWNER_TAG_CONDITION_KEY]: oneOrMany([...new Set(sourceStackNames)].sort().map((name) => `${name}/*`)) } },
   });
 }
 
@@ -232,6 +234,11 @@ export function decryptReplicaSources(scope: IConstruct, sourceRegion: string, p
       StringLike: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: patternArns },
     },
   });
+}
+
+/** A condition value as IAM shows it: a string for one, a list for more. */
+function oneOrMany(values: string[]): string | string[] {
+  return values.length === 1 ? values[0] : values;
 }
 
 /** Every KMS key of the stack's account in the source region. */

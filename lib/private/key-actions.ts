@@ -31,6 +31,13 @@ export const KEY_ADMIN_ACTIONS = [
 ];
 
 /**
+ * What administering a multi-Region key adds: creating its replicas (CloudFormation calls ReplicateKey on the
+ * primary for an `AWS::KMS::ReplicaKey`) and moving the primary to another region on failover (UpdatePrimaryRegion
+ * is authorized on the primary and on the replica). Neither is cryptographic; a replica gets its own key policy.
+ */
+export const MULTI_REGION_ADMIN_ACTIONS = ['kms:ReplicateKey', 'kms:UpdatePrimaryRegion'];
+
+/**
  * What Parameter Store calls on the caller's behalf: `Encrypt` (Standard tier writes),
  * `GenerateDataKey` (Advanced tier writes, envelope encryption) and `Decrypt` (reads).
  */

@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { OWNER_TAG_CONDITION_KEY, decryptReplicaSources, readReplicaSources } from './handler-policy';
 import { ENCRYPTION_CONTEXT_KEY } from './handler-protocol';
@@ -27,6 +28,8 @@ const MAX_NAMED_CHARACTERS = 2_000;
 
 export interface ReplicaCopierProps {
   readonly sourceRegion: string;
+  /** The source's stack: its owner tag is on every source. */
+  readonly sourceStackName: string;
   /** The replicated names: a hierarchy's path (every name under it), or the parameters' names. */
   readonly path?: string;
   readonly names: string[];
@@ -71,7 +74,9 @@ export class ReplicaCopier extends Construct {
       eventPattern: {
         source: ['aws.ssm'],
         detailType: [ParameterEventType.CHANGE],
-        // no region: the copier reads the source region whatever the event says, the event only names the parameter
+        // this region's own Parameter Store events (the copier's writes, a replica's deletion) land on this bus too:
+        // only the source region's parameters, by the ARN in the event body, which forwarding leaves as it is
+        resources: events.Match.prefix(sourceParameterArnPrefix(this, props.sourceRegion)),
         detail: { name: this.eventNames, operation: ['Create', 'Update', 'Delete'] },
       },
     });
@@ -115,7 +120,7 @@ export class ReplicaCopier extends Construct {
     const replicaArns = this.replicaArns();
     const ownedByThisStack = `${Aws.STACK_NAME}/*`;
     return [
-      readReplicaSources(this.props.sourceRegion, this.sourceArns()),
+      readReplicaSources(this.props.sourceRegion, this.sourceArns(), [this.props.sourceStackName]),
       decryptReplicaSources(this, this.props.sourceRegion, this.sourceArns()),
       new iam.PolicyStatement({
         sid: 'ReadAndUnlabelOwnReplicas',
@@ -165,4 +170,12 @@ export class ReplicaCopier extends Construct {
       `${reason} kms:Decrypt on the keys of the source region only through its Parameter Store and only for the sources' encryption contexts.`,
     );
   }
+}
+
+/** `arn:<partition>:ssm:<source region>:<account>:parameter`: what every source parameter's ARN starts with. */
+function sourceParameterArnPrefix(scope: Construct, sourceRegion: string): string {
+  const stack = Stack.of(scope);
+  // a concrete partition where the region tells it: an event pattern compares text
+  const partition = RegionInfo.get(sourceRegion).partition ?? stack.partition;
+  return `arn:${partition}:ssm:${sourceRegion}:${stack.account}:parameter`;
 }

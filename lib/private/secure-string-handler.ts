@@ -98,7 +98,7 @@ export class SecureStringHandler extends Construct {
   private readonly plainNames: string[] = [];
   private readonly ciphertextKeys = new Set<kms.IKey>();
   /** The names of the parameters replicas copy, and their covering patterns, by source region. */
-  private readonly replicaSources = new Map<string, { names: string[]; patterns: string[] }>();
+  private readonly replicaSources = new Map<string, { names: string[]; patterns: string[]; stacks: string[] }>();
 
   private constructor(scope: Construct, id: string, public readonly options: SecureStringHandlerOptions) {
     super(scope, id);
@@ -185,15 +185,16 @@ export class SecureStringHandler extends Construct {
 
   /**
    * A replica member: besides the parameter itself (registered with `register`), the handler reads and
-   * decrypts the parameter of the same name in the source region.
+   * decrypts the parameter of the same name in the source region, which the source stack owns.
    */
-  public registerReplicaSource(sourceRegion: string, name: string): void {
-    const source = this.replicaSources.get(sourceRegion) ?? { names: [], patterns: [] };
+  public registerReplicaSource(sourceRegion: string, name: string, sourceStackName: string): void {
+    const source = this.replicaSources.get(sourceRegion) ?? { names: [], patterns: [], stacks: [] };
     if (source.names.length === 0) {
       this.replicaSources.set(sourceRegion, source);
       acknowledgeFinding(this.policy, wildcardResourceFinding(this, 'AwsSolutions-IAM5', sourceKeysArn(this, sourceRegion)), `${COPIES_SOURCES} ${KEYS_OF_SOURCES}`);
     }
     source.names.push(name);
+    source.stacks.push(sourceStackName);
     if (!isCovered(name, source.patterns)) {
       source.patterns = coveringPatterns(source.names);
       this.acknowledgeSourcePatterns(sourceRegion);
@@ -270,7 +271,7 @@ export class SecureStringHandler extends Construct {
       ...copySecrets(this, this.parameters.flatMap((p) => (p.secret ? [p.secret] : []))),
       ...[...this.replicaSources.keys()].flatMap((region) => {
         const arns = this.sourcePatternArns(region);
-        return [readReplicaSources(region, arns), decryptReplicaSources(this, region, arns)];
+        return [readReplicaSources(region, arns, this.replicaSources.get(region)!.stacks), decryptReplicaSources(this, region, arns)];
       }),
       // even with no batched hierarchy left: the cleanup Delete of a removed chunk runs under this policy
       readOwnStackRecords(),

@@ -148,11 +148,11 @@ describe('failures say what to do', () => {
   test('a source that does not exist: deploy the source stack first', async () => {
     const deployment = await deployBoth({ stackSuffix: 'B' });
     const reason = await failureOf(createEventFor(deployment.replica, deployment.replicaIds.db), deployment.replica.handlerClients());
-    expect(reason).toContain(`the source parameter ${pathOf('B')}/db does not exist in ${SOURCE_REGION}. Deploy the source stack first`);
+    expect(reason).toContain(`the source parameter ${pathOf('B')}/db cannot be read in ${SOURCE_REGION}: it does not exist (deploy the source stack first`);
     // and once the source was created and deleted outside CloudFormation, the same
     await succeeds(createEventFor(deployment.source, deployment.sourceIds.db), deployment.source.handlerClients());
     await scenario.admin.ssm.send(new DeleteParameterCommand({ Name: `${pathOf('B')}/db` }));
-    expect(await failureOf(createEventFor(deployment.replica, deployment.replicaIds.db), deployment.replica.handlerClients())).toContain('does not exist in eu-west-1');
+    expect(await failureOf(createEventFor(deployment.replica, deployment.replicaIds.db), deployment.replica.handlerClients())).toContain('cannot be read in eu-west-1: it does not exist');
   });
 
   test('without the statement that decrypts the sources, the denied kms:Decrypt in the source region is named with its fix', async () => {
@@ -177,6 +177,16 @@ describe('failures say what to do', () => {
     } finally {
       await replicaAdmin.kms.send(new EnableKeyCommand({ KeyId: keyId }));
     }
+  });
+
+  test('a source that changes while the deploy copies it is copied again: the replica does not end behind it', async () => {
+    const deployment = await deployBoth({ stackSuffix: 'G' });
+    await succeeds(createEventFor(deployment.source, deployment.sourceIds.token), deployment.source.handlerClients());
+    const clients = deployment.replica.handlerClients();
+    changeSourceAfterFirstRead(clients.ssmIn(SOURCE_REGION), `${pathOf('G')}/api/token`, 'changed-during-the-deploy');
+    await succeeds(createEventFor(deployment.replica, deployment.replicaIds.token), clients);
+    const versions = await history(replicaAdmin, `${pathOf('G')}/api/token`);
+    expect(versions.map((v) => v.Value)).toEqual([SecureValue.DEFAULT_PLACEHOLDER, 'changed-during-the-deploy']);
   });
 
   test('no value in any response', async () => {
@@ -223,16 +233,16 @@ describe('follow: the copier behind IAM, with real-shaped Parameter Store Change
 
   const copy = (name: string, operation = 'Update') => copyChange(changeEvent(name, operation), { sourceRegion: SOURCE_REGION, names: [`${path}/`] }, { clients: copier, deadline: Date.now() + 60_000, secrets: new Set() });
 
-  test('an operator\'s value in the source reaches the replica in three calls; the same event again writes nothing', async () => {
+  test('an operator\'s value in the source reaches the replica in four calls; the same event again writes nothing, in two', async () => {
     await scenario.admin.ssm.send(new PutParameterCommand({ Name: token, Value: 'operator-value-1', Type: 'SecureString', Overwrite: true }));
     expect(await copy(token)).toMatchObject({ copied: true });
     expect((await history(replicaAdmin, token)).at(-1)!.Value).toBe('operator-value-1');
-    expect(calls).toEqual(['source:GetParameter', 'replica:GetParameterHistory', 'replica:PutParameter']);
+    expect(calls).toEqual(['replica:GetParameterHistory', 'source:GetParameter', 'replica:PutParameter', 'source:GetParameter']);
 
     calls.length = 0;
     const versions = (await history(replicaAdmin, token)).length;
     expect(await copy(token)).toMatchObject({ copied: false, skipped: expect.stringContaining('is as new as the source') });
-    expect(calls).toEqual(['source:GetParameter', 'replica:GetParameterHistory']);
+    expect(calls).toEqual(['replica:GetParameterHistory', 'source:GetParameter']);
     expect(await history(replicaAdmin, token)).toHaveLength(versions);
   });
 
@@ -254,7 +264,16 @@ describe('follow: the copier behind IAM, with real-shaped Parameter Store Change
     const parse = (text: unknown) => (typeof text === 'string' ? JSON.parse(text) : text);
     expect((replica.Policies ?? []).map((p) => parse(p.PolicyText))).toEqual([expect.objectContaining({ Type: 'Expiration', Attributes: { Timestamp: '2031-01-01T00:00:00.000Z' } })]);
     expect(replica.KeyId).toBe(deployment.replica.keyArn(keyLogicalId(deployment.replica)));
-    expect(calls).toEqual(['source:GetParameter', 'replica:GetParameterHistory', 'source:GetParameterHistory', 'replica:PutParameter']);
+    expect(calls).toEqual(['replica:GetParameterHistory', 'source:GetParameter', 'source:GetParameterHistory', 'replica:PutParameter', 'source:GetParameter']);
+  });
+
+  test('a source that changes while it is copied is copied again: the replica never ends behind it', async () => {
+    await scenario.admin.ssm.send(new PutParameterCommand({ Name: token, Value: 'before-the-copy', Type: 'SecureString', Overwrite: true }));
+    changeSourceAfterFirstRead(copier.ssmIn(SOURCE_REGION), token, 'during-the-copy');
+    expect(await copy(token)).toMatchObject({ copied: true });
+    expect((await history(replicaAdmin, token)).at(-1)!.Value).toBe('during-the-copy');
+    // and the event of that change, arriving after, finds nothing new
+    expect(await copy(token)).toMatchObject({ copied: false });
   });
 
   test('names it does not replicate, other types and label changes cost nothing; a name under the path with no replica here is skipped', async () => {
@@ -295,12 +314,32 @@ describe('follow: the copier behind IAM, with real-shaped Parameter Store Change
     expect(await copy(token)).toMatchObject({ copied: true });
   });
 
+  test('a Delete event for a source that exists again is skipped', async () => {
+    expect(await copy(token, 'Delete')).toMatchObject({ copied: false, skipped: `the source exists again in ${SOURCE_REGION}` });
+  });
+
   test('a deleted source: the replica is kept, and the copier fails so that the alarm tells', async () => {
     await scenario.admin.ssm.send(new DeleteParameterCommand({ Name: token }));
     await expect(copy(token, 'Delete')).rejects.toThrow(`the source was deleted in ${SOURCE_REGION}; its replica here is kept and no longer follows it`);
     expect((await history(replicaAdmin, token)).at(-1)!.Value).toBe('operator-value-5');
   });
 });
+
+/**
+ * Changes the source (as an operator would) right after the first read of its value through `ssm`: the moment
+ * between a copy's read and its write.
+ */
+function changeSourceAfterFirstRead(ssm: SSMClient, name: string, value: string): void {
+  let changed = false;
+  ssm.middlewareStack.add((next: any, context: any) => async (args: any) => {
+    const result = await next(args);
+    if (!changed && context.commandName === 'GetParameterCommand' && args.input.WithDecryption) {
+      changed = true;
+      await scenario.admin.ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Overwrite: true }));
+    }
+    return result;
+  }, { step: 'initialize', name: `changeSource${Math.random()}`, priority: 'low' });
+}
 
 /** What EventBridge delivers for a change of `name` in the source region (the detail Parameter Store sends). */
 function changeEvent(name: string, operation: string): ParameterChangeEvent {
