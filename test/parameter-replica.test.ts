@@ -358,6 +358,19 @@ describe('follow', () => {
     expect(rule.Properties.EventPattern.detail.name).toEqual(['/edge/signing-key']);
   });
 
+  test('a long list of parameters is named by its covering paths instead', () => {
+    const { sourceStack, replicaStack } = setup();
+    const many = Array.from({ length: 40 }, (_, i) => new SecureStringParameter(sourceStack, `P${i}`, {
+      parameterName: `/edge/service-${i % 2}/a-rather-long-parameter-name-${i}`,
+      value: SecureValue.generated(),
+    }));
+    new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.parameters(many) });
+    const [fn] = Object.values(resourcesOfType(replicaStack, 'AWS::Lambda::Function')).filter((f: any) => /copies changes/.test(f.Properties.Description));
+    expect(JSON.parse(fn.Properties.Environment.Variables.REPLICATED_NAMES)).toEqual(['/edge/service-0/', '/edge/service-1/']);
+    const [rule] = Object.values(resourcesOfType(sourceStack, 'AWS::Events::Rule'));
+    expect(rule.Properties.EventPattern.detail.name).toEqual([{ prefix: '/edge/service-0/' }, { prefix: '/edge/service-1/' }]);
+  });
+
   test('off: no rule, no copier', () => {
     const { sourceStack, replicaStack, replica } = followed(false);
     expect(Object.keys(resourcesOfType(sourceStack, 'AWS::Events::Rule'))).toHaveLength(0);

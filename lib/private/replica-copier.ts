@@ -23,8 +23,11 @@ import { createWorker } from './worker-function';
 import { ParameterEventType } from '../parameter-events';
 
 const BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'lib', 'handler', 'copier.lambda');
-/** Up to this many characters of exact names go into the copier's environment (4 KB in all); more, by covering paths. */
-const MAX_NAMED_CHARACTERS = 2_000;
+/**
+ * Up to this many characters of exact names go into the copier's environment (4 KB in all) and into both rules'
+ * event patterns, which stay far below EventBridge's pattern size; more names, by their covering paths.
+ */
+const MAX_NAMED_CHARACTERS = 1_000;
 
 export interface ReplicaCopierProps {
   readonly sourceRegion: string;
