@@ -58,8 +58,8 @@ export interface ParameterReplicaProps {
  * encrypted under a key of this region. Value, description, allowed pattern and policies follow the source (an
  * Expiration keeps the source's timestamp); the tier and tags are the source's at synth time.
  *
- * A source member is copied when the replica is created and again whenever its definition changes in the app.
- * The replica's stack deploys after the source's.
+ * A source member is copied when the replica is created, again whenever its definition changes in the app, and,
+ * with `follow`, whenever the source changes outside CloudFormation. The replica's stack deploys after the source's.
  */
 export class ParameterReplica extends Construct {
   /** The region the sources are read from. */
