@@ -251,3 +251,15 @@ export function sourceKeysArn(scope: IConstruct, sourceRegion: string): string {
 function regionSid(region: string): string {
   return region.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
 }
+
+/**
+ * A function in a VPC: what AWSLambdaVPCAccessExecutionRole grants, without an AWS-managed policy (AwsSolutions-IAM4).
+ * aws-cdk-lib adds nothing to a role the app gives a function, and Lambda refuses to create the function without it.
+ */
+export function attachToVpc(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'AttachToVpc',
+    actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+    resources: ['*'],
+  });
+}

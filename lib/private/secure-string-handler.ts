@@ -19,6 +19,7 @@ import {
 import {
   accountKeysArn,
   accountParametersArn,
+  attachToVpc,
   copySecrets,
   decryptCommittedCiphertext,
   decryptReplicaSources,
@@ -286,16 +287,7 @@ export class SecureStringHandler extends Construct {
         resources: ['*'],
       }),
       ...this.roleStatements,
-      ...(this.options.vpc
-        ? [
-          new iam.PolicyStatement({
-            sid: 'AttachToVpc',
-            // what AWSLambdaVPCAccessExecutionRole grants, without an AWS-managed policy (AwsSolutions-IAM4)
-            actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
-            resources: ['*'],
-          }),
-        ]
-        : []),
+      ...(this.options.vpc ? [attachToVpc()] : []),
     ];
     return new iam.PolicyDocument({ statements });
   }

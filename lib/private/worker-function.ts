@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { alarmedDeadLetterQueue } from './dead-letter-queue';
+import { attachToVpc } from './handler-policy';
 import { HandlerRole } from './handler-role';
 import { handlerRuntime } from './handler-runtime';
 import { SecureStringHandler } from './secure-string-handler';
@@ -41,7 +42,7 @@ export interface Worker {
  * A function that EventBridge invokes for the library, in `scope`: its role with one customer-managed policy
  * (HIPAA, NIST and PCI packs refuse inline ones; what aws-cdk-lib grants the role lands there too), its log
  * group, and a dead-letter queue with an alarm for invocations that failed after Lambda's retries. It follows
- * the stack's handler settings.
+ * the stack's handler settings (in a VPC, its role may attach the function to it, as the handler's).
  */
 export function createWorker(scope: Construct, props: WorkerProps): Worker {
   const options = SecureStringHandler.of(scope).options;
@@ -54,7 +55,9 @@ export function createWorker(scope: Construct, props: WorkerProps): Worker {
   policy = new iam.CfnManagedPolicy(scope, 'Policy', {
     description: props.policyDescription,
     roles: [role.roleName],
-    policyDocument: Lazy.any({ produce: () => new iam.PolicyDocument({ statements: [...props.statements(logGroup), ...roleStatements] }) }),
+    policyDocument: Lazy.any({
+      produce: () => new iam.PolicyDocument({ statements: [...props.statements(logGroup), ...(options.vpc ? [attachToVpc()] : []), ...roleStatements] }),
+    }),
   });
   const { queue, alarm } = alarmedDeadLetterQueue(scope, props.alarmId, props.alarmDescription);
   const logGroup = new logs.LogGroup(scope, 'Logs', {
