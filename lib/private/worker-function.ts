@@ -56,7 +56,10 @@ export function createWorker(scope: Construct, props: WorkerProps): Worker {
     description: props.policyDescription,
     roles: [role.roleName],
     policyDocument: Lazy.any({
-      produce: () => new iam.PolicyDocument({ statements: [...props.statements(logGroup), ...(options.vpc ? [attachToVpc()] : []), ...roleStatements] }),
+      produce: () => {
+        const vpcStatements = options.vpc ? [attachToVpc()] : [];
+        return new iam.PolicyDocument({ statements: [...props.statements(logGroup), ...vpcStatements, ...roleStatements] });
+      },
     }),
   });
   const { queue, alarm } = alarmedDeadLetterQueue(scope, props.alarmId, props.alarmDescription);
