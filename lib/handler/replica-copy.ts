@@ -1,10 +1,8 @@
-import { GetParameterCommand, Parameter } from '@aws-sdk/client-ssm';
 import { OperatorError } from './errors';
 import { WriteContext, writeVersion } from './parameter-writes';
 import { LiveParameter, readHistory, readHistoryIn } from './read-back';
-import { SourceUnreadableError, currentSourceVersion, readingSource } from './replica-source';
+import { SourceUnreadableError, currentSourceVersion, policiesOf, readSource } from './replica-source';
 import { ParameterSpec } from './request';
-import { withRetries } from './retry';
 import { SourceType } from '../private/handler-protocol';
 import { ParameterChangeEvent, isReplicated } from '../private/replica-protocol';
 
@@ -51,7 +49,7 @@ export async function copyChange(event: ParameterChangeEvent, config: CopierConf
     return sourceDeleted(name, config, ctx);
   }
   for (let attempt = 1; ; attempt++) {
-    const source = await readingSource(name, config.sourceRegion, () => sourceValue(name, config, ctx));
+    const source = await readSource(name, config.sourceRegion, { decrypt: true }, ctx.clients, ctx.deadline);
     const sourceModified = source.LastModifiedDate?.getTime() ?? Infinity;
     if (attempt === 1 && replica.lastModified && replica.lastModified.getTime() >= sourceModified) {
       return { name, copied: false, skipped: `the replica (version ${replica.version}) is as new as the source (version ${source.Version})` };
@@ -67,13 +65,6 @@ export async function copyChange(event: ParameterChangeEvent, config: CopierConf
     // the source moved after it was read: the replica now has a newer time than that change, so copy it at once
     replica = { ...replica, version: written.version, versionCount: replica.versionCount + 1 };
   }
-}
-
-/** The newest source version, decrypted by Parameter Store of the source region under the source's key. */
-async function sourceValue(name: string, config: CopierConfig, ctx: WriteContext): Promise<Parameter> {
-  const ssm = ctx.clients.ssmIn(config.sourceRegion);
-  const result = await withRetries('ssm:GetParameter', (options) => ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }), options), ctx.deadline);
-  return result.Parameter ?? {};
 }
 
 /**
@@ -114,8 +105,7 @@ function ignoredBecause(event: ParameterChangeEvent, config: CopierConfig, name:
 
 /** The source's policies as they are now (an Expiration renewed with the value), as one JSON array. */
 async function sourcePolicies(name: string, config: CopierConfig, ctx: WriteContext): Promise<string | undefined> {
-  const source = await readHistoryIn(ctx.clients.ssmIn(config.sourceRegion), name, ctx.deadline);
-  return source.policies.length > 0 ? `[${source.policies.join(',')}]` : undefined;
+  return policiesOf(await readHistoryIn(ctx.clients.ssmIn(config.sourceRegion), name, ctx.deadline));
 }
 
 /** The replica keeps its key, tier, description and pattern: the deploy set them from the source. */

@@ -1,7 +1,7 @@
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, Parameter } from '@aws-sdk/client-ssm';
 import { Clients } from './clients';
 import { OperatorError, explainError } from './errors';
-import { readHistoryIn } from './read-back';
+import { LiveParameter, readHistoryIn } from './read-back';
 import { ParameterSpec } from './request';
 import { withRetries } from './retry';
 import { SourceProperties, SourceType } from '../private/handler-protocol';
@@ -31,7 +31,7 @@ export async function withSourceAttributes(spec: ParameterSpec, clients: Clients
     source: { ...spec.source, SourceVersion: String(source.version) },
     description: source.description || undefined,
     allowedPattern: source.allowedPattern || undefined,
-    policies: source.policies.length > 0 ? `[${source.policies.join(',')}]` : undefined,
+    policies: policiesOf(source),
     expireAfterSeconds: undefined,
   };
 }
@@ -41,11 +41,30 @@ export async function withSourceAttributes(spec: ParameterSpec, clients: Clients
  * the source region under the source's key (the caller must never log or return it).
  */
 export async function sourceValue(name: string, source: SourceProperties, clients: Clients, deadline: number): Promise<string> {
-  const region = sourceRegion(source);
-  const selector = source.SourceVersion === undefined ? name : `${name}:${source.SourceVersion}`;
-  const get = new GetParameterCommand({ Name: selector, WithDecryption: true });
-  const result = await readingSource(name, region, () => withRetries('ssm:GetParameter', (options) => clients.ssmIn(region).send(get, options), deadline));
-  return result.Parameter?.Value ?? '';
+  const version = source.SourceVersion === undefined ? undefined : Number(source.SourceVersion);
+  const parameter = await readSource(name, sourceRegion(source), { decrypt: true, version }, clients, deadline);
+  return parameter.Value ?? '';
+}
+
+/**
+ * GetParameter of a source in its region, its newest version or `version`, with errors that say what to do. With
+ * `decrypt`, Parameter Store of the source region decrypts it under the source's key: never log or return the value.
+ */
+export async function readSource(
+  name: string,
+  region: string,
+  options: { readonly decrypt: boolean; readonly version?: number },
+  clients: Clients,
+  deadline: number,
+): Promise<Parameter> {
+  const get = new GetParameterCommand({ Name: options.version === undefined ? name : `${name}:${options.version}`, WithDecryption: options.decrypt });
+  const result = await readingSource(name, region, () => withRetries('ssm:GetParameter', (send) => clients.ssmIn(region).send(get, send), deadline));
+  return result.Parameter ?? {};
+}
+
+/** The policies of a parameter's newest version as PutParameter takes them: one JSON array, or none. */
+export function policiesOf(live: LiveParameter): string | undefined {
+  return live.policies.length > 0 ? `[${live.policies.join(',')}]` : undefined;
 }
 
 function sourceRegion(source: SourceProperties): string {
@@ -60,9 +79,7 @@ function sourceRegion(source: SourceProperties): string {
  * copied again, so that a change made while a copy was in flight is never lost behind the copy.
  */
 export async function currentSourceVersion(name: string, region: string, clients: Clients, deadline: number): Promise<number | undefined> {
-  const get = new GetParameterCommand({ Name: name });
-  const result = await readingSource(name, region, () => withRetries('ssm:GetParameter', (options) => clients.ssmIn(region).send(get, options), deadline));
-  return result.Parameter?.Version;
+  return (await readSource(name, region, { decrypt: false }, clients, deadline)).Version;
 }
 
 /** The source does not exist, or is not the source stack's (IAM cannot tell those apart from here). */
@@ -72,7 +89,7 @@ export class SourceUnreadableError extends OperatorError {}
  * Errors of the source region say so, and what to do. The role may read only sources that carry their stack's
  * owner tag, so a source that does not exist is refused by IAM before Parameter Store could say so.
  */
-export async function readingSource<T>(name: string, region: string, read: () => Promise<T>): Promise<T> {
+async function readingSource<T>(name: string, region: string, read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (err) {
