@@ -17,6 +17,7 @@ import { HierarchyBatch, sharedDeployment } from './private/hierarchy-batch';
 import { HierarchyPathGrants } from './private/hierarchy-path-grants';
 import { plainString, plainStringList } from './private/hierarchy-plain-parameters';
 import { tierKeyActions } from './private/key-actions';
+import { managedPolicyOf } from './private/managed-policy-grantee';
 import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, keyContextConditions } from './private/parameter-grants';
 import { resolveParameterKey } from './private/parameter-key-resolution';
 import { assertValidHierarchyPath, parameterArnFor } from './private/parameter-name';
@@ -264,6 +265,34 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     this.pathGrants.remember('grantWrite', subPath, target, grant);
     this.pathGrants.acknowledgePathWildcard(grantee, target);
     return grant;
+  }
+
+  /**
+   * A new customer-managed policy with exactly the statements of `grantRead(grantee, subPath)`, for roles
+   * that must hold no inline policy (cdk-nag's `IAMNoInlinePolicy` in the HIPAA, NIST 800-53 and PCI DSS
+   * packs). Attach it with `role.addManagedPolicy(policy)` or `policy.attachToRole(role)`. With
+   * `acknowledgeGrantFindings`, the path wildcard finding is acknowledged on the policy. When the key's
+   * policy must allow the reader too (a key that does not delegate to IAM), it names the policy's account root.
+   *
+   * @param id the construct id of the policy, under this hierarchy
+   * @param subPath a name or sub-path relative to this hierarchy's path
+   * @default - the whole path
+   */
+  public readPolicy(id: string, subPath?: string): iam.ManagedPolicy {
+    return managedPolicyOf(this, id, (grantee) => this.grantRead(grantee, subPath));
+  }
+
+  /**
+   * A new customer-managed policy with exactly the statements of `grantWrite(grantee, subPath)`, to attach
+   * to a role instead of an inline grant, like `readPolicy`. A SecureString of another tier added later
+   * under the path adds its KMS action to this policy, as it does to a write grant.
+   *
+   * @param id the construct id of the policy, under this hierarchy
+   * @param subPath a name or sub-path relative to this hierarchy's path
+   * @default - the whole path
+   */
+  public writePolicy(id: string, subPath?: string): iam.ManagedPolicy {
+    return managedPolicyOf(this, id, (grantee) => this.grantWrite(grantee, subPath));
   }
 
   /**

@@ -8,6 +8,7 @@ import { ParameterHierarchy } from './parameter-hierarchy';
 import { ParameterKey } from './parameter-key';
 import { ParameterKeyReplica } from './parameter-key-replica';
 import { assertOtherRegionOfSameAccount } from './private/cross-region';
+import { managedPolicyOf } from './private/managed-policy-grantee';
 import { resolveParameterKey } from './private/parameter-key-resolution';
 import { ReplicaCopier } from './private/replica-copier';
 import { ReplicaForwarder } from './private/replica-forwarder';
@@ -169,6 +170,19 @@ export class ParameterReplica extends Construct {
       return this.parameter(subPath).grantRead(grantee);
     }
     return this.parameters.map((p) => p.grantRead(grantee)).reduce((a, b) => a.combine(b));
+  }
+
+  /**
+   * A new customer-managed policy with exactly the statements of `grantRead(grantee, subPath)`, for roles
+   * that must hold no inline policy (cdk-nag's `IAMNoInlinePolicy` in the HIPAA, NIST 800-53 and PCI DSS
+   * packs). Attach it with `role.addManagedPolicy(policy)` or `policy.attachToRole(role)`.
+   *
+   * @param id the construct id of the policy, under this replica
+   * @param subPath a replica's name or, for a hierarchy source, a sub-path relative to its path
+   * @default - every replica
+   */
+  public readPolicy(id: string, subPath?: string): iam.ManagedPolicy {
+    return managedPolicyOf(this, id, (grantee) => this.grantRead(grantee, subPath));
   }
 
   private replicate(name: string, source: SecureStringParameterBase, removalPolicy: RemovalPolicy | undefined): ISecureStringParameter {

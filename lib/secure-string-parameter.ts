@@ -1,5 +1,6 @@
 import { ArnFormat, CfnResource, ITaggable, Lazy, RemovalPolicy, SecretValue, Stack, TagManager, TagType, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ram from 'aws-cdk-lib/aws-ram';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -121,6 +122,22 @@ export interface ISecureStringParameter extends ssm.IParameter, IParameterEventS
 
   /** The tier, which decides the KMS action of a write grant. */
   readonly tier: ssm.ParameterTier;
+
+  /**
+   * A new customer-managed policy with exactly the statements of `grantRead`, to attach to a role
+   * instead of an inline grant.
+   *
+   * @param id the construct id of the policy, under this parameter
+   */
+  readPolicy(id: string): iam.ManagedPolicy;
+
+  /**
+   * A new customer-managed policy with exactly the statements of `grantWrite`, to attach to a role
+   * instead of an inline grant.
+   *
+   * @param id the construct id of the policy, under this parameter
+   */
+  writePolicy(id: string): iam.ManagedPolicy;
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { tierKeyActions } from './key-actions';
+import { statementHolderOf } from './managed-policy-grantee';
 import { acknowledgeForNag3, suppressForNag2 } from './nag-acknowledgements';
 import { wildcardResourceFinding } from './nag-finding-id';
 import { GrantTarget } from './parameter-grants';
@@ -49,22 +50,22 @@ export class HierarchyPathGrants {
 
   /**
    * The path wildcard is the point of a path grant. With `acknowledgeGrantFindings`, acknowledge exactly
-   * that cdk-nag finding (IAM5 on `<path>/*`) on the grantee, with the reason — never a blanket
-   * suppression. Without it, the grantee's owner sees the finding: the grantee is not ours to judge.
+   * that cdk-nag finding (IAM5 on `<path>/*`) where the grantee's statements are, with the reason — never a
+   * blanket suppression. Without it, the grantee's owner sees the finding: the grantee is not ours to judge.
    */
   public acknowledgePathWildcard(grantee: iam.IGrantable, target: GrantTarget): void {
-    const principal = grantee.grantPrincipal as unknown as IConstruct;
-    if (!this.acknowledgeFindings || !principal.node) {
+    const holder = statementHolderOf(grantee);
+    if (!this.acknowledgeFindings || !holder) {
       return;
     }
-    const finding = wildcardResourceFinding(principal, 'AwsSolutions-IAM5', target.parameterArns);
+    const finding = wildcardResourceFinding(holder.scope, 'AwsSolutions-IAM5', target.parameterArns);
     const reason = `Access to the parameters under ${target.pathArn!.split(':parameter')[1]}/ granted by ParameterHierarchy; the wildcard follows '/', so no sibling path matches.`;
-    // on the principal, so it covers whichever of its policies holds the statement (cdk-nag 3)...
-    acknowledgeForNag3(principal, finding, reason);
-    // ...and on its default policy, where cdk-nag 2 reads suppressions
-    const defaultPolicy = principal.node.tryFindChild('DefaultPolicy')?.node.defaultChild;
-    if (defaultPolicy instanceof iam.CfnPolicy) {
-      suppressForNag2(defaultPolicy, finding, reason);
+    // on the grantee (or the managed policy of readPolicy/writePolicy), so it covers whichever of its
+    // policies holds the statement (cdk-nag 3)...
+    acknowledgeForNag3(holder.scope, finding, reason);
+    // ...and on the policy resource itself, where cdk-nag 2 reads suppressions
+    if (holder.policy instanceof iam.CfnPolicy || holder.policy instanceof iam.CfnManagedPolicy) {
+      suppressForNag2(holder.policy, finding, reason);
     }
   }
 }

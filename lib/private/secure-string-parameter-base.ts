@@ -6,6 +6,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { changeRule, exactName, policyActionRule } from './event-rules';
 import type { SourceProperties } from './handler-protocol';
 import { tierKeyActions } from './key-actions';
+import { managedPolicyOf } from './managed-policy-grantee';
 import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters } from './parameter-grants';
 import { ParameterChangeEventOptions, PolicyActionEventOptions } from '../parameter-events';
 import type { ISecureStringParameter } from '../secure-string-parameter';
@@ -86,6 +87,28 @@ export abstract class SecureStringParameterBase extends Resource implements ISec
    */
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
     return grantOnParameters(this, grantee, this.grantTarget(), WRITE_ACTIONS, this.encryptionKey, tierKeyActions(this.tier));
+  }
+
+  /**
+   * A new customer-managed policy with exactly the statements of `grantRead`, for roles that must hold
+   * no inline policy (cdk-nag's `IAMNoInlinePolicy` in the HIPAA, NIST 800-53 and PCI DSS packs). Attach
+   * it with `role.addManagedPolicy(policy)` or `policy.attachToRole(role)`. When the key's policy must
+   * allow the reader too (a key that does not delegate to IAM), it names the policy's account root.
+   *
+   * @param id the construct id of the policy, under this parameter
+   */
+  public readPolicy(id: string): iam.ManagedPolicy {
+    return managedPolicyOf(this, id, (grantee) => this.grantRead(grantee));
+  }
+
+  /**
+   * A new customer-managed policy with exactly the statements of `grantWrite` (the tier's KMS actions),
+   * to attach to a role instead of an inline grant, like `readPolicy`.
+   *
+   * @param id the construct id of the policy, under this parameter
+   */
+  public writePolicy(id: string): iam.ManagedPolicy {
+    return managedPolicyOf(this, id, (grantee) => this.grantWrite(grantee));
   }
 
   /**
