@@ -103,9 +103,22 @@ for (const entrypoint of ['lib/handler/secure-string.lambda.ts', 'lib/handler/ro
   });
 }
 
-// The handler runs on Lambda, whose Node.js runtime ships the SDK v3: a dev dependency for us, not a runtime one.
+// The `cdk-secure-parameters` command (ciphertext for SecureValue.fromCiphertext) runs on the user's machine: its
+// SDK clients are bundled in, so the package gains no runtime dependency for users who never run it.
+const CLI_ENTRYPOINT = 'lib/cli/cdk-secure-parameters.ts';
+project.bundler.addBundle(CLI_ENTRYPOINT, {
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  sourcemap: false,
+  outfile: 'index.js',
+});
+project.addBins({ 'cdk-secure-parameters': 'assets/lib/cli/cdk-secure-parameters/index.js' });
+
+// The handler runs on Lambda, whose Node.js runtime ships the SDK v3, and the command bundles it: dev dependencies
+// for us, not runtime ones.
 project.eslint?.addOverride({
-  files: ['lib/handler/**/*.ts'],
+  files: ['lib/handler/**/*.ts', 'lib/cli/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 

@@ -10,7 +10,7 @@ import { IParameterEventSource } from './parameter-events';
 import { ParameterKey } from './parameter-key';
 import { ParameterPolicy } from './parameter-policy';
 import { ParameterRotation } from './parameter-rotation';
-import { ATTRIBUTE_ARN, ATTRIBUTE_VERSION, DEFAULT_TIER, ParameterProperties, SERVICE_TIMEOUT_SECONDS, SourceProperties, SourceType } from './private/handler-protocol';
+import { ATTRIBUTE_ARN, ATTRIBUTE_VERSION, DEFAULT_TIER, PARAMETER_RESOURCE_TYPE, ParameterProperties, SERVICE_TIMEOUT_SECONDS, SourceProperties } from './private/handler-protocol';
 import { ImportedSecureStringParameter } from './private/imported-secure-string-parameter';
 import { resolveParameterKey } from './private/parameter-key-resolution';
 import { parameterArnFor } from './private/parameter-name';
@@ -18,7 +18,7 @@ import { claimParameterName } from './private/parameter-name-claims';
 import { ParameterRotator } from './private/parameter-rotator';
 import { shareParameters } from './private/parameter-sharing';
 import { policyProperties, tierForPolicies } from './private/policy-validation';
-import { SecureStringHandler } from './private/secure-string-handler';
+import { SecureStringHandler, committedCiphertextKeys } from './private/secure-string-handler';
 import { SecureStringParameterBase } from './private/secure-string-parameter-base';
 import { validateSecureString } from './private/secure-string-validation';
 import { ParameterValidationError } from './private/validation-error';
@@ -26,8 +26,6 @@ import { SecureStringHandlerOptions } from './secure-string-handler-options';
 import { SecureValue } from './secure-value';
 import { ShareTarget } from './share-target';
 
-/** The resource type of each SecureString in the template. */
-const RESOURCE_TYPE = 'Custom::SecureStringParameter';
 /** The stack's default key, shared by the SecureStrings that are given none. */
 const DEFAULT_KEY_ID = 'SecureStringParameterKey';
 
@@ -276,13 +274,13 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
     ParameterKey.assertSymmetric(this, this.encryptionKey);
     this.value = props.value;
     this._valueSource = props.value._properties;
-    this.tags = new TagManager(TagType.KEY_VALUE, RESOURCE_TYPE);
+    this.tags = new TagManager(TagType.KEY_VALUE, PARAMETER_RESOURCE_TYPE);
 
     const handler = SecureStringHandler.of(this);
     handler.register({
       name: props.parameterName,
       key: this.encryptionKey,
-      ciphertextKey: props.value.sourceType === SourceType.CIPHERTEXT ? this.encryptionKey : undefined,
+      ...committedCiphertextKeys(props.value.sourceType, this.encryptionKey),
       secret: props.value._secret,
     });
 
@@ -307,7 +305,7 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
       Tags: Lazy.any({ produce: () => this._renderTags(this.tags) }) as unknown as ParameterProperties['Tags'],
     };
     const resource = new CfnResource(this, 'Resource', {
-      type: RESOURCE_TYPE,
+      type: PARAMETER_RESOURCE_TYPE,
       // ServiceTimeout: CloudFormation gives up on a lost answer after 20 minutes instead of one hour
       properties: { ServiceToken: handler.serviceToken, ServiceTimeout: String(SERVICE_TIMEOUT_SECONDS), ...properties },
     });

@@ -101,6 +101,9 @@ export const ADOPTED_TAG_KEY = 'cdk-secure-parameters:adopted';
  */
 export const REMOVED_TAG_KEY = 'cdk-secure-parameters:removed';
 
+/** The CloudFormation type of each SecureStringParameter (a batched member is a line of a Custom::SecureStringBatch). */
+export const PARAMETER_RESOURCE_TYPE = 'Custom::SecureStringParameter';
+
 /** The encryption context key Parameter Store uses, and that committed ciphertext must carry. */
 export const ENCRYPTION_CONTEXT_KEY = 'PARAMETER_ARN';
 

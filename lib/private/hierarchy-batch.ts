@@ -15,10 +15,10 @@ import {
   encodeNameSet,
 } from './batch-protocol';
 import { BatchedSecureString } from './batched-secure-string';
-import { ATTRIBUTE_ARN, DEFAULT_TIER, SERVICE_TIMEOUT_SECONDS, SourceType } from './handler-protocol';
+import { ATTRIBUTE_ARN, DEFAULT_TIER, SERVICE_TIMEOUT_SECONDS } from './handler-protocol';
 import { ParameterRotator } from './parameter-rotator';
 import { policyProperties, tierForPolicies } from './policy-validation';
-import { SecureStringHandler } from './secure-string-handler';
+import { SecureStringHandler, committedCiphertextKeys } from './secure-string-handler';
 import { validateSecureString } from './secure-string-validation';
 import { ParameterValidationError } from './validation-error';
 import { HierarchyDeployment } from '../hierarchy-deployment';
@@ -123,7 +123,7 @@ export class HierarchyBatch extends Construct {
     SecureStringHandler.of(this).register({
       name: fullName,
       key: this.props.encryptionKey,
-      ciphertextKey: props.value.sourceType === SourceType.CIPHERTEXT ? this.props.encryptionKey : undefined,
+      ...committedCiphertextKeys(props.value.sourceType, this.props.encryptionKey),
       secret: props.value._secret,
     });
     const rotation = props.rotation?._active;

@@ -34,7 +34,7 @@ import {
   uniqueArns,
   useKeysOnlyThroughParameterStore,
 } from './handler-policy';
-import { ENCRYPTION_CONTEXT_KEY, SERVICE_TIMEOUT_SECONDS } from './handler-protocol';
+import { ENCRYPTION_CONTEXT_KEY, SERVICE_TIMEOUT_SECONDS, SourceType } from './handler-protocol';
 import { HandlerRole, handlerRoleArn, handlerRoleName } from './handler-role';
 import { handlerRuntime } from './handler-runtime';
 import { acknowledgeFinding } from './nag-acknowledgements';
@@ -59,7 +59,23 @@ export interface HandledParameter {
   readonly key: kms.IKey;
   /** The key that committed ciphertext is decrypted under, for fromCiphertext values. */
   readonly ciphertextKey?: kms.IKey;
+  /**
+   * The key users may make committed ciphertext under for this parameter (`cdk-secure-parameters encrypt`):
+   * for fromCiphertext values, and for placeholders, whose operator-set value may become a committed one.
+   */
+  readonly encryptableKey?: kms.IKey;
   readonly secret?: secretsmanager.ISecret;
+}
+
+/**
+ * The keys a value source needs direct KMS use of: a fromCiphertext value is decrypted by the handler and
+ * encrypted by users; a placeholder's value may become a committed ciphertext, which users encrypt first.
+ */
+export function committedCiphertextKeys(sourceType: string, key: kms.IKey): Pick<HandledParameter, 'ciphertextKey' | 'encryptableKey'> {
+  return {
+    ciphertextKey: sourceType === SourceType.CIPHERTEXT ? key : undefined,
+    encryptableKey: sourceType === SourceType.CIPHERTEXT || sourceType === SourceType.PLACEHOLDER ? key : undefined,
+  };
 }
 
 /**
@@ -98,6 +114,7 @@ export class SecureStringHandler extends Construct {
   private readonly parameters: HandledParameter[] = [];
   private readonly plainNames: string[] = [];
   private readonly ciphertextKeys = new Set<kms.IKey>();
+  private readonly encryptableKeys = new Set<kms.IKey>();
   /** The names of the parameters replicas copy, and their covering patterns, by source region. */
   private readonly replicaSources = new Map<string, { names: string[]; patterns: string[]; stacks: string[] }>();
 
@@ -182,6 +199,9 @@ export class SecureStringHandler extends Construct {
     if (parameter.ciphertextKey) {
       this.allowDirectDecrypt(parameter.ciphertextKey);
     }
+    if (parameter.encryptableKey) {
+      this.allowDirectEncrypt(parameter.encryptableKey);
+    }
   }
 
   /**
@@ -218,15 +238,14 @@ export class SecureStringHandler extends Construct {
 
   /**
    * Committed ciphertext is decrypted by the handler itself, not through Parameter Store. The key policy
-   * (if the key is in this app) must then allow this role's direct kms:Decrypt, and users' direct
-   * kms:Encrypt to make the ciphertext, both only with a PARAMETER_ARN of this account as context.
+   * (if the key is in this app) must then allow this role's direct kms:Decrypt, only with a PARAMETER_ARN
+   * of this account as context.
    */
   private allowDirectDecrypt(key: kms.IKey): void {
     if (this.ciphertextKeys.has(key)) {
       return;
     }
     this.ciphertextKeys.add(key);
-    const accountParameters = accountParametersArn(this);
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowHandlerToDecryptCommittedCiphertext',
@@ -236,17 +255,28 @@ export class SecureStringHandler extends Construct {
         conditions: {
           // the role's name, not a reference to it: the key may be in another stack that this one references
           ArnEquals: { 'aws:PrincipalArn': handlerRoleArn(this) },
-          StringLike: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: accountParameters },
+          StringLike: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: accountParametersArn(this) },
         },
       }),
     );
+  }
+
+  /**
+   * Users make committed ciphertext with a direct kms:Encrypt (`cdk-secure-parameters encrypt`), only with a
+   * PARAMETER_ARN of this account as context. Encrypting reveals nothing: only the handler may decrypt.
+   */
+  private allowDirectEncrypt(key: kms.IKey): void {
+    if (this.encryptableKeys.has(key)) {
+      return;
+    }
+    this.encryptableKeys.add(key);
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowEncryptingValuesForCommittedCiphertext',
         principals: [new iam.AccountRootPrincipal()],
         actions: ['kms:Encrypt'],
         resources: ['*'],
-        conditions: { StringLike: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: accountParameters } },
+        conditions: { StringLike: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: accountParametersArn(this) } },
       }),
     );
   }

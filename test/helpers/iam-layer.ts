@@ -34,8 +34,10 @@ export function iamEnforcedClients(moto: MotoServer, env: Environment, principal
   const cloudformation = new CloudFormationClient(moto.clientConfig(env.region));
   enforce(kms, (op, input) => kmsChecks(op, input, state, env.account), principal, state);
   enforce(secrets, (op, input) => secretsChecks(op, input, state, env), principal, state);
-  // a chunk reads its own stack's record of itself: the stack's ARN is the resource
-  enforce(cloudformation, async (op, input) => [{ action: `cloudformation:${op}`, resource: String(input.StackName), context: {} }], principal, state);
+  // a chunk reads its own stack's record of itself: the stack's ARN is the resource (a stack named by name is
+  // authorized against its ARN, whose id part a policy matches with `stack/<name>/*`)
+  const stackArn = (stack: string) => (stack.startsWith('arn:') ? stack : `arn:${env.partition}:cloudformation:${env.region}:${env.account}:stack/${stack}/id`);
+  enforce(cloudformation, async (op, input) => [{ action: `cloudformation:${op}`, resource: stackArn(String(input.StackName)), context: {} }], principal, state);
   STACK_RECORDS.answerFor(cloudformation);
   const ssmByRegion = new Map<string, SSMClient>();
   const ssmIn = (region: string) => {

@@ -5,9 +5,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { IConstruct } from 'constructs';
 import { BATCH_RESOURCE_TYPE } from '../../private/batch-protocol';
+import { PARAMETER_RESOURCE_TYPE } from '../../private/handler-protocol';
 
 /** The CloudFormation type of each SecureString this library creates. */
-export const SECURE_STRING_TYPE = 'Custom::SecureStringParameter';
+export const SECURE_STRING_TYPE = PARAMETER_RESOURCE_TYPE;
 
 /** The CloudFormation type of a chunk of a batched hierarchy: one resource that writes many SecureStrings. */
 export const SECURE_STRING_CHUNK_TYPE = BATCH_RESOURCE_TYPE;

@@ -1,0 +1,216 @@
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { Stack } from 'aws-cdk-lib';
+import * as cdkKms from 'aws-cdk-lib/aws-kms';
+import { mockClient } from 'aws-sdk-client-mock';
+import { NO_AWS, appWithOutdir, runCli } from './cli-run';
+import { HierarchyDeployment, ParameterHierarchy, ParameterKey, ParameterReplica, ReplicaSource, SecureStringParameter, SecureValue } from '../../lib';
+import { AwsClients } from '../../lib/cli/encrypt-command';
+import { awsError } from '../handler/events';
+
+/**
+ * The command's answers that need no AWS call (the clients fail the test if it makes one), and how it
+ * explains what KMS answers (aws-sdk-client-mock). The happy paths run against moto_server in
+ * encrypt-command-iam.test.ts.
+ */
+const ACCOUNT = '111111111111';
+const KEY_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const CIPHERTEXT = Buffer.from('ciphertext').toString('base64');
+
+/** An app of every case the lookup meets, synthesized once. */
+function synthesizeApp(): string {
+  const app = appWithOutdir();
+  const prod = new Stack(app, 'Prod', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+  const key = new ParameterKey(prod, 'Key', { alias: 'alias/app/prod', multiRegion: true });
+  const hierarchy = new ParameterHierarchy(prod, 'App', { path: '/app/prod', encryptionKey: key });
+  hierarchy.addSecureString('ApiKey', { name: 'payments/api-key', value: SecureValue.fromCiphertext(CIPHERTEXT), allowedPattern: '^[a-z0-9-]+$' });
+  hierarchy.addSecureString('DbPassword', { name: 'db/password', value: SecureValue.generated() });
+  hierarchy.addSecureString('Shared', { name: 'shared', value: SecureValue.fromCiphertext(CIPHERTEXT) });
+  const batched = new ParameterHierarchy(prod, 'Batched', { path: '/app/batched', encryptionKey: key, deployment: HierarchyDeployment.batched() });
+  batched.addSecureString('Token', { name: 'token', value: SecureValue.fromCiphertext(CIPHERTEXT) });
+  batched.addSecureString('Generated', { name: 'generated', value: SecureValue.generated() });
+
+  const agnostic = new Stack(app, 'Agnostic');
+  new SecureStringParameter(agnostic, 'Token', { parameterName: '/agnostic/token', value: SecureValue.fromCiphertext(CIPHERTEXT) });
+  new SecureStringParameter(agnostic, 'Shared', { parameterName: '/app/prod/shared', value: SecureValue.fromCiphertext(CIPHERTEXT) });
+  new SecureStringParameter(agnostic, 'Imported', {
+    parameterName: '/agnostic/imported-key',
+    value: SecureValue.fromCiphertext(CIPHERTEXT),
+    encryptionKey: cdkKms.Key.fromKeyArn(agnostic, 'ImportedKey', KEY_ARN),
+  });
+
+  const replica = new Stack(app, 'Replica', { env: { account: ACCOUNT, region: 'us-east-1' }, crossRegionReferences: true });
+  new ParameterReplica(replica, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
+  app.synth();
+  return app.outdir;
+}
+
+const outdir = synthesizeApp();
+const encrypt = (...args: string[]) => ['encrypt', '--app', outdir, ...args];
+
+describe('answers without calling AWS', () => {
+  test.each([
+    ['no --parameter', ['encrypt', '--app', outdir], '--parameter <name> is required'],
+    ['an unknown command', ['decrypt', '--parameter', '/x'], "unknown command 'decrypt': the command is `encrypt`"],
+    ['an unknown option', encrypt('--parameter', '/x', '--value', 'secret'), "Unknown option '--value'"],
+    ['no cloud assembly', ['encrypt', '--parameter', '/x', '--app', join(tmpdir(), 'no-such-assembly')], 'is not a cloud assembly (no manifest.json): run `npx cdk synth` first'],
+    [
+      'an unknown parameter: the closest names',
+      encrypt('--parameter', '/app/prod/payments/apikey'),
+      'no SecureString named /app/prod/payments/apikey in the assembly; the closest names are /app/prod/payments/api-key,',
+    ],
+    ['an unknown stack', encrypt('--parameter', '/app/prod/shared', '--stack', 'Staging'), "no stack 'Staging' with SecureStrings in the assembly; stacks with SecureStrings: Prod, Agnostic, Replica"],
+    ['a name in two stacks', encrypt('--parameter', '/app/prod/shared'), '/app/prod/shared is written by more than one stack: Prod (Prod/App/Shared/Resource), Agnostic (Agnostic/Shared/Resource). Pass --stack'],
+    [
+      'a generated value',
+      encrypt('--parameter', '/app/prod/db/password'),
+      '/app/prod/db/password (Prod/App/DbPassword/Resource) has a generated value, not SecureValue.fromCiphertext, so a ciphertext would never be read.',
+    ],
+    ['a generated batched member', encrypt('--parameter', '/app/batched/generated'), '/app/batched/generated (Prod/Batched/Batch/Chunk0) has a generated value'],
+    [
+      'a replica',
+      encrypt('--parameter', '/app/prod/shared', '--stack', 'Replica'),
+      'has a replica value, not SecureValue.fromCiphertext, so a ciphertext would never be read. A replica copies its source\'s value from eu-west-1: encrypt for the source parameter instead.',
+    ],
+    [
+      'an environment-agnostic stack without --region',
+      encrypt('--parameter', '/agnostic/token', '--account', ACCOUNT),
+      'stack Agnostic is environment-agnostic (no env), so the parameter\'s ARN needs its region: pass --region <the region you deploy it to>',
+    ],
+    ['an environment-agnostic stack without --account', encrypt('--parameter', '/agnostic/token', '--region', 'eu-west-1'), 'needs its account: pass --account'],
+    [
+      'a region the stack is not in',
+      encrypt('--parameter', '/app/prod/payments/api-key', '--region', 'us-east-1'),
+      'stack Prod is in region eu-west-1; --region us-east-1 names another, and the ciphertext is bound to one',
+    ],
+    ['--check of something that is not base64', encrypt('--parameter', '/app/prod/payments/api-key', '--check', 'not base64!'), '--check takes the base64 ciphertext'],
+  ])('%s', async (_case, argv, message) => {
+    const run = await runCli(argv, NO_AWS, { stdin: 'value' });
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(message);
+    expect(run.code).toBe(2);
+  });
+
+  test.each([
+    ['a terminal', { tty: true }, 'the value is read from standard input, not typed at a terminal'],
+    ['empty input', { stdin: '' }, 'standard input is empty'],
+    ['only a line break', { stdin: '\n' }, 'standard input is empty'],
+    ['more than KMS encrypts', { stdin: 'x'.repeat(4097) }, 'the value is 4097 bytes; KMS encrypts at most 4096 bytes'],
+    ['a value its allowedPattern refuses', { stdin: 'NOT-lowercase' }, 'the value does not match its allowedPattern ^[a-z0-9-]+$; Parameter Store would refuse it'],
+  ])('standard input: %s', async (_case, stdin, message) => {
+    const run = await runCli(encrypt('--parameter', '/app/prod/payments/api-key'), NO_AWS, stdin);
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toContain('NOT-lowercase');
+  });
+
+  test('--help prints the usage on stdout', async () => {
+    const run = await runCli(['--help'], NO_AWS);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('Usage: cdk-secure-parameters encrypt --parameter <name> [options] < value');
+  });
+});
+
+describe('what KMS is asked, and how its errors are explained', () => {
+  const kms = mockClient(KMSClient);
+  const clients: AwsClients = { ...NO_AWS, kms: () => new KMSClient({ region: 'eu-west-1' }) };
+
+  beforeEach(() => kms.reset());
+  afterAll(() => kms.restore());
+
+  test('Encrypt: the alias ARN of the template, the parameter ARN as context, the value with one trailing line break dropped', async () => {
+    kms.on(EncryptCommand).resolves({ CiphertextBlob: Buffer.from('blob') });
+    const run = await runCli(encrypt('--parameter', '/app/prod/payments/api-key'), clients, { stdin: 'api-key-1\r\n' });
+    expect(run).toMatchObject({ code: 0, stdout: `${Buffer.from('blob').toString('base64')}\n` });
+    const input = kms.commandCalls(EncryptCommand)[0].args[0].input;
+    expect(input.KeyId).toBe(`arn:aws:kms:eu-west-1:${ACCOUNT}:alias/app/prod`);
+    expect(input.EncryptionContext).toEqual({ PARAMETER_ARN: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/app/prod/payments/api-key` });
+  });
+
+  test.each([
+    ['a line break', 'v\n', 'v'],
+    ['CRLF', 'v\r\n', 'v'],
+    ['two line breaks: only one is dropped', 'v\n\n', 'v\n'],
+    ['no line break', 'v', 'v'],
+    ['spaces are kept', ' v ', ' v '],
+  ])('standard input with %s', async (_case, stdin, encrypted) => {
+    let plaintext = '';
+    kms.on(EncryptCommand).callsFake((input) => {
+      plaintext = Buffer.from(input.Plaintext).toString('utf8');
+      return { CiphertextBlob: Buffer.from('blob') };
+    });
+    await runCli(encrypt('--parameter', '/app/prod/shared', '--stack', 'Prod'), clients, { stdin });
+    expect(plaintext).toBe(encrypted);
+  });
+
+  test('--keep-trailing-newline encrypts the input exactly', async () => {
+    let plaintext = '';
+    kms.on(EncryptCommand).callsFake((input) => {
+      plaintext = Buffer.from(input.Plaintext).toString('utf8');
+      return { CiphertextBlob: Buffer.from('blob') };
+    });
+    await runCli(encrypt('--parameter', '/app/prod/shared', '--stack', 'Prod', '--keep-trailing-newline'), clients, { stdin: 'v\n' });
+    expect(plaintext).toBe('v\n');
+  });
+
+  test('a batched member: the chunk\'s key, the full name in the context', async () => {
+    kms.on(EncryptCommand).resolves({ CiphertextBlob: Buffer.from('blob') });
+    const run = await runCli(encrypt('--parameter', '/app/batched/token'), clients, { stdin: 'v' });
+    expect(run.code).toBe(0);
+    expect(kms.commandCalls(EncryptCommand)[0].args[0].input).toMatchObject({
+      KeyId: `arn:aws:kms:eu-west-1:${ACCOUNT}:alias/app/prod`,
+      EncryptionContext: { PARAMETER_ARN: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/app/batched/token` },
+    });
+  });
+
+  test('an environment-agnostic stack with --region and --account, its key ARN from the template', async () => {
+    kms.on(EncryptCommand).resolves({ CiphertextBlob: Buffer.from('blob') });
+    const run = await runCli(encrypt('--parameter', '/agnostic/imported-key', '--region', 'eu-west-1', '--account', '222222222222'), clients, { stdin: 'v' });
+    expect(run.code).toBe(0);
+    expect(kms.commandCalls(EncryptCommand)[0].args[0].input).toMatchObject({
+      KeyId: KEY_ARN,
+      EncryptionContext: { PARAMETER_ARN: 'arn:aws:ssm:eu-west-1:222222222222:parameter/agnostic/imported-key' },
+    });
+  });
+
+  test.each([
+    ['DisabledException', 'is disabled. Enable it (aws kms enable-key'],
+    ['KMSInvalidStateException', 'Cancel the deletion (aws kms cancel-key-deletion) or finish the import'],
+    ['NotFoundException', 'does not exist in this account and region (or the alias names no key). Check --key'],
+    ['AccessDeniedException', 'KMS refused kms:Encrypt on'],
+    ['KeyUnavailableException', 'is temporarily unavailable. Run this again'],
+    ['CredentialsProviderError', 'no AWS credentials were found. Sign in'],
+    ['InternalException', 'kms:Encrypt failed with InternalException'],
+  ])('Encrypt fails with %s', async (name, message) => {
+    kms.on(EncryptCommand).rejects(awsError(name, 'details'));
+    const run = await runCli(encrypt('--parameter', '/app/prod/payments/api-key'), clients, { stdin: 'secret-value' });
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toContain('cdk-secure-parameters: /app/prod/payments/api-key: ');
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toContain('secret-value');
+  });
+
+  test.each([
+    ['InvalidCiphertextException', 1, 'the ciphertext does not belong to this parameter'],
+    ['IncorrectKeyException', 1, 'the ciphertext was made under another KMS key'],
+    ['AccessDeniedException', 2, 'KMS refused kms:Decrypt'],
+  ])('--check: Decrypt fails with %s, exit %d', async (name, code, message) => {
+    kms.on(DecryptCommand).rejects(awsError(name));
+    const run = await runCli(encrypt('--parameter', '/app/prod/payments/api-key', '--check', CIPHERTEXT), clients);
+    expect(run).toMatchObject({ code, stdout: '' });
+    expect(run.stderr).toContain(message);
+  });
+
+  test('--check decrypts exactly as the handler will, and prints no value', async () => {
+    kms.on(DecryptCommand).resolves({ Plaintext: Buffer.from('secret-value') });
+    const run = await runCli(encrypt('--parameter', '/app/prod/payments/api-key', '--check', CIPHERTEXT), clients);
+    expect(run.code).toBe(0);
+    expect(run.stdout + run.stderr).not.toContain('secret-value');
+    expect(kms.commandCalls(DecryptCommand)[0].args[0].input).toMatchObject({
+      KeyId: `arn:aws:kms:eu-west-1:${ACCOUNT}:alias/app/prod`,
+      CiphertextBlob: Buffer.from(CIPHERTEXT, 'base64'),
+      EncryptionContext: { PARAMETER_ARN: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/app/prod/payments/api-key` },
+    });
+  });
+});
