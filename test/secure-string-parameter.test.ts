@@ -362,6 +362,20 @@ describe('the stack handler', () => {
     ]);
   });
 
+  test.each([
+    ['placeholder', SecureValue.placeholder(), ['AllowEncryptingValuesForCommittedCiphertext']],
+    ['generated', SecureValue.generated(), []],
+    ['unsafePlainText', SecureValue.unsafePlainText('not secret'), []],
+  ])('a %s value: what the ParameterKey policy adds for committed ciphertext', (_source, value, sids) => {
+    const stack = newStack();
+    new SecureStringParameter(stack, 'P', { parameterName: '/app/prod/p', value, encryptionKey: new ParameterKey(stack, 'Key') });
+
+    const [key] = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key')) as any[];
+    expect(key.Properties.KeyPolicy.Statement.slice(2).map((s: any) => s.Sid)).toEqual(sids);
+    // a placeholder's value may become a committed ciphertext: users encrypt, nobody but the handler decrypts
+    expect(JSON.stringify(handlerPolicyStatements(stack))).not.toContain('DecryptCommittedCiphertext');
+  });
+
   test('the role name in the key policy is the role the handler runs as', () => {
     const stack = stackWithEverySource();
     const template = Template.fromStack(stack).toJSON();

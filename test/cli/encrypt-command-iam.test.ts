@@ -6,7 +6,7 @@ import { DeployedStack } from '../helpers/deployed-stack';
 import { iamEnforcedClients } from '../helpers/iam-layer';
 import { MotoServer } from '../helpers/moto-server';
 import { STACK_RECORDS } from '../helpers/stack-records';
-import { createEventFor } from '../helpers/template-events';
+import { createEventFor, updateEventFor } from '../helpers/template-events';
 
 /**
  * `cdk-secure-parameters encrypt` against moto_server with the real SDK, behind the IAM layer: a developer
@@ -156,18 +156,27 @@ describe('the key', () => {
   });
 });
 
-test('a placeholder may become a committed ciphertext: its key lets the account encrypt directly', async () => {
-  const app = appWithOutdir();
-  const stack = new Stack(app, 'CliPlaceholder', { env: { account: ACCOUNT, region: REGION } });
-  new ParameterHierarchy(stack, 'Ops', { path: '/CliPlaceholder', encryptionKey: new ParameterKey(stack, 'Key', { alias: 'alias/CliPlaceholder' }) })
-    .addSecureString('Token', { name: 'token', value: SecureValue.placeholder() });
-  app.synth();
-  await DeployedStack.deploy(stack, moto);
+test('a placeholder becomes a committed ciphertext: its key lets the account encrypt, and the next deploy writes the value over it', async () => {
+  const synthesizeOps = (value: SecureValue) => {
+    const app = appWithOutdir();
+    const stack = new Stack(app, 'CliPlaceholder', { env: { account: ACCOUNT, region: REGION } });
+    new ParameterHierarchy(stack, 'Ops', { path: '/CliPlaceholder', encryptionKey: new ParameterKey(stack, 'Key', { alias: 'alias/CliPlaceholder' }) })
+      .addSecureString('Token', { name: 'token', value });
+    app.synth();
+    return { app, stack, id: (deployed: DeployedStack) => deployed.logicalId(stack.node.findChild('Ops').node.findChild('Token')) };
+  };
+  const placeholder = synthesizeOps(SecureValue.placeholder());
+  const v1 = await DeployedStack.deploy(placeholder.stack, moto);
+  await succeeds(createEventFor(v1, placeholder.id(v1)), v1.handlerClients());
 
-  const run = await runCli(['encrypt', '--parameter', '/CliPlaceholder/token', '--app', app.outdir], developer(), { stdin: VALUE });
-
+  const run = await runCli(['encrypt', '--parameter', '/CliPlaceholder/token', '--app', placeholder.app.outdir], developer(), { stdin: VALUE });
   expect(run).toMatchObject({ code: 0 });
   expect(run.stderr).toContain('Its value is a placeholder today: change it to SecureValue.fromCiphertext(...)');
+
+  const committed = synthesizeOps(SecureValue.fromCiphertext(run.stdout.trim()));
+  const v2 = await DeployedStack.deploy(committed.stack, moto, { updates: v1 });
+  await succeeds(updateEventFor(v2, v1, committed.id(v2), '/CliPlaceholder/token'), v2.handlerClients());
+  expect(await decrypted(admin, '/CliPlaceholder/token')).toBe(VALUE);
 });
 
 test('without kms:Encrypt in the IAM policy: KMS refuses, and the message names the action and the key policy statement', async () => {
