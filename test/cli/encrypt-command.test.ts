@@ -31,6 +31,10 @@ function synthesizeApp(): string {
   batched.addSecureString('Token', { name: 'token', value: SecureValue.fromCiphertext(CIPHERTEXT) });
   batched.addSecureString('Generated', { name: 'generated', value: SecureValue.generated() });
 
+  // a key of another stack: the template imports its ARN, and the alias is in the exporting stack
+  const consumer = new Stack(app, 'Consumer', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+  new SecureStringParameter(consumer, 'Token', { parameterName: '/consumer/token', value: SecureValue.fromCiphertext(CIPHERTEXT), encryptionKey: key });
+
   const agnostic = new Stack(app, 'Agnostic');
   new SecureStringParameter(agnostic, 'Token', { parameterName: '/agnostic/token', value: SecureValue.fromCiphertext(CIPHERTEXT) });
   new SecureStringParameter(agnostic, 'Shared', { parameterName: '/app/prod/shared', value: SecureValue.fromCiphertext(CIPHERTEXT) });
@@ -60,7 +64,7 @@ describe('answers without calling AWS', () => {
       encrypt('--parameter', '/app/prod/payments/apikey'),
       'no SecureString named /app/prod/payments/apikey in the assembly; the closest names are /app/prod/payments/api-key,',
     ],
-    ['an unknown stack', encrypt('--parameter', '/app/prod/shared', '--stack', 'Staging'), "no stack 'Staging' with SecureStrings in the assembly; stacks with SecureStrings: Prod, Agnostic, Replica"],
+    ['an unknown stack', encrypt('--parameter', '/app/prod/shared', '--stack', 'Staging'), "no stack 'Staging' with SecureStrings in the assembly; stacks with SecureStrings: Prod, Consumer, Agnostic, Replica"],
     ['a name in two stacks', encrypt('--parameter', '/app/prod/shared'), '/app/prod/shared is written by more than one stack: Prod (Prod/App/Shared/Resource), Agnostic (Agnostic/Shared/Resource). Pass --stack'],
     [
       'a generated value',
@@ -162,6 +166,13 @@ describe('what KMS is asked, and how its errors are explained', () => {
       KeyId: `arn:aws:kms:eu-west-1:${ACCOUNT}:alias/app/prod`,
       EncryptionContext: { PARAMETER_ARN: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/app/batched/token` },
     });
+  });
+
+  test('a key of another stack: the alias where the key is exported from', async () => {
+    kms.on(EncryptCommand).resolves({ CiphertextBlob: Buffer.from('blob') });
+    const run = await runCli(encrypt('--parameter', '/consumer/token'), clients, { stdin: 'v' });
+    expect(run.stderr).toContain('key from the alias alias/app/prod in the template');
+    expect(kms.commandCalls(EncryptCommand)[0].args[0].input.KeyId).toBe(`arn:aws:kms:eu-west-1:${ACCOUNT}:alias/app/prod`);
   });
 
   test('an environment-agnostic stack with --region and --account, its key ARN from the template', async () => {
