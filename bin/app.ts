@@ -1,4 +1,5 @@
-import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { existsSync, readFileSync } from 'fs';
+import { App, Duration, Environment, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,15 +10,17 @@ import { ParameterHierarchy, ParameterNotificationTopic, ParameterPolicy, Parame
 /**
  * The example app: `npx cdk synth` writes its template to cdk.out without credentials or network.
  *
- * A `/myapp/prod` hierarchy with a generated database password, a payment API key (from committed
- * ciphertext when `-c apiKeyCiphertext=...` is given, else a placeholder the on-call engineer sets),
+ * A `/myapp/prod` hierarchy with a generated database password, a payment API key (from the committed
+ * ciphertext in secrets/payments-api-key.ciphertext once `npx cdk-secure-parameters encrypt` made it, else
+ * a placeholder the on-call engineer sets),
  * a session secret that rotates every 30 days, plain configuration, expiry warnings and failed rotations
  * by SNS, and a function that reads the hierarchy through a managed policy scoped to the path's
  * encryption context, clean under cdk-nag's HIPAA, NIST 800-53 and PCI DSS packs.
  */
-export function exampleStack(app: App): Stack {
+export function exampleStack(app: App, props: ExampleProps = {}): Stack {
   const stack = new Stack(app, 'SecureParametersExample', {
     description: 'cdk-secure-parameters example: a /myapp/prod hierarchy of secrets and configuration',
+    env: props.env,
   });
 
   const prod = new ParameterHierarchy(stack, 'Prod', { path: '/myapp/prod' });
@@ -28,7 +31,7 @@ export function exampleStack(app: App): Stack {
     value: SecureValue.generated({ length: 40, excludeCharacters: '"@/\\' }),
   });
 
-  const apiKeyCiphertext: string | undefined = app.node.tryGetContext('apiKeyCiphertext');
+  const apiKeyCiphertext = props.apiKeyCiphertext;
   const payments = prod.child('payments');
   payments.addSecureString('ApiKey', {
     name: 'api-key',
@@ -95,6 +98,17 @@ export function exampleStack(app: App): Stack {
   return stack;
 }
 
+/** What the example varies: nothing when `npx cdk synth` runs it; an environment and a ciphertext in tests. */
+export interface ExampleProps {
+  /** @default - environment-agnostic */
+  readonly env?: Environment;
+  /** The payment API key's committed ciphertext. @default - a placeholder */
+  readonly apiKeyCiphertext?: string;
+}
+
+/** Where the example commits the payment API key's ciphertext (README, "Committed ciphertext"). */
+const API_KEY_CIPHERTEXT_FILE = 'secrets/payments-api-key.ciphertext';
+
 /** Acknowledges `rule` of each of `packs` on `scope` (cdk-nag 3), with the reason. */
 function acknowledge(scope: IConstruct, packs: string[], rule: string, reason: string): void {
   Validations.of(scope).acknowledge(...packs.map((pack) => ({ id: `${pack}-${rule}`, reason })));
@@ -102,6 +116,7 @@ function acknowledge(scope: IConstruct, packs: string[], rule: string, reason: s
 
 if (require.main === module) {
   const app = new App();
-  exampleStack(app);
+  const apiKeyCiphertext = existsSync(API_KEY_CIPHERTEXT_FILE) ? readFileSync(API_KEY_CIPHERTEXT_FILE, 'utf8').trim() : undefined;
+  exampleStack(app, { apiKeyCiphertext });
   app.synth();
 }

@@ -1,6 +1,9 @@
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { runCli, commandClients, appWithOutdir } from './cli-run';
+import { exampleStack } from '../../bin/app';
 import { ParameterHierarchy, ParameterKey, SecureValue } from '../../lib';
+import { resolveValue } from '../../lib/handler/value-source';
 import { ACCOUNT, Admin, REGION, decrypted, failureOf, scenarioPerFile, succeeds } from '../handler/iam-scenario';
 import { DeployedStack } from '../helpers/deployed-stack';
 import { iamEnforcedClients } from '../helpers/iam-layer';
@@ -29,7 +32,11 @@ const DEVELOPER = {
       Version: '2012-10-17',
       Statement: [
         { Effect: 'Allow', Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: '*' },
-        { Effect: 'Allow', Action: 'cloudformation:DescribeStackResource', Resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/Cli*/*` },
+        {
+          Effect: 'Allow',
+          Action: 'cloudformation:DescribeStackResource',
+          Resource: ['Cli*', 'SecureParametersExample'].map((stack) => `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${stack}/*`),
+        },
       ],
     },
   ],
@@ -191,3 +198,44 @@ test('without kms:Encrypt in the IAM policy: KMS refuses, and the message names 
   expect(run.stderr).toContain('AllowEncryptingValuesForCommittedCiphertext');
   expect(run.stderr).not.toContain(VALUE);
 });
+
+test('the example app: encrypt for its environment-agnostic assembly, deploy, and only that parameter decrypts it', async () => {
+  // what `npx cdk synth` writes (no env), and the same app deployed to an account and region
+  const synthesized = appWithOutdir();
+  exampleStack(synthesized);
+  synthesized.synth();
+  const env = { account: ACCOUNT, region: REGION };
+  const placeholderStack = exampleStack(new App(), { env });
+  const v1 = await DeployedStack.deploy(placeholderStack, moto);
+  const apiKeyId = logicalIdOfName(placeholderStack, '/myapp/prod/payments/api-key');
+  await succeeds(createEventFor(v1, apiKeyId), v1.handlerClients());
+  const keyLogicalId = v1.logicalId(placeholderStack.node.findChild('Prod').node.findChild('Key'));
+  STACK_RECORDS.record('SecureParametersExample', keyLogicalId, v1.keyArn(keyLogicalId).split('/').pop()!);
+
+  const args = ['encrypt', '--parameter', '/myapp/prod/payments/api-key', '--app', synthesized.outdir];
+  const withoutEnv = await runCli(args, developer(), { stdin: VALUE });
+  expect(withoutEnv.stderr).toContain('stack SecureParametersExample is environment-agnostic (no env), so the parameter\'s ARN needs its region: pass --region');
+  const run = await runCli([...args, '--region', REGION, '--account', ACCOUNT], developer(), { stdin: `${VALUE}\n` });
+  expect(run.stderr).toContain(`encrypted for arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/myapp/prod/payments/api-key under ${v1.keyArn(keyLogicalId)} (key from deployed stack SecureParametersExample)`);
+  expect(run.code).toBe(0);
+
+  const committedStack = exampleStack(new App(), { env, apiKeyCiphertext: run.stdout.trim() });
+  const v2 = await DeployedStack.deploy(committedStack, moto, { updates: v1 });
+  await succeeds(updateEventFor(v2, v1, apiKeyId, '/myapp/prod/payments/api-key'), v2.handlerClients());
+  expect(await decrypted(admin, '/myapp/prod/payments/api-key')).toBe(VALUE);
+
+  // the handler's decrypt of the same ciphertext for another parameter of the stack: KMS refuses it
+  const anotherParameter = {
+    name: '/myapp/prod/db/password',
+    parameterArn: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/myapp/prod/db/password`,
+    keyId: v1.keyArn(keyLogicalId),
+    deadline: Date.now() + 10_000,
+  };
+  const source = { Type: 'ciphertext', Ciphertext: run.stdout.trim() };
+  await expect(resolveValue(source, anotherParameter, v2.handlerClients())).rejects.toThrow(expect.objectContaining({ name: 'InvalidCiphertextException' }));
+});
+
+function logicalIdOfName(stack: Stack, name: string): string {
+  const [id] = Object.keys(Template.fromStack(stack).findResources('Custom::SecureStringParameter', { Properties: { Name: name } }));
+  return id;
+}
