@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
+import { writeOwnLogsAndTraces } from './function-telemetry';
 import { acknowledgeOwnStackRecords } from './handler-acknowledgements';
 import { OWNER_TAG_CONDITION_KEY, ownStackArns, readOwnStackRecords, uniqueArns } from './handler-policy';
 import { ENCRYPTION_CONTEXT_KEY } from './handler-protocol';
@@ -203,16 +204,7 @@ export class ParameterRotator extends Construct {
       // a parameter whose resource left the stack with RETAIN keeps its tags: the stack's record tells
       readOwnStackRecords(),
       ...this.keyStatements(parameterArns),
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [`${logGroup.logGroupArn}:log-stream:*`],
-      }),
-      new iam.PolicyStatement({
-        sid: 'WriteTraces',
-        actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-        resources: ['*'],
-      }),
+      ...writeOwnLogsAndTraces(logGroup),
     ];
   }
 

@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
+import { writeOwnLogsAndTraces } from './function-telemetry';
 import { OWNER_TAG_CONDITION_KEY, decryptReplicaSources, readReplicaSources } from './handler-policy';
 import { ENCRYPTION_CONTEXT_KEY } from './handler-protocol';
 import { tierKeyActions } from './key-actions';
@@ -148,12 +149,7 @@ export class ReplicaCopier extends Construct {
           StringLike: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: replicaArns },
         },
       }),
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [`${logGroup.logGroupArn}:log-stream:*`],
-      }),
-      new iam.PolicyStatement({ sid: 'WriteTraces', actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }),
+      ...writeOwnLogsAndTraces(logGroup),
     ];
   }
 

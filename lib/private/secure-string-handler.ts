@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
+import { logStreamsArn, writeOwnLogsAndTraces } from './function-telemetry';
 import {
   acknowledgeAsyncInvokeFindings,
   acknowledgeFunctionFindings,
@@ -105,7 +106,7 @@ export class SecureStringHandler extends Construct {
   public readonly function: lambda.Function;
   public readonly role: iam.Role;
   private readonly policy: iam.CfnManagedPolicy;
-  private readonly logGroupArn: string;
+  private readonly logGroup: logs.ILogGroup;
   private readonly acknowledgedPatterns = new Set<string>();
   /** Statements that aws-cdk-lib adds to the role (e.g. for a dead-letter queue), kept in our one policy. */
   private readonly roleStatements: iam.PolicyStatement[] = [];
@@ -142,7 +143,7 @@ export class SecureStringHandler extends Construct {
     if (options.logEncryptionKey) {
       allowLogsToUse(options.logEncryptionKey);
     }
-    this.logGroupArn = logGroup.logGroupArn;
+    this.logGroup = logGroup;
 
     this.function = new lambda.Function(this, 'Function', {
       description: 'cdk-secure-parameters: deploy-time handler of SecureString parameters',
@@ -180,7 +181,7 @@ export class SecureStringHandler extends Construct {
     acknowledgeFunctionFindings(this.function.node.defaultChild as lambda.CfnFunction, options);
     acknowledgeAsyncInvokeFindings(this.function.node.findChild('EventInvokeConfig').node.defaultChild as CfnResource);
     acknowledgeLogGroupFindings(logGroup.node.defaultChild as CfnResource, options);
-    acknowledgeUnscopableResources(this.policy, wildcardResourceFinding(this, 'AwsSolutions-IAM5', this.logStreamsArn()));
+    acknowledgeUnscopableResources(this.policy, wildcardResourceFinding(this, 'AwsSolutions-IAM5', logStreamsArn(this.logGroup)));
     acknowledgeOwnStackRecords(this.policy, wildcardResourceFinding(this, 'AwsSolutions-IAM5', ownStackArns()));
   }
 
@@ -285,10 +286,6 @@ export class SecureStringHandler extends Construct {
     return this.patterns.map((p) => parameterArnFor(this, p));
   }
 
-  private logStreamsArn(): string {
-    return `${this.logGroupArn}:log-stream:*`;
-  }
-
   /** Statements S1 to S5 of the README's table (see handler-policy.ts), then logs, traces and what aws-cdk-lib adds. */
   private policyDocument(): iam.PolicyDocument {
     const parameterArns = this.parameterArns();
@@ -306,16 +303,7 @@ export class SecureStringHandler extends Construct {
       }),
       // even with no batched hierarchy left: the cleanup Delete of a removed chunk runs under this policy
       readOwnStackRecords(),
-      new iam.PolicyStatement({
-        sid: 'WriteOwnLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.logStreamsArn()],
-      }),
-      new iam.PolicyStatement({
-        sid: 'WriteTraces',
-        actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-        resources: ['*'],
-      }),
+      ...writeOwnLogsAndTraces(this.logGroup),
       ...this.roleStatements,
       ...(this.options.vpc ? [attachToVpc()] : []),
     ];

@@ -1,6 +1,7 @@
 import { CfnResource } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { IConstruct } from 'constructs';
+import { logStreamsArn } from './function-telemetry';
 import { acknowledgeFinding } from './nag-acknowledgements';
 import { wildcardResourceFinding } from './nag-finding-id';
 import type { Worker } from './worker-function';
@@ -26,7 +27,7 @@ export function acknowledgeWorkerFindings(scope: IConstruct, worker: Worker, wor
   acknowledgeFinding(policy, 'AwsSolutions-IAM5[Resource::*]', wording.unscopable);
   acknowledgeFinding(
     policy,
-    wildcardResourceFinding(scope, 'AwsSolutions-IAM5', `${logGroup.logGroupArn}:log-stream:*`),
+    wildcardResourceFinding(scope, 'AwsSolutions-IAM5', logStreamsArn(logGroup)),
     `Lambda names its log streams at run time; the wildcard covers only the streams of the ${wording.name}'s own log group.`,
   );
   const cfnFunction = fn.node.defaultChild as lambda.CfnFunction;
