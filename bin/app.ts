@@ -106,7 +106,7 @@ export interface ExampleProps {
   readonly apiKeyCiphertext?: string;
 }
 
-/** Where the example commits the payment API key's ciphertext (README, "Committed ciphertext"). */
+/** Where the example commits the payment API key's ciphertext (README, "Bringing an existing secret"). */
 const API_KEY_CIPHERTEXT_FILE = 'secrets/payments-api-key.ciphertext';
 
 /** Acknowledges `rule` of each of `packs` on `scope` (cdk-nag 3), with the reason. */

@@ -124,6 +124,10 @@ function accessDenied(ctx: ExplainContext, err: AwsError): string {
   return `access denied for ${action} on ${resource}. ${fix}${onKey ? ' Keys that are not ParameterKeys must allow it with kms:ViaService ssm.<region>.amazonaws.com or without conditions.' : ''}`;
 }
 
+/** How to make a committed ciphertext for this parameter (README, "Bringing an existing secret"). */
+const encryptAgain = (ctx: ExplainContext) =>
+  `Encrypt the value again for this parameter (printf '%s' "$VALUE" | npx cdk-secure-parameters encrypt --parameter ${ctx.parameterName}) and commit the output.`;
+
 const policyRejected: Explainer = (_ctx, err) =>
   `Parameter Store rejected the parameter policies (${err.name}): ${err.message} Fix the policies of this parameter (at most one Expiration, notifications only with an Expiration, at most 10 policies).`;
 
@@ -137,9 +141,9 @@ const EXPLAINERS: Record<string, Explainer> = {
   KeyUnavailableException: (ctx) => `KMS key ${ctx.keyId} is temporarily unavailable. ${retryAdvice(ctx)}.`,
   InvalidCiphertextException: (ctx) =>
     `the committed ciphertext cannot be decrypted under key ${ctx.keyId} with encryption context PARAMETER_ARN=<this parameter's ARN>. ` +
-    'It was made under another key, for another parameter, or is corrupted. Encrypt the value again with the command in the README (SecureValue.fromCiphertext).',
+    `It was made under another key, for another parameter, or is corrupted. ${encryptAgain(ctx)}`,
   IncorrectKeyException: (ctx) =>
-    `the committed ciphertext was made under another KMS key, not ${ctx.keyId}. Encrypt the value again under the parameter's key.`,
+    `the committed ciphertext was made under another KMS key, not ${ctx.keyId}. ${encryptAgain(ctx)}`,
   AccessDeniedException: accessDenied,
   KMSAccessDeniedException: accessDenied,
   // Secrets Manager

@@ -139,24 +139,26 @@ describe('what KMS is asked, and how its errors are explained', () => {
     ['no line break', 'v', 'v'],
     ['spaces are kept', ' v ', ' v '],
   ])('standard input with %s', async (_case, stdin, encrypted) => {
-    let plaintext = '';
-    kms.on(EncryptCommand).callsFake((input) => {
-      plaintext = Buffer.from(input.Plaintext).toString('utf8');
-      return { CiphertextBlob: Buffer.from('blob') };
-    });
+    const encryptedPlaintext = capturePlaintext();
     await runCli(encrypt('--parameter', '/app/prod/shared', '--stack', 'Prod'), clients, { stdin });
-    expect(plaintext).toBe(encrypted);
+    expect(encryptedPlaintext()).toBe(encrypted);
   });
 
   test('--keep-trailing-newline encrypts the input exactly', async () => {
+    const encryptedPlaintext = capturePlaintext();
+    await runCli(encrypt('--parameter', '/app/prod/shared', '--stack', 'Prod', '--keep-trailing-newline'), clients, { stdin: 'v\n' });
+    expect(encryptedPlaintext()).toBe('v\n');
+  });
+
+  /** What KMS is asked to encrypt, read when the call is made (the command overwrites its buffer afterwards). */
+  function capturePlaintext(): () => string {
     let plaintext = '';
     kms.on(EncryptCommand).callsFake((input) => {
       plaintext = Buffer.from(input.Plaintext).toString('utf8');
       return { CiphertextBlob: Buffer.from('blob') };
     });
-    await runCli(encrypt('--parameter', '/app/prod/shared', '--stack', 'Prod', '--keep-trailing-newline'), clients, { stdin: 'v\n' });
-    expect(plaintext).toBe('v\n');
-  });
+    return () => plaintext;
+  }
 
   test('a batched member: the chunk\'s key, the full name in the context', async () => {
     kms.on(EncryptCommand).resolves({ CiphertextBlob: Buffer.from('blob') });

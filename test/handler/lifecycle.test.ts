@@ -7,6 +7,8 @@ import { handleEvent } from '../../lib/handler/secure-string.lambda';
 import { ADOPTED_TAG_KEY, OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
 
 const NAME = '/app/prod/db/password';
+/** The command that makes a committed ciphertext, as a failed decrypt names it. */
+const ENCRYPT_AGAIN = `Encrypt the value again for this parameter (printf '%s' "$VALUE" | npx cdk-secure-parameters encrypt --parameter ${NAME}) and commit the output.`;
 const OWNER_TAG = { Key: OWNER_TAG_KEY, Value: OWNER };
 const EXPIRATION = '{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"2031-01-01T00:00:00.000Z"}}';
 
@@ -518,8 +520,13 @@ describe('KMS failures become actionable messages', () => {
     ['DisabledException', 'key is disabled', `KMS key ${KEY_ARN} is disabled.`],
     ['KMSInvalidStateException', 'is pending deletion', `KMS key ${KEY_ARN} is pending deletion.`],
     ['NotFoundException', 'Key does not exist', `KMS key ${KEY_ARN} was not found.`],
-    ['InvalidCiphertextException', '', `the committed ciphertext cannot be decrypted under key ${KEY_ARN} with encryption context PARAMETER_ARN=<this parameter's ARN>`],
-    ['IncorrectKeyException', '', `the committed ciphertext was made under another KMS key, not ${KEY_ARN}.`],
+    [
+      'InvalidCiphertextException',
+      '',
+      `the committed ciphertext cannot be decrypted under key ${KEY_ARN} with encryption context PARAMETER_ARN=<this parameter's ARN>. ` +
+        `It was made under another key, for another parameter, or is corrupted. ${ENCRYPT_AGAIN}`,
+    ],
+    ['IncorrectKeyException', '', `the committed ciphertext was made under another KMS key, not ${KEY_ARN}. ${ENCRYPT_AGAIN}`],
     ['AccessDeniedException', 'not authorized to perform: kms:Decrypt', `access denied for kms:Decrypt on KMS key ${KEY_ARN}.`],
   ])('Decrypt of committed ciphertext %s', async (name, message, expected) => {
     store.kms.on(DecryptCommand).rejects(awsError(name, message));
