@@ -204,7 +204,7 @@ function ciphertextProblems(ciphertext: string): string[] {
     return [];
   }
   if (ciphertext.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(ciphertext) || ciphertext.length % 4 !== 0) {
-    return ['the ciphertext is not base64; pass the CiphertextBlob that `aws kms encrypt` prints with --output text'];
+    return ['the ciphertext is empty or not base64; pass what `npx cdk-secure-parameters encrypt` prints (or `aws kms encrypt … --output text`)'];
   }
   const bytes = Buffer.from(ciphertext, 'base64').length;
   return bytes > MAX_CIPHERTEXT_BYTES

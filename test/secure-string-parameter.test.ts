@@ -429,7 +429,8 @@ describe('synth-time validation names the construct, the value and the rule', ()
     ['plain text over 4 KB on Standard', SecureValue.unsafePlainText('x'.repeat(4097)), ssm.ParameterTier.STANDARD, 'the value is 4097 bytes; this tier allows at most 4096 bytes'],
     ['plain text over 8 KB on Advanced', SecureValue.unsafePlainText('é'.repeat(4097)), ssm.ParameterTier.ADVANCED, 'the value is 8194 bytes; this tier allows at most 8192 bytes'],
     ['an empty placeholder', SecureValue.placeholder(''), ssm.ParameterTier.STANDARD, 'the value is empty'],
-    ['ciphertext that is not base64', SecureValue.fromCiphertext('not base64!'), ssm.ParameterTier.STANDARD, 'the ciphertext is not base64'],
+    ['ciphertext that is not base64', SecureValue.fromCiphertext('not base64!'), ssm.ParameterTier.STANDARD, 'the ciphertext is empty or not base64; pass what `npx cdk-secure-parameters encrypt` prints'],
+    ['an empty ciphertext (an empty committed file)', SecureValue.fromCiphertext(''), ssm.ParameterTier.STANDARD, 'the ciphertext is empty or not base64'],
     ['ciphertext larger than KMS makes', SecureValue.fromCiphertext(Buffer.alloc(6145).toString('base64')), ssm.ParameterTier.ADVANCED, 'the ciphertext is 6145 bytes; a KMS ciphertext is at most 6144 bytes'],
   ])('%s', (_name, value, tier, message) => {
     expect(() => new SecureStringParameter(newStack(), 'P', { parameterName: '/x', value, tier })).toThrow(message);

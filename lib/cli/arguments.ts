@@ -14,9 +14,10 @@ Options:
   --app <dir>               the cloud assembly (default: cdk.out)
   --stack <name>            the stack, when several write the name
   --key <key>               the key ARN, key id or alias (default: the key's alias in the template,
-                            else the deployed stack's key)
+                            else the key ARN the template writes, else the deployed stack's key)
   --region <region>         the region of an environment-agnostic stack
   --account <account>       the account of an environment-agnostic stack
+  --out <file>              write the ciphertext to this file (made only on success) instead of stdout
   --check <ciphertext>      tell whether this ciphertext belongs to the parameter; prints no value
   --keep-trailing-newline   encrypt the input exactly, trailing line break included
   --help                    this text
@@ -34,8 +35,13 @@ export function parseCommandLine(argv: string[]): EncryptOptions | undefined {
   if (values.help) {
     return undefined;
   }
-  if (positionals.length !== 1 || positionals[0] !== 'encrypt') {
-    throw new CliError(`unknown command '${positionals.join(' ')}': the command is \`encrypt\`\n\n${USAGE}`);
+  if (positionals[0] !== 'encrypt') {
+    // only the first word: a mistaken argument after it may be the secret itself
+    throw new CliError(`unknown command '${positionals[0] ?? ''}': the command is \`encrypt\`\n\n${USAGE}`);
+  }
+  if (positionals.length > 1) {
+    // not echoed: it may be the value, which the command takes only from standard input
+    throw new CliError(`encrypt takes options only, and ${positionals.length - 1} other argument(s) were given; the value comes from standard input\n\n${USAGE}`);
   }
   if (values.parameter === undefined) {
     throw new CliError(`--parameter <name> is required\n\n${USAGE}`);
@@ -48,6 +54,7 @@ export function parseCommandLine(argv: string[]): EncryptOptions | undefined {
     region: values.region,
     account: values.account,
     check: values.check,
+    out: values.out,
     keepTrailingNewline: values['keep-trailing-newline'] ?? false,
   };
 }
@@ -65,6 +72,7 @@ function parse(argv: string[]) {
       'region': { type: 'string' },
       'account': { type: 'string' },
       'check': { type: 'string' },
+      'out': { type: 'string' },
       'keep-trailing-newline': { type: 'boolean' },
       'help': { type: 'boolean', short: 'h' },
     },

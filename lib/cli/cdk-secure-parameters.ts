@@ -35,6 +35,8 @@ export async function main(argv: string[], io: CommandIo, clients: AwsClients = 
 }
 
 if (require.main === module) {
+  // the SDK's Node.js support notice (7 lines on stderr under Node 20) is not the user's concern here
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   main(process.argv.slice(2), process).then(
     (code) => {
       process.exitCode = code;

@@ -1,10 +1,12 @@
+import { mkdirSync, writeFileSync } from 'fs';
+import { dirname, resolve } from 'path';
 import { DescribeStackResourceCommand, CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CliError } from './cli-error';
 import { AssemblyStack, readAssembly } from './cloud-assembly';
 import { ParameterEnvironment, ResolvedKey, resolveKey } from './key-resolution';
 import { explainKmsError } from './kms-errors';
-import { AssemblyParameter, assemblyParameters, findParameter } from './parameter-lookup';
+import { AssemblyParameter, assemblyParameters, findParameter, plainParameterNames } from './parameter-lookup';
 import { InputStream, readPlaintext } from './plaintext';
 import { parameterArn } from '../handler/request';
 import { ENCRYPTION_CONTEXT_KEY, MAX_CIPHERTEXT_BYTES, SourceType } from '../private/handler-protocol';
@@ -23,6 +25,8 @@ export interface EncryptOptions {
   readonly account?: string;
   /** A committed ciphertext to check instead of encrypting. */
   readonly check?: string;
+  /** A file to write the ciphertext to, made only once KMS answered. */
+  readonly out?: string;
   readonly keepTrailingNewline?: boolean;
 }
 
@@ -46,13 +50,17 @@ export interface AwsClients {
  */
 export async function encryptCommand(options: EncryptOptions, io: CommandIo, clients: AwsClients): Promise<void> {
   const stacks = readAssembly(options.app);
-  const parameter = findParameter(assemblyParameters(stacks), options.parameter, options.stack);
+  const parameter = findParameter(assemblyParameters(stacks), options.parameter, options.stack, plainParameterNames(stacks));
   const sourceHint = ciphertextSourceHint(parameter);
   const env = environmentOf(parameter.stack, options);
   const arn = parameterArn(`arn:${env.partition}:ssm:${env.region}:${env.account}`, parameter.name);
   const lookupDeployed = async (region: string, stackName: string, logicalId: string) => {
     const describe = new DescribeStackResourceCommand({ StackName: stackName, LogicalResourceId: logicalId });
-    return (await clients.cloudformation(region).send(describe)).StackResourceDetail?.PhysicalResourceId ?? '';
+    const physicalId = (await clients.cloudformation(region).send(describe)).StackResourceDetail?.PhysicalResourceId;
+    if (!physicalId) {
+      throw new Error(`the stack's record of ${logicalId} has no physical id yet`);
+    }
+    return physicalId;
   };
   const key = await resolveKey(parameter, env, stacks, options.key, lookupDeployed);
   const target = (): EncryptionTarget => ({ name: parameter.name, arn, key, kms: clients.kms(env.region) });
@@ -62,10 +70,16 @@ export async function encryptCommand(options: EncryptOptions, io: CommandIo, cli
     return;
   }
   const plaintext = await readPlaintext(io.stdin, options.keepTrailingNewline ?? false);
-  requireAllowedPattern(parameter, plaintext);
-  io.stdout.write(`${await encrypt(target(), plaintext)}\n`);
+  requireAllowedPattern(parameter, plaintext.value);
+  const ciphertext = await encrypt(target(), plaintext.value);
+  if (options.out === undefined) {
+    io.stdout.write(`${ciphertext}\n`);
+  } else {
+    writeCiphertextFile(options.out, ciphertext);
+  }
+  const dropped = plaintext.droppedLineBreak ? ' (its trailing line break dropped; --keep-trailing-newline keeps it)' : '';
   io.stderr.write(
-    `encrypted for ${arn} under ${key.keyId} (key from ${key.from}). ` +
+    `encrypted the value${dropped} for ${arn} under ${key.keyId} (key from ${key.from})${options.out === undefined ? '' : ` into ${options.out}`}. ` +
       `Commit it and pass it to SecureValue.fromCiphertext(...); it decrypts for this parameter only.${sourceHint}\n`,
   );
 }
@@ -104,6 +118,12 @@ async function checkCiphertext(target: EncryptionTarget, blob: Buffer): Promise<
     const mismatch = name === 'InvalidCiphertextException' || name === 'IncorrectKeyException';
     throw new CliError(`${target.name}: ${explainKmsError(err, { action: 'kms:Decrypt', keyId: target.key.keyId, parameterArn: target.arn })}`, mismatch ? 1 : 2);
   }
+}
+
+/** Only a whole ciphertext reaches the file: a failed run leaves no empty file for the app to read. */
+function writeCiphertextFile(file: string, ciphertext: string): void {
+  mkdirSync(dirname(resolve(file)), { recursive: true });
+  writeFileSync(file, `${ciphertext}\n`);
 }
 
 /** The same rule as SecureValue.fromCiphertext at synth time. */
@@ -167,8 +187,17 @@ function settled(what: 'region' | 'account', fromStack: string | undefined, from
   return value;
 }
 
+/** Region prefixes of the partitions other than `aws`, as the SDK's partition table has them. */
+const PARTITION_PREFIXES: Array<[string, string]> = [
+  ['cn-', 'aws-cn'],
+  ['us-gov-', 'aws-us-gov'],
+  ['us-iso-', 'aws-iso'],
+  ['us-isob-', 'aws-iso-b'],
+  ['eu-isoe-', 'aws-iso-e'],
+  ['us-isof-', 'aws-iso-f'],
+  ['eusc-', 'aws-eusc'],
+];
+
 function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
+  return PARTITION_PREFIXES.find(([prefix]) => region.startsWith(prefix))?.[1] ?? 'aws';
 }

@@ -1,5 +1,6 @@
 import { CliError } from './cli-error';
 import { AssemblyStack } from './cloud-assembly';
+import { NO_CREDENTIALS } from './kms-errors';
 import { AssemblyParameter } from './parameter-lookup';
 
 /** Where a parameter lives: its ARN and its key's ARN are built from this. */
@@ -59,6 +60,9 @@ export async function resolveKey(
     const keyId = await lookupDeployed(env.region, resource.stack.stackName, resource.logicalId);
     return { keyId: `arn:${env.partition}:kms:${env.region}:${env.account}:key/${keyId}`, from: `deployed stack ${resource.stack.stackName}` };
   } catch (err) {
+    if ((err as { name?: string }).name === 'CredentialsProviderError') {
+      throw new CliError(`${parameter.name}: ${NO_CREDENTIALS} (to ask CloudFormation for the key of stack ${resource.stack.stackName}; or pass --key)`);
+    }
     throw new CliError(
       `${parameter.name}: cannot tell its KMS key. The key (${resource.logicalId} in ${resource.stack.stackName}) has no alias in the template, ` +
         `and CloudFormation could not tell its id in ${env.region} (${describe(err)}). Provide one of: ` +

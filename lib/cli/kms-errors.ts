@@ -1,3 +1,6 @@
+export const NO_CREDENTIALS =
+  'no AWS credentials were found. Sign in (aws sso login, or set AWS_PROFILE) with the account that the stack deploys to, and run this again';
+
 /** What the command was doing when KMS answered with an error. */
 export interface KmsCallContext {
   readonly action: 'kms:Encrypt' | 'kms:Decrypt';
@@ -11,9 +14,11 @@ const denied: Explainer = (ctx, message) =>
   `KMS refused ${ctx.action} on ${ctx.keyId} with encryption context PARAMETER_ARN=${ctx.parameterArn} (${message}). ` +
   (ctx.action === 'kms:Encrypt'
     ? 'Allow kms:Encrypt on the key in your IAM policy. A ParameterKey\'s key policy allows it (statement AllowEncryptingValuesForCommittedCiphertext) ' +
-      'once a stack with a SecureValue.fromCiphertext value under that key is deployed; for another key, its key policy must allow it'
+      'once a stack with a SecureValue.fromCiphertext or SecureValue.placeholder() value under that key is deployed; ' +
+      'for another key, its key policy must allow it'
     : 'A ParameterKey lets only the stack\'s handler role decrypt committed ciphertext directly (anyone else would see the value): ' +
-      'run --check as a principal that the key policy allows kms:Decrypt with this encryption context');
+      'run --check as a principal that the key policy allows kms:Decrypt with this encryption context. ' +
+      'If the message says the key does not exist, the ciphertext was made in another region or account');
 
 const EXPLAINERS: Record<string, Explainer> = {
   AccessDeniedException: denied,
@@ -29,8 +34,7 @@ const EXPLAINERS: Record<string, Explainer> = {
     `the ciphertext does not belong to this parameter: it does not decrypt under ${ctx.keyId} with PARAMETER_ARN=${ctx.parameterArn}. ` +
     'It was made for another parameter, under another key, or is corrupted. Encrypt the value again for this parameter',
   IncorrectKeyException: (ctx) => `the ciphertext was made under another KMS key, not ${ctx.keyId}. Encrypt the value again for this parameter`,
-  CredentialsProviderError: () =>
-    'no AWS credentials were found. Sign in (aws sso login, or set AWS_PROFILE) with the account that the stack deploys to, and run this again',
+  CredentialsProviderError: () => NO_CREDENTIALS,
 };
 
 /** The user's message for an error of a KMS call: what happened, and what to do. */

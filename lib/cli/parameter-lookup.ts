@@ -49,11 +49,21 @@ function batchMembers(stack: AssemblyStack, constructPath: string, resource: Tem
   });
 }
 
+/** The names of the plain String and StringList parameters (`AWS::SSM::Parameter`) the templates write as strings. */
+export function plainParameterNames(stacks: AssemblyStack[]): string[] {
+  return stacks.flatMap((stack) =>
+    Object.values(stack.template.Resources ?? {})
+      .filter((r) => r.Type === 'AWS::SSM::Parameter' && typeof r.Properties?.Name === 'string')
+      .map((r) => String(r.Properties!.Name)),
+  );
+}
+
 /**
  * The one parameter named `name` (`a` and `/a` are one parameter), in `stackName` when given. An unknown
- * name lists the closest names of the assembly; a name in several stacks asks for --stack.
+ * name lists the closest names of the assembly (or says it is a plain String); a name in several stacks
+ * asks for --stack.
  */
-export function findParameter(parameters: AssemblyParameter[], name: string, stackName?: string): AssemblyParameter {
+export function findParameter(parameters: AssemblyParameter[], name: string, stackName?: string, plainNames: string[] = []): AssemblyParameter {
   const inStack = stackName === undefined ? parameters : parameters.filter((p) => matchesStack(p.stack, stackName));
   if (stackName !== undefined && inStack.length === 0) {
     const stacks = [...new Set(parameters.map((p) => p.stack.stackName))];
@@ -70,6 +80,9 @@ export function findParameter(parameters: AssemblyParameter[], name: string, sta
   if (found.length > 1) {
     const where = found.map((p) => `${p.stack.stackName} (${p.constructPath})`).join(', ');
     throw new CliError(`${name} is written by more than one stack: ${where}. Pass --stack <stack name> to choose one`);
+  }
+  if (plainNames.some((plain) => canonicalParameterName(plain) === wanted)) {
+    throw new CliError(`${name} is a plain String parameter (AWS::SSM::Parameter), not a SecureString: only a SecureString's value comes from a ciphertext`);
   }
   const closest = closestNames(name, inStack.map((p) => p.name));
   const scope = stackName === undefined ? 'the assembly' : `stack ${stackName}`;

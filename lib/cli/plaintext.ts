@@ -3,6 +3,12 @@ import { CliError } from './cli-error';
 /** KMS Encrypt takes at most this many bytes of plaintext. */
 export const MAX_PLAINTEXT_BYTES = 4096;
 
+/** The value read, and whether a trailing line break was dropped from it (said on standard error). */
+export interface Plaintext {
+  readonly value: Buffer;
+  readonly droppedLineBreak: boolean;
+}
+
 /** Standard input, as the command reads it. */
 export interface InputStream extends AsyncIterable<Buffer | string> {
   readonly isTTY?: boolean;
@@ -13,11 +19,11 @@ export interface InputStream extends AsyncIterable<Buffer | string> {
  * keep. One trailing line break (`\n` or `\r\n`) is dropped, since `echo`, a heredoc and most editors add
  * one that is not part of the secret; `keepTrailingNewline` keeps the bytes exactly as given.
  */
-export async function readPlaintext(input: InputStream, keepTrailingNewline: boolean): Promise<Buffer> {
+export async function readPlaintext(input: InputStream, keepTrailingNewline: boolean): Promise<Plaintext> {
   if (input.isTTY) {
     throw new CliError(
       'the value is read from standard input, not typed at a terminal (it would stay on screen): ' +
-        "pipe it in, e.g. printf '%s' \"$VALUE\" | npx cdk-secure-parameters encrypt …, or < value-file",
+        "pipe it in, e.g. printf '%s' \"$VALUE\" | npx --no-install cdk-secure-parameters encrypt …, or < value-file",
     );
   }
   const chunks: Buffer[] = [];
@@ -32,7 +38,7 @@ export async function readPlaintext(input: InputStream, keepTrailingNewline: boo
   if (value.length > MAX_PLAINTEXT_BYTES) {
     throw new CliError(`the value is ${value.length} bytes; KMS encrypts at most ${MAX_PLAINTEXT_BYTES} bytes. Store a larger value in Secrets Manager`);
   }
-  return value;
+  return { value, droppedLineBreak: value.length !== bytes.length };
 }
 
 function withoutTrailingLineBreak(bytes: Buffer): Buffer {

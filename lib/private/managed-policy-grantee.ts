@@ -1,18 +1,28 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { ParameterValidationError } from './validation-error';
 
 /**
  * A grantee whose grants land in a customer-managed policy, which users attach to their roles: for teams
  * under HIPAA, NIST or PCI rules (cdk-nag's `IAMNoInlinePolicy` flags a role's inline default policy).
  *
- * On a key policy (a key that does not delegate to IAM, or a key of another account) it stands as the
- * policy's account root: whoever the policy is attached to in that account is then authorized by the
- * policy itself, with the same conditions.
+ * It cannot stand on a key policy: a key that does not delegate to IAM (or a key of another account) must
+ * name each principal, and the roles the policy will be attached to are unknown here. Naming the account
+ * root instead would let every principal of the account with KMS permissions in; the grant is refused.
  */
 class ManagedPolicyPrincipal extends iam.AccountPrincipal {
   constructor(public readonly policy: iam.ManagedPolicy) {
     super(Stack.of(policy).account);
+  }
+
+  public get policyFragment(): iam.PrincipalPolicyFragment {
+    throw new ParameterValidationError(
+      this.policy,
+      'a managed policy cannot grant on this key: its key policy does not delegate to IAM policies (or it is in another account), ' +
+        'so each role must be named in it, and the roles this policy will be attached to are unknown. ' +
+        'Use grantRead / grantWrite on each role, or a key that trusts the account\'s IAM policies (a ParameterKey, or a kms.Key of this account)',
+    );
   }
 
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {

@@ -81,7 +81,7 @@ test('encrypts stdin for the parameter: only the ciphertext on stdout, the handl
   expect(run).toMatchObject({ code: 0 });
   expect(run.stdout).toMatch(/^[A-Za-z0-9+/]+={0,2}\n$/);
   expect(run.stdout + run.stderr).not.toContain(VALUE);
-  expect(run.stderr).toContain(`encrypted for arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/CliEncrypt/prod/api-key`);
+  expect(run.stderr).toContain(`encrypted the value (its trailing line break dropped; --keep-trailing-newline keeps it) for arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/CliEncrypt/prod/api-key`);
   expect(run.stderr).toContain('key from the alias alias/CliEncrypt/prod in the template');
 
   // the app commits it: the handler decrypts it under the key and the parameter's context, trailing newline dropped
@@ -216,7 +216,7 @@ test('the example app: encrypt for its environment-agnostic assembly, deploy, an
   const withoutEnv = await runCli(args, developer(), { stdin: VALUE });
   expect(withoutEnv.stderr).toContain('stack SecureParametersExample is environment-agnostic (no env), so the parameter\'s ARN needs its region: pass --region');
   const run = await runCli([...args, '--region', REGION, '--account', ACCOUNT], developer(), { stdin: `${VALUE}\n` });
-  expect(run.stderr).toContain(`encrypted for arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/myapp/prod/payments/api-key under ${v1.keyArn(keyLogicalId)} (key from deployed stack SecureParametersExample)`);
+  expect(run.stderr).toContain(`for arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/myapp/prod/payments/api-key under ${v1.keyArn(keyLogicalId)} (key from deployed stack SecureParametersExample)`);
   expect(run.code).toBe(0);
 
   const committedStack = exampleStack(new App(), { env, apiKeyCiphertext: run.stdout.trim() });

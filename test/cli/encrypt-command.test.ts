@@ -1,5 +1,7 @@
+import { existsSync, mkdtempSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { CloudFormationClient, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { Stack } from 'aws-cdk-lib';
 import * as cdkKms from 'aws-cdk-lib/aws-kms';
@@ -30,6 +32,7 @@ function synthesizeApp(): string {
   const batched = new ParameterHierarchy(prod, 'Batched', { path: '/app/batched', encryptionKey: key, deployment: HierarchyDeployment.batched() });
   batched.addSecureString('Token', { name: 'token', value: SecureValue.fromCiphertext(CIPHERTEXT) });
   batched.addSecureString('Generated', { name: 'generated', value: SecureValue.generated() });
+  hierarchy.addString('ApiUrl', { name: 'api/url', stringValue: 'https://api.example.com' });
 
   // a key of another stack: the template imports its ARN, and the alias is in the exporting stack
   const consumer = new Stack(app, 'Consumer', { env: { account: ACCOUNT, region: 'eu-west-1' } });
@@ -58,6 +61,7 @@ describe('answers without calling AWS', () => {
     ['no --parameter', ['encrypt', '--app', outdir], '--parameter <name> is required'],
     ['an unknown command', ['decrypt', '--parameter', '/x'], "unknown command 'decrypt': the command is `encrypt`"],
     ['an unknown option', encrypt('--parameter', '/x', '--value', 'secret'), "Unknown option '--value'"],
+    ['a value as an argument (never echoed)', encrypt('--parameter', '/x', 'hunter2'), 'encrypt takes options only, and 1 other argument(s) were given; the value comes from standard input'],
     ['no cloud assembly', ['encrypt', '--parameter', '/x', '--app', join(tmpdir(), 'no-such-assembly')], 'is not a cloud assembly (no manifest.json): run `npx cdk synth` first'],
     [
       'an unknown parameter: the closest names',
@@ -71,6 +75,7 @@ describe('answers without calling AWS', () => {
       encrypt('--parameter', '/app/prod/db/password'),
       '/app/prod/db/password (Prod/App/DbPassword/Resource) has a generated value, not SecureValue.fromCiphertext, so a ciphertext would never be read.',
     ],
+    ['a plain String parameter', encrypt('--parameter', '/app/prod/api/url'), '/app/prod/api/url is a plain String parameter (AWS::SSM::Parameter), not a SecureString'],
     ['a generated batched member', encrypt('--parameter', '/app/batched/generated'), '/app/batched/generated (Prod/Batched/Batch/Chunk0) has a generated value'],
     [
       'a replica',
@@ -93,6 +98,7 @@ describe('answers without calling AWS', () => {
     const run = await runCli(argv, NO_AWS, { stdin: 'value' });
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(message);
+    expect(run.stderr).not.toMatch(/hunter2|secret/);
     expect(run.code).toBe(2);
   });
 
@@ -132,6 +138,41 @@ describe('what KMS is asked, and how its errors are explained', () => {
     expect(input.EncryptionContext).toEqual({ PARAMETER_ARN: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/app/prod/payments/api-key` });
   });
 
+  test('--out writes the ciphertext to the file (directories made), nothing to stdout; the dropped line break is said', async () => {
+    kms.on(EncryptCommand).resolves({ CiphertextBlob: Buffer.from('blob') });
+    const out = join(mkdtempSync(join(tmpdir(), 'cli-out-')), 'secrets', 'api-key.ciphertext');
+    const run = await runCli(encrypt('--parameter', '/app/prod/shared', '--stack', 'Prod', '--out', out), clients, { stdin: 'v\n' });
+    expect(run).toMatchObject({ code: 0, stdout: '' });
+    expect(readFileSync(out, 'utf8')).toBe(`${Buffer.from('blob').toString('base64')}\n`);
+    expect(run.stderr).toContain('encrypted the value (its trailing line break dropped; --keep-trailing-newline keeps it) for arn:');
+    expect(run.stderr).toContain(`into ${out}.`);
+  });
+
+  test('--out: a failed run makes no file', async () => {
+    kms.on(EncryptCommand).rejects(awsError('DisabledException'));
+    const out = join(mkdtempSync(join(tmpdir(), 'cli-out-')), 'api-key.ciphertext');
+    const run = await runCli(encrypt('--parameter', '/app/prod/shared', '--stack', 'Prod', '--out', out), clients, { stdin: 'v' });
+    expect(run.code).toBe(2);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test('no credentials: said first, when the key is asked of CloudFormation', async () => {
+    const cloudformation = mockClient(CloudFormationClient);
+    cloudformation.on(DescribeStackResourceCommand).rejects(awsError('CredentialsProviderError', 'Could not load credentials from any providers'));
+    const withCloudFormation: AwsClients = { ...clients, cloudformation: () => new CloudFormationClient({ region: 'eu-west-1' }) };
+    const run = await runCli(encrypt('--parameter', '/agnostic/token', '--region', 'eu-west-1', '--account', ACCOUNT), withCloudFormation, { stdin: 'v' });
+    cloudformation.restore();
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toContain('/agnostic/token: no AWS credentials were found. Sign in (aws sso login, or set AWS_PROFILE)');
+    expect(run.stderr).toContain('(to ask CloudFormation for the key of stack Agnostic; or pass --key)');
+  });
+
+  test('no line break to drop: nothing said about it', async () => {
+    kms.on(EncryptCommand).resolves({ CiphertextBlob: Buffer.from('blob') });
+    const run = await runCli(encrypt('--parameter', '/app/prod/shared', '--stack', 'Prod'), clients, { stdin: 'v' });
+    expect(run.stderr).toMatch(/^encrypted the value for arn:/);
+  });
+
   test.each([
     ['a line break', 'v\n', 'v'],
     ['CRLF', 'v\r\n', 'v'],
@@ -168,6 +209,19 @@ describe('what KMS is asked, and how its errors are explained', () => {
       KeyId: `arn:aws:kms:eu-west-1:${ACCOUNT}:alias/app/prod`,
       EncryptionContext: { PARAMETER_ARN: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/app/batched/token` },
     });
+  });
+
+  test.each([
+    ['eu-west-1', 'aws'],
+    ['cn-north-1', 'aws-cn'],
+    ['us-gov-west-1', 'aws-us-gov'],
+    ['us-isob-east-1', 'aws-iso-b'],
+    ['eusc-de-east-1', 'aws-eusc'],
+  ])('in %s the ARN is of partition %s', async (region, partition) => {
+    kms.on(EncryptCommand).resolves({ CiphertextBlob: Buffer.from('blob') });
+    const run = await runCli(encrypt('--parameter', '/agnostic/token', '--region', region, '--account', ACCOUNT, '--key', 'alias/x'), clients, { stdin: 'v' });
+    expect(run.code).toBe(0);
+    expect(kms.commandCalls(EncryptCommand)[0].args[0].input.EncryptionContext).toEqual({ PARAMETER_ARN: `arn:${partition}:ssm:${region}:${ACCOUNT}:parameter/agnostic/token` });
   });
 
   test('a key of another stack: the alias where the key is exported from', async () => {
