@@ -271,8 +271,8 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
    * A new customer-managed policy with exactly the statements of `grantRead(grantee, subPath)`, for roles
    * that must hold no inline policy (cdk-nag's `IAMNoInlinePolicy` in the HIPAA, NIST 800-53 and PCI DSS
    * packs). Attach it with `role.addManagedPolicy(policy)` or `policy.attachToRole(role)`. With
-   * `acknowledgeGrantFindings`, the path wildcard finding is acknowledged on the policy. When the key's
-   * policy must allow the reader too (a key that does not delegate to IAM), it names the policy's account root.
+   * `acknowledgeGrantFindings`, the path wildcard finding is acknowledged on the policy. A key whose policy
+   * must name each reader (it does not delegate to IAM, or is in another account) is refused: use `grantRead`.
    *
    * @param id the construct id of the policy, under this hierarchy
    * @param subPath a name or sub-path relative to this hierarchy's path

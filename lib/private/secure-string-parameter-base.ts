@@ -92,8 +92,8 @@ export abstract class SecureStringParameterBase extends Resource implements ISec
   /**
    * A new customer-managed policy with exactly the statements of `grantRead`, for roles that must hold
    * no inline policy (cdk-nag's `IAMNoInlinePolicy` in the HIPAA, NIST 800-53 and PCI DSS packs). Attach
-   * it with `role.addManagedPolicy(policy)` or `policy.attachToRole(role)`. When the key's policy must
-   * allow the reader too (a key that does not delegate to IAM), it names the policy's account root.
+   * it with `role.addManagedPolicy(policy)` or `policy.attachToRole(role)`. A key whose policy must name
+   * each reader (it does not delegate to IAM, or is in another account) is refused: use `grantRead`.
    *
    * @param id the construct id of the policy, under this parameter
    */
