@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'fs';
 import { dirname, resolve } from 'path';
-import { DescribeStackResourceCommand, CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CliError } from './cli-error';
 import { AssemblyStack, readAssembly } from './cloud-assembly';
-import { ParameterEnvironment, ResolvedKey, resolveKey } from './key-resolution';
+import { ParameterEnvironment, ResolvedKey, deployedResourceLookup, resolveKey } from './key-resolution';
 import { explainKmsError } from './kms-errors';
 import { AssemblyParameter, assemblyParameters, findParameter, plainParameterNames } from './parameter-lookup';
 import { InputStream, readPlaintext } from './plaintext';
@@ -54,15 +54,7 @@ export async function encryptCommand(options: EncryptOptions, io: CommandIo, cli
   const sourceHint = ciphertextSourceHint(parameter);
   const env = environmentOf(parameter.stack, options);
   const arn = parameterArn(`arn:${env.partition}:ssm:${env.region}:${env.account}`, parameter.name);
-  const lookupDeployed = async (region: string, stackName: string, logicalId: string) => {
-    const describe = new DescribeStackResourceCommand({ StackName: stackName, LogicalResourceId: logicalId });
-    const physicalId = (await clients.cloudformation(region).send(describe)).StackResourceDetail?.PhysicalResourceId;
-    if (!physicalId) {
-      throw new Error(`the stack's record of ${logicalId} has no physical id yet`);
-    }
-    return physicalId;
-  };
-  const key = await resolveKey(parameter, env, stacks, options.key, lookupDeployed);
+  const key = await resolveKey(parameter, env, stacks, options.key, deployedResourceLookup(clients.cloudformation));
   const target = (): EncryptionTarget => ({ name: parameter.name, arn, key, kms: clients.kms(env.region) });
   if (options.check !== undefined) {
     const blob = ciphertextBytes(options.check);

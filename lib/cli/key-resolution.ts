@@ -1,3 +1,4 @@
+import { CloudFormationClient, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import { CliError } from './cli-error';
 import { AssemblyStack } from './cloud-assembly';
 import { NO_CREDENTIALS } from './kms-errors';
@@ -18,6 +19,18 @@ export interface ResolvedKey {
 
 /** Asks CloudFormation for the physical id of a deployed stack's resource. */
 export type DeployedResourceLookup = (region: string, stackName: string, logicalId: string) => Promise<string>;
+
+/** The lookup through `cloudformation:DescribeStackResource` (a key's physical id is its key id). */
+export function deployedResourceLookup(cloudformation: (region: string) => CloudFormationClient): DeployedResourceLookup {
+  return async (region, stackName, logicalId) => {
+    const command = new DescribeStackResourceCommand({ StackName: stackName, LogicalResourceId: logicalId });
+    const physicalId = (await cloudformation(region).send(command)).StackResourceDetail?.PhysicalResourceId;
+    if (!physicalId) {
+      throw new Error(`the stack's record of ${logicalId} has no physical id yet`);
+    }
+    return physicalId;
+  };
+}
 
 /** A key the template names by a resource of the same stack (`Ref` or `Fn::GetAtt …Arn`), or by an export. */
 interface KeyResource {
