@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { includedClasses } from './private/character-classes';
-import { DEFAULT_GENERATOR_OPTIONS, GeneratorOptions, MAX_CIPHERTEXT_BYTES, SourceProperties } from './private/handler-protocol';
+import { DEFAULT_GENERATOR_OPTIONS, GeneratorOptions, SourceProperties, ciphertextProblem } from './private/handler-protocol';
 import { SecureValueSource } from './secure-value-source';
 
 /**
@@ -200,16 +200,8 @@ function generatorProblems(options: GeneratorOptions, maxValueBytes: number): st
 }
 
 function ciphertextProblems(ciphertext: string): string[] {
-  if (Token.isUnresolved(ciphertext)) {
-    return [];
-  }
-  if (ciphertext.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(ciphertext) || ciphertext.length % 4 !== 0) {
-    return ['the ciphertext is empty or not base64; pass what `npx cdk-secure-parameters encrypt` prints (or `aws kms encrypt … --output text`)'];
-  }
-  const bytes = Buffer.from(ciphertext, 'base64').length;
-  return bytes > MAX_CIPHERTEXT_BYTES
-    ? [`the ciphertext is ${bytes} bytes; a KMS ciphertext is at most ${MAX_CIPHERTEXT_BYTES} bytes (4096 bytes of plaintext)`]
-    : [];
+  const problem = Token.isUnresolved(ciphertext) ? undefined : ciphertextProblem(ciphertext);
+  return problem === undefined ? [] : [problem];
 }
 
 function textProblems(text: string, maxValueBytes: number): string[] {

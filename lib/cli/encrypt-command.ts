@@ -9,7 +9,7 @@ import { explainKmsError } from './kms-errors';
 import { AssemblyParameter, assemblyParameters, findParameter, plainParameterNames } from './parameter-lookup';
 import { InputStream, readPlaintext } from './plaintext';
 import { parameterArn } from '../handler/request';
-import { ENCRYPTION_CONTEXT_KEY, MAX_CIPHERTEXT_BYTES, SourceType } from '../private/handler-protocol';
+import { ENCRYPTION_CONTEXT_KEY, SourceType, ciphertextProblem } from '../private/handler-protocol';
 
 /** What `cdk-secure-parameters encrypt` was asked. */
 export interface EncryptOptions {
@@ -121,14 +121,11 @@ function writeCiphertextFile(file: string, ciphertext: string): void {
 /** The same rule as SecureValue.fromCiphertext at synth time. */
 function ciphertextBytes(ciphertext: string): Buffer {
   const text = ciphertext.trim();
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) {
-    throw new CliError('--check takes the base64 ciphertext (what `encrypt` printed); this is not base64');
+  const problem = ciphertextProblem(text);
+  if (problem !== undefined) {
+    throw new CliError(`--check: ${problem}`);
   }
-  const bytes = Buffer.from(text, 'base64');
-  if (bytes.length > MAX_CIPHERTEXT_BYTES) {
-    throw new CliError(`--check: the ciphertext is ${bytes.length} bytes; a KMS ciphertext is at most ${MAX_CIPHERTEXT_BYTES} bytes`);
-  }
-  return bytes;
+  return Buffer.from(text, 'base64');
 }
 
 /**

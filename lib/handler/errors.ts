@@ -126,7 +126,7 @@ function accessDenied(ctx: ExplainContext, err: AwsError): string {
 
 /** How to make a committed ciphertext for this parameter (README, "Bringing an existing secret"). */
 const encryptAgain = (ctx: ExplainContext) =>
-  `Encrypt the value again for this parameter (printf '%s' "$VALUE" | npx cdk-secure-parameters encrypt --parameter ${ctx.parameterName}) and commit the output.`;
+  `Encrypt the value again for this parameter (printf '%s' "$VALUE" | npx --no-install cdk-secure-parameters encrypt --parameter ${ctx.parameterName}) and commit the output.`;
 
 const policyRejected: Explainer = (_ctx, err) =>
   `Parameter Store rejected the parameter policies (${err.name}): ${err.message} Fix the policies of this parameter (at most one Expiration, notifications only with an Expiration, at most 10 policies).`;

@@ -134,6 +134,20 @@ export const MAX_VALUE_BYTES: Record<string, number> = {
 /** KMS Decrypt accepts at most this many ciphertext bytes (and Encrypt at most 4096 bytes of plaintext). */
 export const MAX_CIPHERTEXT_BYTES = 6144;
 
+/**
+ * What is wrong with a committed ciphertext's text, if anything: the one rule of SecureValue.fromCiphertext at
+ * synth time and of the command's `--check`.
+ */
+export function ciphertextProblem(ciphertext: string): string | undefined {
+  if (ciphertext.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(ciphertext) || ciphertext.length % 4 !== 0) {
+    return 'the ciphertext is empty or not base64; pass what `npx cdk-secure-parameters encrypt` prints (or `aws kms encrypt … --output text`)';
+  }
+  const bytes = Buffer.from(ciphertext, 'base64').length;
+  return bytes > MAX_CIPHERTEXT_BYTES
+    ? `the ciphertext is ${bytes} bytes; a KMS ciphertext is at most ${MAX_CIPHERTEXT_BYTES} bytes (4096 bytes of plaintext)`
+    : undefined;
+}
+
 /** The Expiration policy JSON for a timestamp, exactly as Parameter Store documents it. */
 export function expirationJson(timestamp: string): string {
   return JSON.stringify({ Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: timestamp } });

@@ -93,7 +93,7 @@ describe('answers without calling AWS', () => {
       encrypt('--parameter', '/app/prod/payments/api-key', '--region', 'us-east-1'),
       'stack Prod is in region eu-west-1; --region us-east-1 names another, and the ciphertext is bound to one',
     ],
-    ['--check of something that is not base64', encrypt('--parameter', '/app/prod/payments/api-key', '--check', 'not base64!'), '--check takes the base64 ciphertext'],
+    ['--check of something that is not base64', encrypt('--parameter', '/app/prod/payments/api-key', '--check', 'not base64!'), '--check: the ciphertext is empty or not base64; pass what `npx cdk-secure-parameters encrypt` prints'],
   ])('%s', async (_case, argv, message) => {
     const run = await runCli(argv, NO_AWS, { stdin: 'value' });
     expect(run.stdout).toBe('');

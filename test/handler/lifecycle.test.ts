@@ -8,7 +8,7 @@ import { ADOPTED_TAG_KEY, OWNER_TAG_KEY } from '../../lib/private/handler-protoc
 
 const NAME = '/app/prod/db/password';
 /** The command that makes a committed ciphertext, as a failed decrypt names it. */
-const ENCRYPT_AGAIN = `Encrypt the value again for this parameter (printf '%s' "$VALUE" | npx cdk-secure-parameters encrypt --parameter ${NAME}) and commit the output.`;
+const ENCRYPT_AGAIN = `Encrypt the value again for this parameter (printf '%s' "$VALUE" | npx --no-install cdk-secure-parameters encrypt --parameter ${NAME}) and commit the output.`;
 const OWNER_TAG = { Key: OWNER_TAG_KEY, Value: OWNER };
 const EXPIRATION = '{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"2031-01-01T00:00:00.000Z"}}';
 
