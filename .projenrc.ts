@@ -8,6 +8,14 @@ const INTEG_RUNNER = '2.197.10';
 const INTEG_TESTS_ALPHA = '2.245.0-alpha.0';
 const CDK_NAG = '3.0.2';
 const AWS_SDK = '^3.700.0';
+/**
+ * The newest aws-cdk-lib the synth-level tests also run against (`npx projen test:newest-cdk`), with
+ * JSII_DEPRECATED=fail: it deprecates APIs the floor still offers. Pinned so CI is repeatable; raise it with each
+ * aws-cdk-lib release (CONTRIBUTING.md).
+ */
+const CDK_NEWEST = '2.278.0';
+/** Where test:newest-cdk installs it, beside (not into) the project's node_modules. */
+const NEWEST_CDK_DIR = '.newest-cdk';
 
 /** Folders of TypeScript that are not library source but are type-checked and linted like it. */
 const TS_SIDE_FOLDERS = ['test', 'integ', 'bin', 'bench'];
@@ -124,6 +132,8 @@ project.eslint?.addOverride({
 
 // jsii's end-of-life banner for Node 20 (the machines' Node) says nothing actionable in every build log.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+// Users' pipelines refuse deprecated aws-cdk-lib APIs: so do our tests, on the floor and on the newest release.
+project.testTask.env('JSII_DEPRECATED', 'fail');
 
 // Pins that projen would otherwise float to "latest" (see TOOLCHAIN.md).
 project.deps.addDependency(`@aws-cdk/integ-runner@${INTEG_RUNNER}`, DependencyType.DEVENV);
@@ -220,12 +230,43 @@ project.addPackageIgnore('/stryker.config.json');
 project.addPackageIgnore('/stryker.jest.config.js');
 project.addPackageIgnore('/stryker/');
 
+// The synth-level tests (constructs, grants, nag; not the emulator and handler suites, whose code does not touch
+// aws-cdk-lib) a second time, against the newest aws-cdk-lib. Only aws-cdk-lib is swapped (cdk-nag and our code
+// load it through jest's module map); `constructs` stays one copy. Snapshots of that version live apart.
+const SYNTH_LEVEL_TESTS = ['<rootDir>/test/*.test.ts', '<rootDir>/test/private/**/*.test.ts', '<rootDir>/test/nag/**/*.test.ts'];
+new JsonFile(project, 'test/newest-cdk/jest.config.json', {
+  obj: {
+    rootDir: '../..',
+    testMatch: SYNTH_LEVEL_TESTS,
+    moduleFileExtensions: ['ts', 'js', 'json', 'node'],
+    moduleNameMapper: {
+      '^aws-cdk-lib$': `<rootDir>/${NEWEST_CDK_DIR}/node_modules/aws-cdk-lib`,
+      '^aws-cdk-lib/(.*)$': `<rootDir>/${NEWEST_CDK_DIR}/node_modules/aws-cdk-lib/$1`,
+      '^constructs$': '<rootDir>/node_modules/constructs',
+    },
+    testTimeout: 30_000,
+    clearMocks: true,
+    reporters: ['default', ['jest-junit', { outputDirectory: 'test-reports', outputName: 'junit-newest-cdk.xml' }]],
+    transform: { '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] },
+  },
+  marker: false,
+});
+const newestCdk = project.addTask('test:newest-cdk', {
+  description: `The synth-level tests against aws-cdk-lib ${CDK_NEWEST} (the newest tested), with JSII_DEPRECATED=fail`,
+  env: { JSII_DEPRECATED: 'fail' },
+});
+newestCdk.exec(`npm install --no-save --no-package-lock --no-audit --no-fund --loglevel=error --prefix ${NEWEST_CDK_DIR} aws-cdk-lib@${CDK_NEWEST}`);
+newestCdk.exec('jest --ci --config test/newest-cdk/jest.config.json');
+project.gitignore.exclude(`/${NEWEST_CDK_DIR}/`);
+project.addPackageIgnore(`/${NEWEST_CDK_DIR}/`);
+
 // `npm test`: type-check, jest, lint, integ snapshots, cfn-lint. Order: cheap and broad first.
 // `--ci` makes a missing snapshot a failure instead of writing it.
 project.testTask.reset();
 project.testTask.spawn(project.tasks.tryFind('bundle')!);
 project.testTask.spawn(typecheck);
 project.testTask.exec('jest --ci', { receiveArgs: true });
+project.testTask.spawn(newestCdk);
 project.testTask.spawn(project.tasks.tryFind('eslint')!);
 project.testTask.spawn(project.tasks.tryFind('integ')!);
 project.testTask.spawn(cfnLint);

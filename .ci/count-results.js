@@ -1,13 +1,21 @@
 // Builds CI's closing line from what the test runners themselves reported:
-// jest through jest-junit's XML, integ-runner through its "Snapshot Results" summary.
+// jest through jest-junit's XML (every report in the folder: the floor's run and the newest aws-cdk-lib's run),
+// integ-runner through its "Snapshot Results" summary.
 // A failing step that counts no test (npm ci, type-check, eslint, cfn-lint) still counts as one failure.
 const fs = require('fs');
+const path = require('path');
 
-const [junitPath, logPath, exitStatus, exampleStatus = '0'] = process.argv.slice(2);
+const [junitDir, logPath, exitStatus, exampleStatus = '0'] = process.argv.slice(2);
 
 function jestCounts() {
-  if (!fs.existsSync(junitPath)) return { passed: 0, failed: 0 };
-  const xml = fs.readFileSync(junitPath, 'utf8');
+  if (!fs.existsSync(junitDir)) return { passed: 0, failed: 0 };
+  return fs.readdirSync(junitDir)
+    .filter((file) => file.endsWith('.xml'))
+    .map((file) => junitCounts(fs.readFileSync(path.join(junitDir, file), 'utf8')))
+    .reduce((sum, c) => ({ passed: sum.passed + c.passed, failed: sum.failed + c.failed }), { passed: 0, failed: 0 });
+}
+
+function junitCounts(xml) {
   const root = xml.match(/<testsuites\b[^>]*>/)?.[0] ?? '';
   const attr = (name) => Number((root.match(new RegExp(`\\b${name}="(\\d+)"`)) ?? [])[1] ?? 0);
   // a skipped test proves nothing: it is neither passed nor hidden

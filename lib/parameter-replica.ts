@@ -8,6 +8,7 @@ import { ParameterHierarchy } from './parameter-hierarchy';
 import { ParameterKey } from './parameter-key';
 import { ParameterKeyReplica } from './parameter-key-replica';
 import { assertOtherRegionOfSameAccount } from './private/cross-region';
+import { addStackDependency } from './private/dependencies';
 import { managedPolicyOf } from './private/managed-policy-grantee';
 import { resolveParameterKey } from './private/parameter-key-resolution';
 import { ReplicaCopier } from './private/replica-copier';
@@ -100,7 +101,7 @@ export class ParameterReplica extends Construct {
     this.sourceRegion = Stack.of(origin).region;
     this.sourceStackName = concreteStackName(this, Stack.of(origin));
     this.encryptionKey = props.encryptionKey ? this.ownRegionKey(props.encryptionKey) : this.defaultKey([...sources.values()]);
-    Stack.of(this).addDependency(Stack.of(origin), `${this.node.path} copies SecureStrings of ${origin.node.path}`);
+    addStackDependency(Stack.of(this), Stack.of(origin), `${this.node.path} copies SecureStrings of ${origin.node.path}`);
 
     const source = props.source._hierarchy;
     if (source) {

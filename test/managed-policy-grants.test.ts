@@ -1,10 +1,11 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ParameterHierarchy, ParameterReplica, ReplicaSource, SecureStringParameter, SecureValue } from '../lib';
+import { acknowledgedRules } from './helpers/nag';
 
 /**
  * readPolicy / writePolicy: a customer-managed policy holding exactly the statements that grantRead /
@@ -266,9 +267,7 @@ describe('ParameterHierarchy readPolicy / writePolicy', () => {
 
   describe('acknowledgeGrantFindings', () => {
     const PATH_FINDING = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:eu-west-1:${ACCOUNT}:parameter/app/prod/*]`;
-    const acknowledged = (policy: iam.ManagedPolicy) => policy.node.metadata
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) => Object.keys(m.data as object));
+    const acknowledged = (policy: iam.ManagedPolicy) => acknowledgedRules(policy).map(([id]) => id);
     const findings = (stack: Stack) => new AwsSolutionsChecks().validateScope(stack).violations
       .flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`));
 

@@ -16,7 +16,7 @@ import {
   SecureValue,
 } from '../lib';
 import { ManagedPolicyRole } from './helpers/managed-policy-role';
-import { NAG_PACKS, nagViolations } from './helpers/nag';
+import { acknowledgedRules, NAG_PACKS, nagViolations } from './helpers/nag';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
@@ -149,7 +149,7 @@ describe('SecureStringHandlerOptions.runtime', () => {
 
   function acknowledgedOnFunction(stack: Stack): string[] {
     return stack.node.findChild('SecureStringParameterHandler').node.findChild('Function').node.findAll()
-      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((m) => Object.keys(m.data)));
+      .flatMap((c) => acknowledgedRules(c).map(([id]) => id));
   }
 
   test('by default the pinned Node.js 22, whatever aws-cdk-lib thinks is newest; its "not the latest" findings acknowledged', () => {
@@ -197,9 +197,7 @@ describe('SecureStringHandlerOptions.runtime', () => {
 describe('every acknowledgement the library makes', () => {
   const stack = everything();
   const v3 = stack.node.findAll().flatMap((c) =>
-    c.node.metadata
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason }))),
+    acknowledgedRules(c).map(([id, reason]) => ({ path: c.node.path, id, reason })),
   );
   const v2 = Object.entries(Template.fromStack(stack).toJSON().Resources as Record<string, any>).flatMap(([logicalId, r]) =>
     ((r.Metadata?.cdk_nag?.rules_to_suppress ?? []) as Suppression[]).map((s) => ({ logicalId, ...s })),

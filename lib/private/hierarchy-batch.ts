@@ -15,6 +15,7 @@ import {
   encodeNameSet,
 } from './batch-protocol';
 import { BatchedSecureString } from './batched-secure-string';
+import { addResourceDependency } from './dependencies';
 import { ATTRIBUTE_ARN, DEFAULT_TIER, SERVICE_TIMEOUT_SECONDS } from './handler-protocol';
 import { ParameterRotator } from './parameter-rotator';
 import { policyProperties, tierForPolicies } from './policy-validation';
@@ -167,7 +168,7 @@ export class HierarchyBatch extends Construct {
     if (index > 0) {
       // one chunk after another: each has the whole PutParameter pace to itself, and a member that moves to a
       // new chunk leaves its old one first (batch-protocol.ts)
-      chunk.addDependency(this.chunks[index - 1]);
+      addResourceDependency(chunk, this.chunks[index - 1]);
     }
     this.chunks.push(chunk);
   }

@@ -1,6 +1,7 @@
 import { CfnResource, Fn, Stack } from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { addResourceDependency } from './dependencies';
 import { PLAIN_POLICIES_TYPE, PlainPolicyProperties, SERVICE_TIMEOUT_SECONDS } from './handler-protocol';
 import { assertValidPolicies, policyProperties, tierForPolicies } from './policy-validation';
 import { SecureStringHandler } from './secure-string-handler';
@@ -88,5 +89,5 @@ function attachPolicies(
     // ServiceTimeout: CloudFormation gives up on a lost answer after 20 minutes instead of one hour
     properties: { ServiceToken: handler.serviceToken, ServiceTimeout: String(SERVICE_TIMEOUT_SECONDS), ...policyProps },
   });
-  resource.addDependency(native);
+  addResourceDependency(resource, native);
 }

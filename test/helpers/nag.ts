@@ -1,3 +1,4 @@
+import { Validations } from 'aws-cdk-lib';
 import {
   AwsSolutionsChecks,
   HIPAASecurityChecks,
@@ -25,4 +26,16 @@ export function nagViolations(pack: NagPack, scope: IConstruct): string[] {
       (resource) => `${violation.ruleName} @ ${resource.constructPath ?? resource.resourceLogicalId}: ${violation.description}`,
     ),
   );
+}
+
+/**
+ * The cdk-nag 3 acknowledgements written on one construct, as [finding id, reason]. aws-cdk-lib before 2.262.1
+ * writes ids as `annotation::<finding>`, later versions as `Annotation::<finding>` (cdk-nag reads both): the
+ * prefix is given here as the floor writes it, so one expectation holds on every aws-cdk-lib the tests run on.
+ */
+export function acknowledgedRules(construct: IConstruct): Array<[string, string]> {
+  return construct.node.metadata
+    .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+    .flatMap((m) => Object.entries(m.data as Record<string, string>))
+    .map(([id, reason]) => [id.replace(/^Annotation::/, 'annotation::'), reason]);
 }

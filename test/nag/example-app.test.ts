@@ -1,9 +1,9 @@
-import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { exampleStack } from '../../bin/app';
-import { NAG_PACKS, nagViolations } from '../helpers/nag';
+import { acknowledgedRules, NAG_PACKS, nagViolations } from '../helpers/nag';
 
 /** The packs whose IAMNoInlinePolicy flags every grant to a role's inline default policy. */
 const COMPLIANCE_PACKS = NAG_PACKS.filter(({ name }) => ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].includes(name));
@@ -11,9 +11,7 @@ const COMPLIANCE_PACKS = NAG_PACKS.filter(({ name }) => ['HIPAA.Security', 'NIST
 /** Every acknowledgement in the stack, as `finding @ construct path: reason`, in either cdk-nag format. */
 function acknowledgements(stack: Stack): string[] {
   return stack.node.findAll().flatMap((construct) => {
-    const nag3 = construct.node.metadata
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => `${id} @ ${construct.node.path}: ${reason}`));
+    const nag3 = acknowledgedRules(construct).map(([id, reason]) => `${id} @ ${construct.node.path}: ${reason}`);
     const suppressions = construct instanceof CfnResource
       ? ((construct.getMetadata('cdk_nag') as { rules_to_suppress?: Array<{ id: string; reason: string }> } | undefined)?.rules_to_suppress ?? [])
       : [];

@@ -1,8 +1,10 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
 import { lambdaRole, newStack } from './pack-findings';
 import { ParameterHierarchy, SecureValue } from '../../lib';
+import { acknowledgedRules } from '../helpers/nag';
 
 const PATH_FINDING = (path: string) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:eu-west-1:111111111111:parameter${path}/*]`;
 
@@ -23,8 +25,8 @@ function awsSolutionsFindings(stack: Stack): string[] {
   return new AwsSolutionsChecks().validateScope(stack).violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`));
 }
 
-function acknowledgedOn(construct: { node: { metadata: Array<{ type: string; data: unknown }> } }): string[] {
-  return construct.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((m) => Object.keys(m.data as object));
+function acknowledgedOn(construct: IConstruct): string[] {
+  return acknowledgedRules(construct).map(([id]) => id);
 }
 
 describe('acknowledgements on the grantees of path grants', () => {

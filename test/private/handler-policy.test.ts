@@ -1,12 +1,12 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { App, CfnResource, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ParameterHierarchy, ParameterKey, ParameterPolicy, ParameterStoreChecks, SecureStringParameter, SecureValue } from '../../lib';
 import { HANDLER_SSM_ACTIONS } from '../../lib/private/handler-policy';
-import { nagViolations } from '../helpers/nag';
+import { acknowledgedRules, nagViolations } from '../helpers/nag';
 import { resolveIntrinsics } from '../helpers/resolve-intrinsics';
 
 // GIVEN a stack in a known environment, with the partition left to CloudFormation as aws-cdk-lib does
@@ -249,10 +249,7 @@ describe('the handler policy stays within IAM limits whatever the number of keys
 describe("the policy's cdk-nag findings are acknowledged one by one, and only those that exist", () => {
   function policyAcknowledgements(stack: Stack): string[] {
     const policy = stack.node.findChild('SecureStringParameterHandler').node.findChild('Policy');
-    return policy.node.metadata
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) => Object.keys(m.data))
-      .map((id) => id.replace(/^annotation::/, ''));
+    return acknowledgedRules(policy).map(([id]) => id.replace(/^annotation::/, ''));
   }
   function logStreamsFinding(stack: Stack): string {
     const logGroup = stack.node.findChild('SecureStringParameterHandler').node.findChild('Logs').node.defaultChild as CfnResource;

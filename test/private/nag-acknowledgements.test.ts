@@ -1,12 +1,11 @@
-import { App, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { SecureStringParameter, SecureValue } from '../../lib';
 import { acknowledgeFinding } from '../../lib/private/nag-acknowledgements';
+import { acknowledgedRules } from '../helpers/nag';
 
 function acknowledgementsIn(stack: Stack): Array<{ path: string; id: string; reason: string }> {
   return stack.node.findAll().flatMap((c) =>
-    c.node.metadata
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason }))),
+    acknowledgedRules(c).map(([id, reason]) => ({ path: c.node.path, id, reason })),
   );
 }
 
