@@ -11,6 +11,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { ParameterHierarchy, ParameterPolicy, ParameterStoreChecks, ParameterStoreExtension, SecretsManagerReference, SecureStringParameter, SecureValue, ShareTarget } from '../lib';
 import { ManagedPolicyRole } from './helpers/managed-policy-role';
 import { NAG_PACKS, nagViolations } from './helpers/nag';
+import { newestNodeRuntime } from './helpers/newest-node-runtime';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const VIA_SSM = { 'Fn::Join': ['', ['ssm.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] };
@@ -61,24 +62,58 @@ describe('SecureStringParameter.shareWith', () => {
     ]);
   });
 
-  test('an organization and an OU: any principal of them, by aws:PrincipalOrgID and aws:PrincipalOrgPaths', () => {
+  test('an organization and an OU: any principal of them but the key\'s own account, by aws:PrincipalOrgID and aws:PrincipalOrgPaths', () => {
     const stack = new Stack(new App(), 'Stack', { env: ENV });
 
     advanced(stack).shareWith('Share', [ShareTarget.organization(ORG), ShareTarget.organizationalUnit(OU)]);
 
     Template.fromStack(stack).hasResourceProperties('AWS::RAM::ResourceShare', { Principals: [ORG, OU], AllowExternalPrincipals: false });
-    const [org, ou] = addedKeyStatements(stack);
-    expect(org).toMatchObject({
-      Principal: { AWS: '*' },
-      Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': arn('shared/db/password'), 'kms:ViaService': VIA_SSM, 'aws:PrincipalOrgID': 'o-abcde12345' } },
-    });
-    expect(ou).toMatchObject({
-      Principal: { AWS: '*' },
-      Condition: {
-        'StringEquals': { 'kms:EncryptionContext:PARAMETER_ARN': arn('shared/db/password'), 'kms:ViaService': VIA_SSM },
-        'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-abcde12345/*/ou-ab12-cdefgh34/*' },
+    expect(addedKeyStatements(stack)).toEqual([
+      {
+        Sid: 'AllowSharedParameterDecryptarnawsorganizations999999999999organizationoabcde12345',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': arn('shared/db/password'), 'kms:ViaService': VIA_SSM, 'aws:PrincipalOrgID': 'o-abcde12345' },
+          // for its own account a key-policy allow needs no IAM allow: its principals decrypt through their IAM grants
+          StringNotEquals: { 'aws:PrincipalAccount': '111111111111' },
+        },
       },
+      {
+        Sid: 'AllowSharedParameterDecryptarnawsorganizations999999999999ouoabcde12345ouab12cdefgh34',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: {
+          'StringEquals': { 'kms:EncryptionContext:PARAMETER_ARN': arn('shared/db/password'), 'kms:ViaService': VIA_SSM },
+          'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-abcde12345/*/ou-ab12-cdefgh34/*' },
+          'StringNotEquals': { 'aws:PrincipalAccount': '111111111111' },
+        },
+      },
+    ]);
+  });
+
+  test('an environment-agnostic stack excludes the account it deploys to', () => {
+    const stack = new Stack(new App(), 'Stack');
+
+    advanced(stack).shareWith('Share', [ShareTarget.organization(ORG)]);
+
+    expect(addedKeyStatements(stack)[0].Condition.StringNotEquals).toEqual({ 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } });
+  });
+
+  test('an imported key of an organization share: its owner is told the statement with its own account excluded', () => {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const parameter = new SecureStringParameter(stack, 'P', {
+      parameterName: '/x',
+      value: SecureValue.generated(),
+      tier: ssm.ParameterTier.ADVANCED,
+      encryptionKey: kms.Key.fromKeyArn(stack, 'K', 'arn:aws:kms:eu-west-1:444444444444:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
     });
+
+    expect(() => parameter.shareWith('Share', [ShareTarget.organization(ORG)])).toThrow('"StringNotEquals":{"aws:PrincipalAccount":"444444444444"}');
   });
 
   test.each([
@@ -124,6 +159,20 @@ describe('ParameterHierarchy.shareWith', () => {
     });
   });
 
+  test('an organization share of a path keeps Parameter Store and the organization under one StringEquals', () => {
+    const stack = new Stack(new App(), 'Stack', { env: ENV });
+    const shared = new ParameterHierarchy(stack, 'Shared', { path: '/shared', tier: ssm.ParameterTier.ADVANCED });
+    shared.addSecureString('A', { name: 'a', value: SecureValue.generated() });
+
+    shared.shareWith('Share', [ShareTarget.organization(ORG)]);
+
+    expect(addedKeyStatements(stack)[0].Condition).toEqual({
+      StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': arn('shared/*') },
+      StringEquals: { 'kms:ViaService': VIA_SSM, 'aws:PrincipalOrgID': 'o-abcde12345' },
+      StringNotEquals: { 'aws:PrincipalAccount': '111111111111' },
+    });
+  });
+
   test('a Standard SecureString under a shared path fails validation', () => {
     const app = new App();
     const stack = new Stack(app, 'Stack', { env: ENV });
@@ -155,7 +204,7 @@ describe('cdk-nag on sharing, references and a Lambda consumer', () => {
     Validations.of(dlq).acknowledge({ id: 'Serverless-SQSRedrivePolicy', reason: 'This queue is the consumer function\'s dead-letter queue.' });
     const vpc = ec2.Vpc.fromVpcAttributes(s, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-0123456789abcdef0'] });
     const fn = new lambda.Function(s, 'Consumer', {
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: newestNodeRuntime(),
       handler: 'index.handler',
       code: lambda.Code.fromInline('exports.handler = async () => ({})'),
       role,

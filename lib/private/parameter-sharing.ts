@@ -32,7 +32,7 @@ export function shareParameters(scope: Construct, id: string, request: ShareRequ
   }
   const contextConditions = keyContextConditions(scope, request.contextOperator, request.contextArns);
   for (const target of request.targets) {
-    const statement = target._keyPolicyStatement(contextConditions);
+    const statement = target._keyPolicyStatement(contextConditions, request.key.env.account);
     if (!request.key.addToResourcePolicy(statement).statementAdded) {
       throw new ParameterValidationError(
         scope,
