@@ -20,8 +20,8 @@ import { tierKeyActions } from './private/key-actions';
 import { managedPolicyOf } from './private/managed-policy-grantee';
 import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, keyContextConditions } from './private/parameter-grants';
 import { resolveParameterKey } from './private/parameter-key-resolution';
-import { assertValidHierarchyPath, parameterArnFor } from './private/parameter-name';
-import { claimParameterName } from './private/parameter-name-claims';
+import { assertValidHierarchyPath, dotLevelProblem, parameterArnFor } from './private/parameter-name';
+import { claimParameterName, declaredParameterNames } from './private/parameter-name-claims';
 import { ParameterRotator } from './private/parameter-rotator';
 import { shareParameters } from './private/parameter-sharing';
 import { SecureStringParameterBase } from './private/secure-string-parameter-base';
@@ -146,6 +146,13 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     this.node.addValidation({
       validate: () => this.pathGrants.grantsThatMissAParameter((n) => this.parameter(n) !== undefined, (n) => this.fullName(n)),
     });
+    // validation runs once every member is added (after aspects too); it only warns, so it returns no error
+    this.node.addValidation({
+      validate: () => {
+        this.pathGrants.warnOfGrantsMatchingNoParameter(this.path, () => declaredParameterNames(this));
+        return [];
+      },
+    });
   }
 
   /** Every parameter added to this hierarchy and its children, by full name. */
@@ -227,14 +234,15 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
    * Read access to one parameter (when `subPath` names one that was added), a sub-path, or the whole path:
    * `ssm:GetParameter(s)` and `ssm:GetParameterHistory` on `<path>/*`, `ssm:GetParametersByPath` on the path
    * and `<path>/*`, and `kms:Decrypt` only for encryption contexts under `<path>/` and only via Parameter
-   * Store. The same statements for 1 or 1,000 parameters.
+   * Store. The same statements for 1 or 1,000 parameters. A sub-path under which the app declares no
+   * parameter gets a synth warning (`cdk-secure-parameters:grantMatchesNoMember`), with the closest names.
    *
    * @param grantee who may read
-   * @param subPath a name or sub-path relative to this hierarchy's path
+   * @param subPath a name or sub-path relative to this hierarchy's path (no `.` or `..` level)
    * @default - the whole path
    */
   public grantRead(grantee: iam.IGrantable, subPath?: string): iam.Grant {
-    const single = subPath === undefined ? undefined : this.parameter(subPath);
+    const single = this.grantedParameter(subPath);
     if (single) {
       return single.grantRead(grantee);
     }
@@ -248,14 +256,14 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
   /**
    * Write access to one parameter, a sub-path or the whole path: `ssm:PutParameter` and the KMS action of
    * the tiers in use (`kms:Encrypt` for Standard, `kms:GenerateDataKey` for Advanced) under the same
-   * conditions as reads.
+   * conditions as reads, and the same warning for a sub-path under which the app declares no parameter.
    *
    * @param grantee who may write
-   * @param subPath a name or sub-path relative to this hierarchy's path
+   * @param subPath a name or sub-path relative to this hierarchy's path (no `.` or `..` level)
    * @default - the whole path
    */
   public grantWrite(grantee: iam.IGrantable, subPath?: string): iam.Grant {
-    const single = subPath === undefined ? undefined : this.parameter(subPath);
+    const single = this.grantedParameter(subPath);
     if (single) {
       return single.grantWrite(grantee);
     }
@@ -275,7 +283,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
    * must name each reader (it does not delegate to IAM, or is in another account) is refused: use `grantRead`.
    *
    * @param id the construct id of the policy, under this hierarchy
-   * @param subPath a name or sub-path relative to this hierarchy's path
+   * @param subPath a name or sub-path relative to this hierarchy's path (no `.` or `..` level)
    * @default - the whole path
    */
   public readPolicy(id: string, subPath?: string): iam.ManagedPolicy {
@@ -288,7 +296,7 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
    * under the path adds its KMS action to this policy, as it does to a write grant.
    *
    * @param id the construct id of the policy, under this hierarchy
-   * @param subPath a name or sub-path relative to this hierarchy's path
+   * @param subPath a name or sub-path relative to this hierarchy's path (no `.` or `..` level)
    * @default - the whole path
    */
   public writePolicy(id: string, subPath?: string): iam.ManagedPolicy {
@@ -365,9 +373,14 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     return new Map([...this.addedByName()].filter((e): e is [string, SecureStringParameterBase] => e[1] instanceof SecureStringParameterBase));
   }
 
-  private fullName(name: string): string {
+  /** `<path>/<name>` for a name relative to the path, as members, children, lookups and grants (`what`) take it. */
+  private fullName(name: string, what = 'name'): string {
     if (name.startsWith('/')) {
-      throw new ParameterValidationError(this, `name '${name}' must be relative to the path ${this.path} (no leading '/')`);
+      throw new ParameterValidationError(this, `${what} '${name}' must be relative to the path ${this.path} (no leading '/')`);
+    }
+    const dots = dotLevelProblem(name);
+    if (dots !== undefined) {
+      throw new ParameterValidationError(this, `${what} '${name}' is invalid: ${dots}`);
     }
     return `${this.path}/${name}`;
   }
@@ -418,8 +431,13 @@ export class ParameterHierarchy extends Construct implements IParameterEventSour
     return this.node.children.filter((c): c is ParameterHierarchy => c instanceof ParameterHierarchy);
   }
 
+  /** The parameter that a grant's sub-path names, when one was added. */
+  private grantedParameter(subPath: string | undefined): ssm.IParameter | undefined {
+    return subPath === undefined ? undefined : this.addedByName().get(this.fullName(subPath, 'subPath'));
+  }
+
   private pathTarget(subPath: string | undefined): GrantTarget {
-    const path = subPath === undefined ? this.path : this.fullName(subPath.replace(/\/+$/, ''));
+    const path = subPath === undefined ? this.path : this.fullName(subPath.replace(/\/+$/, ''), 'subPath');
     const pathArn = parameterArnFor(this, path);
     return { contextOperator: 'StringLike', parameterArns: `${pathArn}/*`, pathArn };
   }

@@ -1,12 +1,12 @@
-import { App, CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Annotations as CoreAnnotations, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { ParameterHierarchy, ParameterKey, ParameterPolicy, SecureStringParameter, SecureValue } from '../lib';
+import { HierarchyDeployment, ParameterHierarchy, ParameterKey, ParameterPolicy, SecureStringParameter, SecureValue } from '../lib';
 import { ManagedPolicyRole } from './helpers/managed-policy-role';
-import { NAG_PACKS, nagViolations } from './helpers/nag';
+import { acknowledgedRules, NAG_PACKS, nagViolations } from './helpers/nag';
 
 const ACCOUNT = '111111111111';
 const OTHER_ACCOUNT = '222222222222';
@@ -487,9 +487,7 @@ describe('ECS and cdk-nag', () => {
     const readerRole = stack.node.findChild('Reader');
     const reader = readerRole.node.findChild('DefaultPolicy').node.defaultChild as iam.CfnPolicy;
 
-    const ids = readerRole.node.metadata
-      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((m) => Object.keys(m.data));
+    const ids = acknowledgedRules(readerRole).map(([id]) => id);
 
     expect([...new Set(ids)].sort()).toEqual([
       `annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:eu-west-1:${ACCOUNT}:parameter/app/prod/*]`,
@@ -510,7 +508,7 @@ describe('ECS and cdk-nag', () => {
     hierarchy.grantRead(role);
 
     expect(nagViolations(NAG_PACKS[0].create(), stack)).toEqual([]);
-    expect(Object.keys(role.node.metadata.find((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)!.data)).toEqual([
+    expect(acknowledgedRules(role).map(([id]) => id)).toEqual([
       'annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/app/prod/*]',
     ]);
   });
@@ -523,4 +521,149 @@ describe('ECS and cdk-nag', () => {
 test('SecureStringParameter outside a hierarchy keeps working beside one', () => {
   const { stack } = setup();
   expect(() => new SecureStringParameter(stack, 'Loose', { parameterName: '/other/x', value: SecureValue.generated() })).not.toThrow();
+});
+
+/** A call on a hierarchy, as the tables below make them. */
+type Call = (hierarchy: ParameterHierarchy, role: iam.Role) => unknown;
+
+describe("names and sub-paths: a '.' or '..' level is refused, a '.' inside a level is not", () => {
+  const RULE = "no level can be '.' or '..' (names are not file paths: nothing resolves them, and /app/prod/../x is not /app/x)";
+
+  test.each<[string, Call, string]>([
+    ['addSecureString', (h) => h.addSecureString('X', { name: '../other/secret', value: SecureValue.generated() }), "name '../other/secret'"],
+    ['addString', (h) => h.addString('X', { name: 'config/./url', stringValue: 'x' }), "name 'config/./url'"],
+    ['addStringList', (h) => h.addStringList('X', { name: 'hosts/..', stringListValue: ['a'] }), "name 'hosts/..'"],
+    ['child', (h) => h.child('..'), "name '..'"],
+    ['grantRead', (h, role) => h.grantRead(role, '../other'), "subPath '../other'"],
+    ['grantWrite, with a trailing slash', (h, role) => h.grantWrite(role, './db/'), "subPath './db/'"],
+    ['readPolicy', (h) => h.readPolicy('Reads', 'db/..'), "subPath 'db/..'"],
+    ['writePolicy', (h) => h.writePolicy('Writes', '.'), "subPath '.'"],
+  ])('%s', (_name, call, value) => {
+    const { hierarchy, role } = setup();
+
+    expect(() => call(hierarchy, role)).toThrow(`Stack/Prod: ${value} is invalid: ${RULE}`);
+  });
+
+  test('a batched member', () => {
+    const { hierarchy } = setup({ deployment: HierarchyDeployment.batched() });
+
+    expect(() => hierarchy.addSecureString('X', { name: 'db/../token', value: SecureValue.generated() })).toThrow(`Stack/Prod: name 'db/../token' is invalid: ${RULE}`);
+  });
+
+  test('dots inside levels are names Parameter Store allows', () => {
+    const { hierarchy, role } = setup();
+
+    hierarchy.addSecureString('Env', { name: '.env', value: SecureValue.generated() });
+    hierarchy.addString('Url', { name: 'v1.2/url', stringValue: 'https://example.com' });
+    hierarchy.child('..x').addSecureString('Token', { name: 'x..', value: SecureValue.generated() });
+    hierarchy.grantRead(role, 'v1.2');
+
+    expect(hierarchy.parameters).toHaveLength(3);
+  });
+});
+
+describe('a sub-path grant that matches no parameter declared in the app: a synth warning', () => {
+  const ACK = '[ack: cdk-secure-parameters:grantMatchesNoMember]';
+  const ADVICE = 'Correct the sub-path; if a writer outside this app creates the parameter, acknowledge this warning on the stack or another scope above the hierarchy';
+  const grantWarnings = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('grantMatchesNoMember'));
+
+  function withMembers(props: Partial<ConstructorParameters<typeof ParameterHierarchy>[2]> = {}) {
+    const context = setup(props);
+    context.hierarchy.addSecureString('Password', { name: 'db/password', value: SecureValue.generated() });
+    context.hierarchy.addSecureString('User', { name: 'db/user', value: SecureValue.generated() });
+    context.hierarchy.addString('Url', { name: 'api/url', stringValue: 'https://example.com' });
+    return context;
+  }
+
+  test('a typo: the warning on the hierarchy names the method, the sub-path, the path and the closest declared names', () => {
+    const { stack, hierarchy, role } = withMembers();
+
+    hierarchy.grantRead(role, 'db/pasword');
+
+    expect(grantWarnings(stack)).toEqual([
+      expect.objectContaining({
+        id: '/Stack/Prod',
+        entry: expect.objectContaining({
+          data:
+            "grantRead(grantee, 'db/pasword') matches no parameter declared in this app (none is /app/prod/db/pasword or under it); " +
+            `the closest declared names under /app/prod are db/password, db/user, api/url. ${ADVICE} ${ACK}`,
+        }),
+      }),
+    ]);
+  });
+
+  test.each<[string, Call]>([
+    ['grantWrite of a level prefix (db/pass does not cover db/password)', (h, role) => h.grantWrite(role, 'db/pass')],
+    ['readPolicy', (h) => h.readPolicy('Reads', 'api/uri')],
+    ['writePolicy with a trailing slash', (h) => h.writePolicy('Writes', 'dbs/')],
+  ])('%s warns too', (_name, call) => {
+    const { stack, hierarchy, role } = withMembers();
+
+    call(hierarchy, role);
+
+    expect(grantWarnings(stack)).toHaveLength(1);
+  });
+
+  test('the closest names of a path with no parameter: said so', () => {
+    const { stack, hierarchy, role } = setup();
+
+    hierarchy.grantWrite(role, 'db');
+
+    expect(grantWarnings(stack)[0].entry.data).toBe(
+      `grantWrite(grantee, 'db') matches no parameter declared in this app (none is /app/prod/db or under it); the app declares no parameter under /app/prod. ${ADVICE} ${ACK}`,
+    );
+  });
+
+  test.each<[string, Call]>([
+    ['an exact member', (h, role) => h.grantRead(role, 'db/password')],
+    ['a parent path', (h, role) => h.grantRead(role, 'db')],
+    ['a parent path with a trailing slash', (h, role) => h.grantWrite(role, 'db/')],
+    ['a plain String', (h) => h.readPolicy('Reads', 'api')],
+    ['the whole path', (h, role) => h.grantRead(role)],
+    ['a member added after the grant', (h, role) => {
+      h.grantRead(role, 'later');
+      h.addSecureString('Later', { name: 'later/token', value: SecureValue.generated() });
+    }],
+    ['a member of a child hierarchy', (h, role) => {
+      h.grantRead(role, 'certs');
+      h.child('certs').addSecureString('Bundle', { name: 'bundle', value: SecureValue.generated() });
+    }],
+    ['a StringList member', (h, role) => {
+      h.grantRead(role, 'hosts');
+      h.addStringList('Hosts', { name: 'hosts/allowed', stringListValue: ['a', 'b'] });
+    }],
+    ['a SecureStringParameter of the app under the path, outside the hierarchy', (h, role) => {
+      h.grantRead(role, 'loose');
+      new SecureStringParameter(Stack.of(h), 'Loose', { parameterName: '/app/prod/loose/token', value: SecureValue.generated() });
+    }],
+    ['a native String parameter in another stack of the app', (h, role) => {
+      h.grantRead(role, 'native');
+      new ssm.StringParameter(new Stack(h.node.root as App, 'Other', { env: ENV }), 'Native', { parameterName: '/app/prod/native/flag', stringValue: 'on' });
+    }],
+  ])('none for %s', (_name, call) => {
+    const { stack, hierarchy, role } = withMembers();
+
+    call(hierarchy, role);
+
+    expect(grantWarnings(stack)).toEqual([]);
+  });
+
+  test('a batched member added after the grant', () => {
+    const { stack, hierarchy, role } = setup({ deployment: HierarchyDeployment.batched() });
+
+    hierarchy.grantRead(role, 'db');
+    hierarchy.addSecureString('Password', { name: 'db/password', value: SecureValue.generated() });
+
+    expect(grantWarnings(stack)).toEqual([]);
+  });
+
+  test('a warning, not an error: synth succeeds; acknowledged on the stack, it is gone', () => {
+    const { app, stack, hierarchy, role } = withMembers();
+    hierarchy.grantRead(role, 'db/pasword');
+    expect(() => app.synth()).not.toThrow();
+
+    CoreAnnotations.of(stack).acknowledgeWarning('cdk-secure-parameters:grantMatchesNoMember', 'created by the payments pipeline');
+
+    expect(grantWarnings(stack)).toEqual([]);
+  });
 });

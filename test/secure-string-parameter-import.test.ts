@@ -84,6 +84,7 @@ describe('SecureStringParameter.fromSecureStringParameterAttributes', () => {
     ['an ARN that is not a parameter ARN', { parameterArn: 'arn:aws:s3:::bucket' }, "Stack/I: parameterArn 'arn:aws:s3:::bucket' is invalid: expected arn:<partition>:ssm:<region>:<account>:parameter/<name>"],
     ['a name that disagrees with the ARN', { parameterArn: SHARED_ARN, parameterName: '/other' }, `Stack/I: parameterName '/other' does not match parameterArn '${SHARED_ARN}'`],
     ['an invalid name', { parameterName: 'a/b' }, "Stack/I: parameterName 'a/b' is invalid: a name with '/' must start with '/'"],
+    ['a .. level', { parameterName: '/app/../x' }, "Stack/I: parameterName '/app/../x' is invalid: no level can be '.' or '..'"],
     ['a token name without simpleName', { parameterName: Token.asString({ Ref: 'Name' }) }, "Stack/I: parameterName is a token, so whether it starts with '/' is unknown at synth time: set simpleName"],
     ['a token ARN without a name', { parameterArn: Token.asString({ Ref: 'Arn' }) }, 'Stack/I: parameterArn is a token, so the name cannot be read from it: give parameterName too'],
     ['simpleName true for a path', { parameterName: '/app/x', simpleName: true }, "Stack/I: parameterName '/app/x' is not a simple name, but simpleName is true"],

@@ -407,6 +407,8 @@ describe('synth-time validation names the construct, the value and the rule', ()
     ['16 levels', `/${Array.from({ length: 16 }, (_, i) => `l${i}`).join('/')}`, 'is invalid: it has 16 levels; Parameter Store allows at most 15'],
     ['an ARN over 1011 characters', `/${'a'.repeat(967)}`, 'is invalid: its ARN would be 1012 characters; Parameter Store allows at most 1011'],
     ['an empty name', '', 'Stack/P: parameterName \'\' is invalid: a parameter name cannot be empty'],
+    ['a . level', '/app/./x', "Stack/P: parameterName '/app/./x' is invalid: no level can be '.' or '..' (names are not file paths: nothing resolves them, and /app/prod/../x is not /app/x)"],
+    ['a .. level', '/app/prod/../other/secret', "Stack/P: parameterName '/app/prod/../other/secret' is invalid: no level can be '.' or '..'"],
   ])('%s', (_name, parameterName, message) => {
     expect(() => new SecureStringParameter(newStack(), 'P', { parameterName, value: SecureValue.generated() })).toThrow(message);
   });
@@ -415,6 +417,8 @@ describe('synth-time validation names the construct, the value and the rule', ()
     ['15 levels', `/${Array.from({ length: 15 }, (_, i) => `l${i}`).join('/')}`],
     ['an ARN of exactly 1011 characters', `/${'a'.repeat(966)}`],
     ['dots, dashes and underscores', '/a.b/c-d/e_f'],
+    ['a version level', '/app/v1.2/x'],
+    ['a level that starts with a dot', '/app/.env'],
   ])('accepts %s', (_name, parameterName) => {
     expect(() => new SecureStringParameter(newStack(), 'P', { parameterName, value: SecureValue.generated() })).not.toThrow();
   });

@@ -7,7 +7,7 @@ import { AssemblyStack, readAssembly } from './cloud-assembly';
 import { ParameterEnvironment, ResolvedKey, deployedResourceLookup, resolveKey } from './key-resolution';
 import { explainKmsError } from './kms-errors';
 import { AssemblyParameter, assemblyParameters, findParameter, plainParameterNames } from './parameter-lookup';
-import { InputStream, readPlaintext } from './plaintext';
+import { InputStream, readPlaintext, utf8Problem } from './plaintext';
 import { parameterArn } from '../handler/request';
 import { ENCRYPTION_CONTEXT_KEY, SourceType, ciphertextProblem } from '../private/handler-protocol';
 
@@ -54,16 +54,20 @@ export async function encryptCommand(options: EncryptOptions, io: CommandIo, cli
   const sourceHint = ciphertextSourceHint(parameter);
   const env = environmentOf(parameter.stack, options);
   const arn = parameterArn(`arn:${env.partition}:ssm:${env.region}:${env.account}`, parameter.name);
-  const key = await resolveKey(parameter, env, stacks, options.key, deployedResourceLookup(clients.cloudformation));
-  const target = (): EncryptionTarget => ({ name: parameter.name, arn, key, kms: clients.kms(env.region) });
+  // the key may be asked of CloudFormation: only once the input is accepted, so a refusal makes no AWS call
+  const target = async (): Promise<EncryptionTarget> => {
+    const key = await resolveKey(parameter, env, stacks, options.key, deployedResourceLookup(clients.cloudformation));
+    return { name: parameter.name, arn, key, kms: clients.kms(env.region) };
+  };
   if (options.check !== undefined) {
     const blob = ciphertextBytes(options.check);
-    io.stdout.write(`${await checkCiphertext(target(), blob)}\n`);
+    io.stdout.write(`${await checkCiphertext(await target(), blob)}\n`);
     return;
   }
   const plaintext = await readPlaintext(io.stdin, options.keepTrailingNewline ?? false);
   requireAllowedPattern(parameter, plaintext.value);
-  const ciphertext = await encrypt(target(), plaintext.value);
+  const encryption = await target();
+  const ciphertext = await encrypt(encryption, plaintext.value);
   if (options.out === undefined) {
     io.stdout.write(`${ciphertext}\n`);
   } else {
@@ -71,7 +75,7 @@ export async function encryptCommand(options: EncryptOptions, io: CommandIo, cli
   }
   const dropped = plaintext.droppedLineBreak ? ' (its trailing line break dropped; --keep-trailing-newline keeps it)' : '';
   io.stderr.write(
-    `encrypted the value${dropped} for ${arn} under ${key.keyId} (key from ${key.from})${options.out === undefined ? '' : ` into ${options.out}`}. ` +
+    `encrypted the value${dropped} for ${arn} under ${encryption.key.keyId} (key from ${encryption.key.from})${options.out === undefined ? '' : ` into ${options.out}`}. ` +
       `Commit it and pass it to SecureValue.fromCiphertext(...); it decrypts for this parameter only.${sourceHint}\n`,
   );
 }
@@ -97,19 +101,26 @@ async function encrypt(target: EncryptionTarget, plaintext: Buffer): Promise<str
 
 /**
  * Decrypts under the parameter's key and encryption context, exactly as the handler will, and keeps
- * nothing of the result but whether it worked: the plaintext is overwritten, never printed.
+ * nothing of the result but whether it worked and is UTF-8 text (what the handler would store
+ * unchanged): the plaintext is overwritten, never printed.
  */
 async function checkCiphertext(target: EncryptionTarget, blob: Buffer): Promise<string> {
   const command = new DecryptCommand({ KeyId: target.key.keyId, CiphertextBlob: blob, EncryptionContext: { [ENCRYPTION_CONTEXT_KEY]: target.arn } });
+  let plaintext: Uint8Array;
   try {
-    const result = await target.kms.send(command);
-    result.Plaintext?.fill(0);
-    return `the ciphertext belongs to ${target.name}: it decrypts under ${target.key.keyId} with ${ENCRYPTION_CONTEXT_KEY}=${target.arn}`;
+    plaintext = (await target.kms.send(command)).Plaintext ?? new Uint8Array();
   } catch (err) {
     const name = (err as { name?: string }).name;
     const mismatch = name === 'InvalidCiphertextException' || name === 'IncorrectKeyException';
     throw new CliError(`${target.name}: ${explainKmsError(err, { action: 'kms:Decrypt', keyId: target.key.keyId, parameterArn: target.arn })}`, mismatch ? 1 : 2);
   }
+  const problem = utf8Problem(plaintext);
+  plaintext.fill(0);
+  if (problem !== undefined) {
+    // made elsewhere (e.g. aws kms encrypt --plaintext fileb://…): the handler would write a changed value
+    throw new CliError(`${target.name}: the ciphertext decrypts for this parameter, but its value ${problem}. Encrypt the value again as UTF-8 text`, 1);
+  }
+  return `the ciphertext belongs to ${target.name}: it decrypts under ${target.key.keyId} with ${ENCRYPTION_CONTEXT_KEY}=${target.arn}`;
 }
 
 /** Only a whole ciphertext reaches the file: a failed run leaves no empty file for the app to read. */

@@ -1,6 +1,7 @@
 import { CliError } from './cli-error';
 import { AssemblyStack, TemplateResource } from './cloud-assembly';
 import { BATCH_RESOURCE_TYPE, BatchProperties, memberObject, memberSource } from '../private/batch-protocol';
+import { closestNames } from '../private/closest-names';
 import { PARAMETER_RESOURCE_TYPE, ParameterProperties, SourceProperties, SourceType, canonicalParameterName } from '../private/handler-protocol';
 
 /** A SecureString of the assembly: where it is, and what the template says of its value and key. */
@@ -95,26 +96,4 @@ export function findParameter(parameters: AssemblyParameter[], name: string, sta
 
 function matchesStack(stack: AssemblyStack, wanted: string): boolean {
   return [stack.stackName, stack.id, stack.displayName].includes(wanted);
-}
-
-/** Up to three names by edit distance, nearest first. */
-export function closestNames(name: string, candidates: string[], count = 3): string[] {
-  return [...new Set(candidates)]
-    .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
-    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
-    .slice(0, count)
-    .map((c) => c.candidate);
-}
-
-/** Levenshtein distance, one row at a time. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }

@@ -1,4 +1,5 @@
 import { CliError } from './cli-error';
+import { invalidUtf8Offset } from '../private/utf8';
 
 /** KMS Encrypt takes at most this many bytes of plaintext. */
 export const MAX_PLAINTEXT_BYTES = 4096;
@@ -38,7 +39,24 @@ export async function readPlaintext(input: InputStream, keepTrailingNewline: boo
   if (value.length > MAX_PLAINTEXT_BYTES) {
     throw new CliError(`the value is ${value.length} bytes; KMS encrypts at most ${MAX_PLAINTEXT_BYTES} bytes. Store a larger value in Secrets Manager`);
   }
+  const problem = utf8Problem(value);
+  if (problem !== undefined) {
+    throw new CliError(`standard input ${problem}. Convert the value to UTF-8 (e.g. iconv -f <its encoding> -t UTF-8), or store binary data base64-encoded`);
+  }
   return { value, droppedLineBreak: value.length !== bytes.length };
+}
+
+/**
+ * Why `value` cannot be a SecureString's value, when it is not UTF-8: the handler decodes the decrypted
+ * bytes as UTF-8, which would replace an ill-formed sequence and so change the secret without a word.
+ * Says where, never what the bytes are.
+ */
+export function utf8Problem(value: Uint8Array): string | undefined {
+  const offset = invalidUtf8Offset(value);
+  return offset === undefined
+    ? undefined
+    : `is not valid UTF-8: the first ill-formed byte sequence starts at byte offset ${offset} (counting from 0). ` +
+        'A SecureString holds UTF-8 text, so these bytes would not be stored unchanged';
 }
 
 function withoutTrailingLineBreak(bytes: Buffer): Buffer {

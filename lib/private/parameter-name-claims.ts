@@ -1,4 +1,5 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { IConstruct } from 'constructs';
 import { canonicalParameterName } from './handler-protocol';
 import { ParameterValidationError } from './validation-error';
@@ -25,4 +26,19 @@ export function claimParameterName(claimant: IConstruct, name: string): void {
     );
   }
   claims.set(canonical, claimant);
+}
+
+/**
+ * The parameter names the whole app declares, as synth knows them: every name claimed in any of its stacks
+ * (this library's SecureStrings and hierarchy members of every kind, batched ones included) and the concrete
+ * names of native `AWS::SSM::Parameter`s made beside them.
+ */
+export function declaredParameterNames(scope: IConstruct): string[] {
+  const constructs = scope.node.root.node.findAll();
+  const claimed = constructs.filter(Stack.isStack).flatMap((stack) => [...(CLAIMS.get(stack)?.keys() ?? [])]);
+  const native = constructs
+    .filter((c): c is ssm.CfnParameter => c instanceof ssm.CfnParameter)
+    .map((p) => p.name)
+    .filter((name): name is string => name !== undefined && !Token.isUnresolved(name));
+  return [...claimed, ...native];
 }

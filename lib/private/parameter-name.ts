@@ -32,6 +32,10 @@ export function parameterNameProblems(scope: IConstruct, name: string): string[]
   if (name.includes('//') || name.endsWith('/')) {
     problems.push("it cannot have an empty level ('//', or a trailing '/')");
   }
+  const dots = dotLevelProblem(name);
+  if (dots !== undefined) {
+    problems.push(dots);
+  }
   if (RESERVED_PREFIX.test(name)) {
     problems.push("it cannot start with 'aws' or 'ssm' (any case, with or without a leading '/')");
   }
@@ -44,6 +48,17 @@ export function parameterNameProblems(scope: IConstruct, name: string): string[]
     problems.push(`its ARN would be ${arnLength} characters; Parameter Store allows at most ${MAX_ARN_LENGTH}`);
   }
   return problems;
+}
+
+/**
+ * A level that is exactly `.` or `..` is refused, though Parameter Store's documented characters allow it
+ * (`.` inside a level, as in `v1.2` or `.env`, stays legal): a name is not a file path and nothing resolves
+ * them, so `/app/prod/../x` never means /app/x. Such a level is a mistake, found at synth, not at runtime.
+ */
+export function dotLevelProblem(name: string): string | undefined {
+  return name.split('/').some((level) => level === '.' || level === '..')
+    ? "no level can be '.' or '..' (names are not file paths: nothing resolves them, and /app/prod/../x is not /app/x)"
+    : undefined;
 }
 
 function arnPrefix(scope: IConstruct): string {

@@ -94,6 +94,11 @@ describe('answers without calling AWS', () => {
       'stack Prod is in region eu-west-1; --region us-east-1 names another, and the ciphertext is bound to one',
     ],
     ['--check of something that is not base64', encrypt('--parameter', '/app/prod/payments/api-key', '--check', 'not base64!'), '--check: the ciphertext is empty or not base64; pass what `npx cdk-secure-parameters encrypt` prints'],
+    [
+      '--check of something that is not base64, before the key is asked of CloudFormation',
+      encrypt('--parameter', '/agnostic/token', '--region', 'eu-west-1', '--account', ACCOUNT, '--check', 'not base64!'),
+      '--check: the ciphertext is empty or not base64',
+    ],
   ])('%s', async (_case, argv, message) => {
     const run = await runCli(argv, NO_AWS, { stdin: 'value' });
     expect(run.stdout).toBe('');
@@ -113,6 +118,26 @@ describe('answers without calling AWS', () => {
     expect(run).toMatchObject({ code: 2, stdout: '' });
     expect(run.stderr).toContain(message);
     expect(run.stderr).not.toContain('NOT-lowercase');
+  });
+
+  // an environment-agnostic stack's key is asked of CloudFormation: refused before that, the input makes no AWS call
+  test.each([
+    ['a lone continuation byte 0x80', [0x80], 7],
+    ['a multibyte sequence cut off at the end', [0x70, 0xe2, 0x82], 8],
+    ['a multibyte sequence cut off before the trailing line break', [0xe2, 0x82, 0x0a], 7],
+    ['an overlong encoding of / (0xC0 0xAF)', [0xc0, 0xaf, 0x70], 7],
+    ['a UTF-16 surrogate encoded as UTF-8 (0xED 0xA0 0x80)', [0xed, 0xa0, 0x80], 7],
+    ['a code point above U+10FFFF (0xF4 0x90 0x80 0x80)', [0xf4, 0x90, 0x80, 0x80], 7],
+    ['Latin-1 after valid UTF-8', [0xc3, 0xa4, 0xe4], 9],
+  ])('standard input that is not UTF-8: %s', async (_case, bytes, offset) => {
+    const stdin = Buffer.concat([Buffer.from('hunter2'), Buffer.from(bytes)]);
+    const run = await runCli(encrypt('--parameter', '/agnostic/token', '--region', 'eu-west-1', '--account', ACCOUNT), NO_AWS, { stdin });
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toBe(
+      `cdk-secure-parameters: standard input is not valid UTF-8: the first ill-formed byte sequence starts at byte offset ${offset} (counting from 0). ` +
+        'A SecureString holds UTF-8 text, so these bytes would not be stored unchanged. ' +
+        'Convert the value to UTF-8 (e.g. iconv -f <its encoding> -t UTF-8), or store binary data base64-encoded\n',
+    );
   });
 
   test('--help prints the usage on stdout', async () => {
@@ -191,6 +216,22 @@ describe('what KMS is asked, and how its errors are explained', () => {
     expect(encryptedPlaintext()).toBe('v\n');
   });
 
+  test.each([
+    ['letters, a currency sign and a character outside the BMP', 'pässwörd-€-𝄞'],
+    ['the highest code point', '\u{10FFFF}'],
+    ['a replacement character given as such', 'a\uFFFDb'],
+    ['a byte order mark', '\uFEFFvalue'],
+  ])('UTF-8 with %s is encrypted byte for byte', async (_case, value) => {
+    let encrypted = Buffer.alloc(0);
+    kms.on(EncryptCommand).callsFake((input) => {
+      encrypted = Buffer.from(input.Plaintext);
+      return { CiphertextBlob: Buffer.from('blob') };
+    });
+    const run = await runCli(encrypt('--parameter', '/app/prod/shared', '--stack', 'Prod'), clients, { stdin: Buffer.from(value, 'utf8') });
+    expect(run.code).toBe(0);
+    expect(encrypted.equals(Buffer.from(value, 'utf8'))).toBe(true);
+  });
+
   /** What KMS is asked to encrypt, read when the call is made (the command overwrites its buffer afterwards). */
   function capturePlaintext(): () => string {
     let plaintext = '';
@@ -267,6 +308,19 @@ describe('what KMS is asked, and how its errors are explained', () => {
     const run = await runCli(encrypt('--parameter', '/app/prod/payments/api-key', '--check', CIPHERTEXT), clients);
     expect(run).toMatchObject({ code, stdout: '' });
     expect(run.stderr).toContain(message);
+  });
+
+  test('--check: a ciphertext of a value that is not UTF-8 (made elsewhere) is a negative answer; the value is overwritten, never printed', async () => {
+    const plaintext = Buffer.from([0x68, 0x75, 0x6e, 0x74, 0x65, 0x72, 0x32, 0xff]);
+    kms.on(DecryptCommand).resolves({ Plaintext: plaintext });
+    const run = await runCli(encrypt('--parameter', '/app/prod/payments/api-key', '--check', CIPHERTEXT), clients);
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(run.stderr).toContain(
+      '/app/prod/payments/api-key: the ciphertext decrypts for this parameter, but its value is not valid UTF-8: the first ill-formed byte sequence starts at byte offset 7',
+    );
+    expect(run.stderr).toContain('Encrypt the value again as UTF-8 text');
+    expect(run.stderr).not.toContain('hunter2');
+    expect(plaintext.every((byte) => byte === 0)).toBe(true);
   });
 
   test('--check decrypts exactly as the handler will, and prints no value', async () => {

@@ -5,6 +5,8 @@ function newStack(env = { account: '111111111111', region: 'eu-west-1' }): Stack
   return new Stack(new App(), 'Stack', { env });
 }
 
+const DOT_LEVEL = "no level can be '.' or '..' (names are not file paths: nothing resolves them, and /app/prod/../x is not /app/x)";
+
 const levels = (n: number) => `/${Array.from({ length: n }, (_, i) => `l${i}`).join('/')}`;
 
 describe('parameterNameProblems', () => {
@@ -17,6 +19,11 @@ describe('parameterNameProblems', () => {
     [`${MAX_HIERARCHY_LEVELS} levels`, levels(MAX_HIERARCHY_LEVELS)],
     ['one level without a leading slash', 'l0'],
     ['every allowed character', '/a-Z_0.9/x'],
+    // Parameter Store allows '.': only a level that is exactly '.' or '..' is refused
+    ['a dot inside a level', '/app/v1.2/x'],
+    ['a level that starts with a dot', '/app/.env'],
+    ['a level of two dots and more', '/app/..x/x../...'],
+    ['a simple name that starts with dots', '..x'],
   ])('accepts %s', (_name, name) => {
     expect(parameterNameProblems(newStack(), name)).toEqual([]);
   });
@@ -36,6 +43,13 @@ describe('parameterNameProblems', () => {
       `it has ${MAX_HIERARCHY_LEVELS + 1} levels; Parameter Store allows at most ${MAX_HIERARCHY_LEVELS}`,
     ]],
     ['an empty name', '', ['a parameter name cannot be empty']],
+    ['a . level', '/app/./x', [DOT_LEVEL]],
+    ['a .. level', '/app/prod/../other/secret', [DOT_LEVEL]],
+    ['a .. level at the end', '/app/..', [DOT_LEVEL]],
+    ['a . level first', '/./app', [DOT_LEVEL]],
+    ['. alone', '.', [DOT_LEVEL]],
+    ['.. alone', '..', [DOT_LEVEL]],
+    ['a .. level without a leading slash', '../x', ["a name with '/' must start with '/'", DOT_LEVEL]],
     ['a token', Lazy.string({ produce: () => '/app/x' }), ['it must be a concrete string, not a token: grants and the encryption context are derived from it at synth time']],
   ])('refuses %s', (_name, name, problems) => {
     expect(parameterNameProblems(newStack(), name)).toEqual(problems);
