@@ -62,6 +62,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'esbuild@^0.28',
     // an IAM policy simulator behind the emulator tests (moto evaluates no IAM)
     '@cloud-copilot/iam-simulate@0.1.173',
+    // property-based tests: sizes that must stay under an AWS limit, over realistic random apps
+    'fast-check@^4',
     // mutation testing (`npx projen mutation`), outside CI: which lines no test would notice changing
     '@stryker-mutator/core@9.6.1',
     '@stryker-mutator/jest-runner@9.6.1',

@@ -13,6 +13,7 @@ import { managedPolicyOf } from './private/managed-policy-grantee';
 import { resolveParameterKey } from './private/parameter-key-resolution';
 import { ReplicaCopier } from './private/replica-copier';
 import { ReplicaForwarder } from './private/replica-forwarder';
+import { assertFollowNotNeeded, sweepInterval } from './private/replica-sweep';
 import { SecureStringHandler } from './private/secure-string-handler';
 import { SecureStringParameterBase } from './private/secure-string-parameter-base';
 import { ParameterValidationError } from './private/validation-error';
@@ -45,9 +46,12 @@ export interface ParameterReplicaProps {
   /**
    * Follow changes made to the sources outside CloudFormation (an operator setting a placeholder, a rotation):
    * a rule in the source's stack forwards each source's `Parameter Store Change` events to this region, where a
-   * copier function brings the replica up to date, typically within a minute. Deleting a source does not delete
-   * its replica: the copier logs it and `followAlarm` goes off. Without it, replicas change only when the
-   * replica's stack deploys a changed source definition.
+   * copier function brings the replica up to date, typically within a minute. The copier also compares every
+   * replica with its source on a schedule (hourly, more often for sources renewed shortly before they expire) and
+   * copies what a lost event left behind, so a replica is never deleted at an Expiration its source has renewed.
+   * Deleting a source does not delete its replica: the copier logs it and `followAlarm` goes off. Without it,
+   * replicas change only when the replica's stack deploys a changed source definition, so a source with an
+   * Expiration policy or a rotation is refused.
    *
    * @default true
    */
@@ -98,6 +102,9 @@ export class ParameterReplica extends Construct {
       throw new ParameterValidationError(this, 'the source has no SecureString to replicate; add the SecureStrings to the source before creating its replica');
     }
     assertOtherRegionOfSameAccount(this, origin);
+    if (!(props.follow ?? true)) {
+      assertFollowNotNeeded(this, sources);
+    }
     this.sourceRegion = Stack.of(origin).region;
     this.sourceStackName = concreteStackName(this, Stack.of(origin));
     this.encryptionKey = props.encryptionKey ? this.ownRegionKey(props.encryptionKey) : this.defaultKey([...sources.values()]);
@@ -124,6 +131,7 @@ export class ParameterReplica extends Construct {
         names: [...sources.keys()],
         key: this.encryptionKey,
         tiers: [...new Set([...sources.values()].map((m) => m.tier))],
+        sweepInterval: sweepInterval(sources),
       });
       const forwarder = new ReplicaForwarder(Stack.of(origin), `ForwardTo${Names.uniqueId(this)}`, {
         replicaRegion: Stack.of(this).region,

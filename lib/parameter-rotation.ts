@@ -33,7 +33,10 @@ export class ParameterRotation {
   /**
    * When Parameter Store announces the expiration: the parameter's `ExpirationNotification` policy emits an
    * event `before` the expiration, and the rotator writes a new value with a new Expiration timestamp. The
-   * parameter needs `ParameterPolicy.expireAfter(...)` and `ParameterPolicy.expirationNotification(...)`.
+   * parameter needs `ParameterPolicy.expireAfter(...)` and `ParameterPolicy.expirationNotification(...)`, at
+   * least 2 hours before expiry, and a lifetime longer than that lead plus an hour. The events are best effort:
+   * a sweep of the stack renews a parameter whose event was lost, and runs twice within the shortest lead of
+   * the stack (half of it in whole hours: hourly for a 2- or 3-hour lead, daily from a 48-hour lead).
    */
   public static beforeExpiration(options: RotationOptions = {}): ParameterRotation {
     return new ParameterRotation(undefined, options);

@@ -18,6 +18,7 @@ import { claimParameterName } from './private/parameter-name-claims';
 import { ParameterRotator } from './private/parameter-rotator';
 import { shareParameters } from './private/parameter-sharing';
 import { policyProperties, tierForPolicies } from './private/policy-validation';
+import { notificationLead, pinnedReferenceProblem } from './private/rotation-validation';
 import { SecureStringHandler, committedCiphertextKeys } from './private/secure-string-handler';
 import { SecureStringParameterBase } from './private/secure-string-parameter-base';
 import { validateSecureString } from './private/secure-string-validation';
@@ -265,6 +266,7 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
     this.tier = tierForPolicies(props.tier, policies) ?? ssm.ParameterTier.STANDARD;
     validateSecureString(this, props, this.tier);
     this.policies = policies;
+    this._policies = policies;
     claimParameterName(this, props.parameterName);
 
     // synth-time logic (events, key policies, the handler's permissions) uses the names without dependency
@@ -285,9 +287,11 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
     });
 
     const rotation = props.rotation?._active;
+    this._rotation = rotation;
     if (rotation) {
       const rotator = ParameterRotator.of(this);
-      rotator.register({ name: props.parameterName, key: this.encryptionKey, tier: this.tier, rotation });
+      const notified = notificationLead(policies);
+      rotator.register({ name: props.parameterName, key: this.encryptionKey, tier: this.tier, rotation, notificationLead: notified });
       this.rotationAlarm = rotator.alarm;
       this.rotationDeadLetterQueue = rotator.deadLetterQueue;
     }
@@ -344,11 +348,18 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
   /**
    * A `{{resolve:ssm-secure:name:version}}` reference pinned to the version this stack wrote, for the
    * few properties CloudFormation resolves it in (RDS and Redshift master passwords, ElastiCache
-   * `AuthToken`, IAM `LoginProfile`, ...). Never usable in custom resources.
+   * `AuthToken`, IAM `LoginProfile`, ...). Never usable in custom resources. Refused (it throws) for a
+   * parameter with `rotation`, its own or its hierarchy's: the pinned version goes stale at the first
+   * rotation, so read such a value at runtime by name (`grantRead`).
    *
    * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-ssm-secure-strings.html
    */
   public get secureValue(): SecretValue {
+    // the rotation in force, its own or its hierarchy's default: both are known at construction
+    const stale = pinnedReferenceProblem(this._rotation);
+    if (stale) {
+      throw new ParameterValidationError(this, `${this._eventName}: ${stale}`);
+    }
     // the version attribute already makes the consumer wait for the write
     return SecretValue.ssmSecure(this._eventName, this.parameterVersion);
   }

@@ -10,6 +10,7 @@ import {
   ParameterPolicy,
   ParameterReplica,
   ParameterReplicaProps,
+  ParameterRotation,
   ParameterStoreChecks,
   ReplicaSource,
   SecureStringParameter,
@@ -167,11 +168,12 @@ describe('ParameterReplica of a hierarchy', () => {
     const small = shape(10);
     const large = shape(1000);
     expect(large.others).toEqual(small.others);
-    // the replica's own: its key and the copier (role, policy, function, log group, rule, permission, queue and its policy, alarm);
-    // the stack's handler (role, policy, function, log group, invoke config) serves every SecureString of the stack
+    // the replica's own: its key and the copier (role, policy, function, log group, the change and sweep rules with their
+    // permissions, queue and its policy, alarm); the stack's handler (role, policy, function, log group, invoke config)
+    // serves every SecureString of the stack
     expect(large.own).toEqual([
-      'AWS::CloudWatch::Alarm', 'AWS::Events::Rule', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::KMS::Key',
-      'AWS::Lambda::Function', 'AWS::Lambda::Permission', 'AWS::Logs::LogGroup', 'AWS::SQS::Queue', 'AWS::SQS::QueuePolicy',
+      'AWS::CloudWatch::Alarm', 'AWS::Events::Rule', 'AWS::Events::Rule', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::KMS::Key',
+      'AWS::Lambda::Function', 'AWS::Lambda::Permission', 'AWS::Lambda::Permission', 'AWS::Logs::LogGroup', 'AWS::SQS::Queue', 'AWS::SQS::QueuePolicy',
     ]);
     expect(large.others).toHaveLength(large.own.length + 5);
     expect(large.statements).toBe(small.statements);
@@ -322,6 +324,10 @@ describe('follow', () => {
     expect(bySid.DecryptReplicaSourcesInEuWest1.Resource).toEqual(arn('kms', 'eu-west-1', 'key/*'));
     expect(bySid.ReadAndUnlabelOwnReplicas).toMatchObject({ Action: ['ssm:GetParameterHistory', 'ssm:UnlabelParameterVersion'], Condition: { StringLike: owned } });
     expect(bySid.WriteOwnReplicas).toMatchObject({ Action: 'ssm:PutParameter', Resource: arn('ssm', 'us-east-1', 'parameter/app/prod/*'), Condition: { StringLikeIfExists: owned } });
+    // the tags of any name under the path, without condition: they tell a name that is not ours from an IAM breakage
+    expect(bySid.ReadReplicaOwnerTags).toEqual({ Sid: 'ReadReplicaOwnerTags', Effect: 'Allow', Action: 'ssm:ListTagsForResource', Resource: arn('ssm', 'us-east-1', 'parameter/app/prod/*') });
+    // the sweep's listing of both regions: metadata, never a value, and only on `*`
+    expect(bySid.ListReplicasAndSources).toEqual({ Sid: 'ListReplicasAndSources', Effect: 'Allow', Action: 'ssm:DescribeParameters', Resource: '*' });
     expect(bySid.EncryptReplicas).toMatchObject({
       // db is Advanced (GenerateDataKey), the token Standard (Encrypt); never Decrypt of a replica
       Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
@@ -329,17 +335,17 @@ describe('follow', () => {
       Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['ssm.us-east-1.', { Ref: 'AWS::URLSuffix' }]] } } },
     });
     expect(Object.keys(bySid).filter((sid) => !['WriteOwnLogs', 'WriteTraces', 'undefined'].includes(sid)).sort()).toEqual(
-      ['DecryptReplicaSourcesInEuWest1', 'EncryptReplicas', 'ReadAndUnlabelOwnReplicas', 'ReadReplicaSourcesInEuWest1', 'WriteOwnReplicas'],
+      ['DecryptReplicaSourcesInEuWest1', 'EncryptReplicas', 'ListReplicasAndSources', 'ReadAndUnlabelOwnReplicas', 'ReadReplicaOwnerTags', 'ReadReplicaSourcesInEuWest1', 'WriteOwnReplicas'],
     );
     const [fn] = Object.values(resourcesOfType(replicaStack, 'AWS::Lambda::Function')).filter((f: any) => /copies changes/.test(f.Properties.Description));
-    expect(fn.Properties.Environment.Variables).toEqual({ SOURCE_REGION: 'eu-west-1', REPLICATED_NAMES: '["/app/prod/"]' });
+    expect(fn.Properties.Environment.Variables).toEqual({ SOURCE_REGION: 'eu-west-1', REPLICATED_NAMES: '["/app/prod/"]', REPLICA_STACK_NAME: { Ref: 'AWS::StackName' } });
     expect(fn.Properties.DeadLetterConfig).toBeDefined();
     expect(replica.followAlarm).toBeDefined();
   });
 
   test('the copier\'s rule takes only the source region\'s parameters: this region\'s own changes (its writes, a replica\'s deletion) land on the same bus', () => {
     const { replicaStack } = followed();
-    const [rule] = Object.values(resourcesOfType(replicaStack, 'AWS::Events::Rule'));
+    const [rule] = Object.values(resourcesOfType(replicaStack, 'AWS::Events::Rule')).filter((r: any) => r.Properties.EventPattern);
     expect(rule.Properties.EventPattern).toEqual({
       'source': ['aws.ssm'],
       'detail-type': ['Parameter Store Change'],
@@ -371,8 +377,10 @@ describe('follow', () => {
     expect(rule.Properties.EventPattern.detail.name).toEqual([{ prefix: '/edge/service-0/' }, { prefix: '/edge/service-1/' }]);
   });
 
-  test('off: no rule, no copier', () => {
-    const { sourceStack, replicaStack, replica } = followed(false);
+  test('off: no rule, no copier (for sources that neither expire nor rotate)', () => {
+    const { sourceStack, replicaStack } = setup();
+    const token = new SecureStringParameter(sourceStack, 'Token', { parameterName: '/edge/origin-token', value: SecureValue.placeholder() });
+    const replica = new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.parameters([token]), follow: false });
     expect(Object.keys(resourcesOfType(sourceStack, 'AWS::Events::Rule'))).toHaveLength(0);
     expect(Object.keys(resourcesOfType(replicaStack, 'AWS::Events::Rule'))).toHaveLength(0);
     expect(replica.followAlarm).toBeUndefined();
@@ -383,5 +391,101 @@ describe('follow', () => {
     new ParameterNotificationTopic(sourceStack, 'Alerts').watchAlarm(replica.forwardAlarm!);
     // the source's own db expires unannounced (setup's choice): its finding is the source's, not the forwarder's
     expect(nagViolations(create(), sourceStack).filter((v) => !v.includes('@ Source/Secrets/Db/'))).toEqual([]);
+  });
+});
+
+describe('the sweep: a lost change event never lets a replica expire', () => {
+  function copierFunctionId(stack: Stack): string {
+    const functions = resourcesOfType(stack, 'AWS::Lambda::Function');
+    return Object.keys(functions).find((id) => /copies changes/.test(functions[id].Properties.Description))!;
+  }
+
+  function sweepRule(stack: Stack): any {
+    const rules = Object.values(resourcesOfType(stack, 'AWS::Events::Rule')).filter((r: any) => r.Properties.ScheduleExpression);
+    expect(rules).toHaveLength(1);
+    return rules[0];
+  }
+
+  test('hourly for sources renewed at no known time: the copier compares every replica, a failed sweep lands in its dead-letter queue', () => {
+    const { replicaStack, hierarchy } = setup();
+    new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
+    const rule = sweepRule(replicaStack);
+    expect(rule.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [copierFunctionId(replicaStack), 'Arn'] },
+        Input: JSON.stringify({ Sweep: 'replicas', IntervalSeconds: 3600 }),
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/FollowDeadLetterQueue/), 'Arn'] } },
+        // a sweep that waited longer than the interval is superseded by the next one
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+      }),
+    ]);
+  });
+
+  const expiring = (h: ParameterHierarchy, options: { policies: ParameterPolicy[]; rotation?: ParameterRotation }) =>
+    h.addSecureString('Renewed', { name: 'renewed', value: SecureValue.generated(), ...options });
+
+  test.each<[string, { policies: ParameterPolicy[]; rotation?: ParameterRotation }, number]>([
+    [
+      'a rotation before expiration, notified 2 hours ahead: renewed at the latest an hour before (the rotator sweeps twice within the lead)',
+      {
+        policies: [ParameterPolicy.expireAfter(Duration.days(30)), ParameterPolicy.expirationNotification(Duration.hours(2))],
+        rotation: ParameterRotation.beforeExpiration(),
+      },
+      30,
+    ],
+    [
+      'a rotation every day of a 26-hour lifetime: renewed an hour before at the latest (the interval plus an hour of recent-write window)',
+      { policies: [ParameterPolicy.expireAfter(Duration.hours(26))], rotation: ParameterRotation.every(Duration.days(1)) },
+      30,
+    ],
+    [
+      'the shortest lead the synth accepts, a rotation every hour of a 2-hour lifetime: renewed half an hour before',
+      { policies: [ParameterPolicy.expireAfter(Duration.hours(2))], rotation: ParameterRotation.every(Duration.hours(1)) },
+      15,
+    ],
+    [
+      'an operator called an hour ahead by the ExpirationNotification',
+      { policies: [ParameterPolicy.expiration(new Date('2035-01-01T00:00:00Z')), ParameterPolicy.expirationNotification(Duration.hours(1))] },
+      15,
+    ],
+    [
+      'an operator called 14 days ahead: hourly at most rarely',
+      { policies: [ParameterPolicy.expireAfter(Duration.days(90)), ParameterPolicy.expirationNotification(Duration.days(14))] },
+      60,
+    ],
+  ])('twice within the shortest renewal lead: %s', (_name, options, minutes) => {
+    const { replicaStack, hierarchy } = setup();
+    expiring(hierarchy, options);
+    new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) });
+    const rule = sweepRule(replicaStack);
+    expect(rule.Properties.ScheduleExpression).toBe(minutes === 60 ? 'rate(1 hour)' : `rate(${minutes} minutes)`);
+    expect(JSON.parse(rule.Properties.Targets[0].Input)).toEqual({ Sweep: 'replicas', IntervalSeconds: minutes * 60 });
+  });
+
+  test('follow: false refuses sources that expire or rotate, naming each, the rule and the way out', () => {
+    const { replicaStack, hierarchy } = setup();
+    hierarchy.addSecureString('Rotating', { name: 'rotating', value: SecureValue.generated(), rotation: ParameterRotation.every(Duration.days(30)) });
+    expect(() => new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(hierarchy), follow: false })).toThrow(
+      'Replica/Replica: follow: false cannot replicate /app/prod/db (has an Expiration policy), /app/prod/rotating (rotates): without follow, a replica ' +
+        'keeps the Expiration timestamp and the value of its last copy until a deploy changes its source\'s definition, so Parameter Store would delete ' +
+        'it at a time its source has renewed since, or it would serve a value its source rotated away. Keep follow: true (the default), whose sweep ' +
+        'brings every replica in step with its source; or replicate only sources without an Expiration policy and rotation',
+    );
+  });
+
+  test('follow: false sees a batched hierarchy\'s default policies and rotation on its members', () => {
+    const { sourceStack, replicaStack } = setup();
+    const batched = new ParameterHierarchy(sourceStack, 'Batched', {
+      path: '/batched',
+      deployment: HierarchyDeployment.batched(),
+      policies: [ParameterPolicy.expireAfter(Duration.days(90))],
+      rotation: ParameterRotation.every(Duration.days(30)),
+    });
+    for (let i = 0; i < 5; i++) batched.addSecureString(`M${i}`, { name: `m${i}`, value: SecureValue.generated() });
+    expect(() => new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.hierarchy(batched), follow: false })).toThrow(
+      'follow: false cannot replicate /batched/m0 (has an Expiration policy and rotates), /batched/m1 (has an Expiration policy and rotates), ' +
+        '/batched/m2 (has an Expiration policy and rotates) and 2 more: ',
+    );
   });
 });

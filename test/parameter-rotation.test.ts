@@ -21,6 +21,7 @@ import { ParameterRotator } from '../lib/private/parameter-rotator';
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const VIA_SSM = { 'Fn::Join': ['', ['ssm.eu-west-1.', { Ref: 'AWS::URLSuffix' }]] };
 const EXPIRING = [ParameterPolicy.expireAfter(Duration.days(90)), ParameterPolicy.expirationNotification(Duration.days(14))];
+const expiringIn = (lifetime: Duration, lead: Duration) => [ParameterPolicy.expireAfter(lifetime), ParameterPolicy.expirationNotification(lead)];
 
 function newStack(): Stack {
   return new Stack(new App(), 'Stack', { env: ENV });
@@ -43,6 +44,12 @@ function rotatorStatements(stack: Stack): any[] {
   const policies = Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy', { Properties: { Description: Match.stringLikeRegexp('rotator') } });
   const [policy] = Object.values(policies);
   return policy.Properties.PolicyDocument.Statement;
+}
+
+/** The schedule of each rule that sweeps the parameters rotating before expiration. */
+function sweepSchedules(stack: Stack): string[] {
+  const rules = Template.fromStack(stack).findResources('AWS::Events::Rule', { Properties: { Targets: [Match.objectLike({ Input: '{"Trigger":"before-expiration"}' })] } });
+  return Object.values(rules).map((r) => r.Properties.ScheduleExpression);
 }
 
 function statement(stack: Stack, sid: string): any {
@@ -189,6 +196,44 @@ describe('a rotating SecureStringParameter', () => {
   });
 
   test.each([
+    ['2 hours (the shortest accepted)', Duration.hours(2), 'rate(1 hour)'],
+    ['3 hours', Duration.hours(3), 'rate(1 hour)'],
+    ['4 hours', Duration.hours(4), 'rate(2 hours)'],
+    ['12 hours', Duration.hours(12), 'rate(6 hours)'],
+    ['36 hours', Duration.hours(36), 'rate(18 hours)'],
+    ['2 days', Duration.days(2), 'rate(1 day)'],
+    ['14 days', Duration.days(14), 'rate(1 day)'],
+  ])('a notification %s before expiry: the sweep runs at %s, twice within the lead, at most hourly and at least daily', (_lead, lead, rate) => {
+    const stack = newStack();
+    rotating(stack, 'B', { policies: expiringIn(Duration.days(30), lead), rotation: ParameterRotation.beforeExpiration() });
+
+    expect(sweepSchedules(stack)).toEqual([rate]);
+  });
+
+  test('the shortest lead of the stack sets the one sweep\'s rate, whichever parameter registers first, hierarchy members included', () => {
+    const stack = newStack();
+    rotating(stack, 'Long', { policies: EXPIRING, rotation: ParameterRotation.beforeExpiration() });
+    const batched = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', deployment: HierarchyDeployment.batched(), rotation: ParameterRotation.beforeExpiration() });
+    batched.addSecureString('Short', {
+      name: 'short',
+      value: SecureValue.generated(),
+      policies: expiringIn(Duration.days(2), Duration.hours(12)),
+    });
+    rotating(stack, 'Later', { policies: EXPIRING, rotation: ParameterRotation.beforeExpiration() });
+    // several notifications: the longest one's lead is the parameter's, its event comes first
+    rotating(stack, 'Both', {
+      policies: [
+        ParameterPolicy.expireAfter(Duration.days(30)),
+        ParameterPolicy.expirationNotification(Duration.hours(1)),
+        ParameterPolicy.expirationNotification(Duration.hours(20)),
+      ],
+      rotation: ParameterRotation.beforeExpiration(),
+    });
+
+    expect(sweepSchedules(stack)).toEqual(['rate(6 hours)']);
+  });
+
+  test.each([
     [ssm.ParameterTier.STANDARD, ['kms:Encrypt']],
     [ssm.ParameterTier.ADVANCED, ['kms:GenerateDataKey']],
     [ssm.ParameterTier.INTELLIGENT_TIERING, ['kms:Encrypt', 'kms:GenerateDataKey']],
@@ -277,6 +322,19 @@ describe('invalid rotations fail at synth, naming the parameter and the rule', (
       () => ({ rotation: ParameterRotation.beforeExpiration(), policies: [ParameterPolicy.expireAfter(Duration.days(90))] }),
       'rotation before expiration needs ParameterPolicy.expirationNotification(...)',
     ],
+    [
+      'beforeExpiration with a notification 1 hour before expiry',
+      () => ({ rotation: ParameterRotation.beforeExpiration(), policies: expiringIn(Duration.days(1), Duration.hours(1)) }),
+      "the ExpirationNotification 1 hour before expiry is too short for rotation before expiration: its event is best effort, and the rotator's sweep, " +
+        'which renews the parameter when the event is lost, runs at most hourly and must run twice within the lead; ' +
+        'give ParameterPolicy.expirationNotification(Duration.hours(2)) or longer',
+    ],
+    [
+      'beforeExpiration with a lifetime within the lead plus an hour',
+      () => ({ rotation: ParameterRotation.beforeExpiration(), policies: expiringIn(Duration.days(1), Duration.hours(23)) }),
+      'expireAfter 1 day is too short for the ExpirationNotification 23 hours before expiry: the rotator renews a parameter once it expires within ' +
+        'its notification lead plus 1 hour, so a renewed value would be due again at once; make expireAfter longer than 1 day, or the notification shorter',
+    ],
   ])('%s', (_name, props, message) => {
     const stack = newStack();
     expect(() => rotating(stack, 'A', props(stack))).toThrow(`Stack/A: /app/a: rotation is invalid: ${message}`);
@@ -284,6 +342,13 @@ describe('invalid rotations fail at synth, naming the parameter and the rule', (
 
   test('an interval comfortably shorter than the lifetime is accepted', () => {
     expect(() => rotating(newStack(), 'A', { policies: [ParameterPolicy.expireAfter(Duration.days(31))] })).not.toThrow();
+  });
+
+  test.each([
+    ['the shortest lead, 2 hours', Duration.days(1), Duration.hours(2)],
+    ['a lifetime an hour longer than the lead plus an hour', Duration.hours(26), Duration.days(1)],
+  ])('before expiration, %s, is accepted', (_name, lifetime, lead) => {
+    expect(() => rotating(newStack(), 'A', { policies: expiringIn(lifetime, lead), rotation: ParameterRotation.beforeExpiration() })).not.toThrow();
   });
 });
 
@@ -355,6 +420,42 @@ describe('rotation in a hierarchy', () => {
     for (let i = 0; i < 21; i++) prod.addSecureString(`P${i}`, { name: `p${i}`, value: SecureValue.generated() });
 
     expect(statement(stack, 'RotateParametersOfThisStack').Resource).toEqual(arn('app/prod/*'));
+  });
+});
+
+describe('secureValue of a rotating parameter is refused: its pinned version goes stale at the first rotation', () => {
+  const refusal = (path: string, name: string, when: string) =>
+    `${path}: ${name}: secureValue is refused: the value rotates (${when}), and a {{resolve:ssm-secure:name:version}} reference is pinned to the ` +
+    'version this deploy wrote, so whatever resolves it would keep a stale value after the first rotation. Read the value at runtime by name ' +
+    'instead: grantRead(...) and GetParameter with the AWS SDK, the AWS Parameters and Secrets Lambda extension, or ecs.Secret.fromSsmParameter(...)';
+
+  test.each([
+    ['on a schedule', ParameterRotation.every(Duration.days(30)), [], 'every 30 days'],
+    ['before expiration', ParameterRotation.beforeExpiration(), EXPIRING, 'before it expires'],
+  ])('its own rotation %s', (_name, rotation, policies, when) => {
+    const param = rotating(newStack(), 'Db', { rotation, policies });
+
+    expect(() => param.secureValue).toThrow(refusal('Stack/Db', '/app/db', when));
+  });
+
+  test("a hierarchy's default rotation, which its generated member takes at construction", () => {
+    const prod = new ParameterHierarchy(newStack(), 'Prod', { path: '/app/prod', rotation: ParameterRotation.every(Duration.days(7)) });
+    const member = prod.child('db').addSecureString('Master', { name: 'master-password', value: SecureValue.generated() }) as SecureStringParameter;
+
+    expect(() => member.secureValue).toThrow(refusal('Stack/Prod/db/Master', '/app/prod/db/master-password', 'every 7 days'));
+  });
+
+  test('a member that does not rotate in a rotating hierarchy keeps its pinned reference', () => {
+    const stack = newStack();
+    const prod = new ParameterHierarchy(stack, 'Prod', { path: '/app/prod', rotation: ParameterRotation.every(Duration.days(7)) });
+    const optedOut = prod.addSecureString('OptedOut', { name: 'opted-out', value: SecureValue.generated(), rotation: ParameterRotation.none() }) as SecureStringParameter;
+    const operated = prod.addSecureString('Operated', { name: 'operated', value: SecureValue.placeholder() }) as SecureStringParameter;
+
+    for (const param of [optedOut, operated]) {
+      expect(stack.resolve(param.secureValue.unsafeUnwrap())).toEqual({
+        'Fn::Join': ['', [`{{resolve:ssm-secure:${param._name}:`, { 'Fn::GetAtt': [stack.getLogicalId(param.node.defaultChild as any), 'Version'] }, '}}']],
+      });
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { GetParameterHistoryCommand, ParameterHistory, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterHistoryCommand, ParameterHistory, ParameterInlinePolicy, SSMClient } from '@aws-sdk/client-ssm';
 import { Clients } from './clients';
 import type { DeferredReadBack } from './deferred-read-back';
 import { OperatorError } from './errors';
@@ -80,7 +80,7 @@ function liveParameter(versions: readonly ParameterHistory[]): LiveParameter {
     tier: newest?.Tier,
     description: newest?.Description,
     allowedPattern: newest?.AllowedPattern,
-    policies: (newest?.Policies ?? []).map((p) => normalizePolicy(p.PolicyText)).filter((p) => p !== '{}'),
+    policies: normalizedPolicies(newest?.Policies),
     version: newest?.Version,
     lastModified: newest?.LastModifiedDate,
     labels: newest?.Labels,
@@ -150,6 +150,11 @@ export function attributesChanged(spec: ParameterSpec, live: LiveParameter, oldK
     (spec.allowedPattern ?? '') !== (live.allowedPattern ?? '') ||
     !samePolicies(spec.policies, live.policies)
   );
+}
+
+/** A version's policies as the handler compares them: canonical JSON each, without the `{}` that clears them. */
+export function normalizedPolicies(policies: readonly ParameterInlinePolicy[] | undefined): string[] {
+  return (policies ?? []).map((p) => normalizePolicy(p.PolicyText)).filter((p) => p !== '{}');
 }
 
 /** Parameter Store returns policy text as a string; some emulators return the object. */

@@ -1,18 +1,21 @@
 import { OperatorError } from './errors';
+import { tagsIfExists } from './ownership';
 import { WriteContext, writeVersion } from './parameter-writes';
-import { LiveParameter, readHistory, readHistoryIn } from './read-back';
+import { LiveParameter, readHistory, readHistoryIn, samePolicies } from './read-back';
 import { SourceUnreadableError, currentSourceVersion, policiesOf, readSource } from './replica-source';
 import { ParameterSpec } from './request';
-import { SourceType } from '../private/handler-protocol';
+import { OWNER_TAG_KEY, SourceType } from '../private/handler-protocol';
 import { ParameterChangeEvent, isReplicated } from '../private/replica-protocol';
 
-/** What one copier serves: the source region and the names (paths ending in `/`, or exact names) it replicates. */
+/** What one copier serves: the source region, the names (paths ending in `/`, or exact names) it replicates, its stack. */
 export interface CopierConfig {
   readonly sourceRegion: string;
   readonly names: readonly string[];
+  /** The copier's stack: the owner tag of each of its replicas is `<stackName>/<logical id>`. */
+  readonly stackName: string;
 }
 
-/** What became of one change event. Never a value. */
+/** What became of one change event, or of one replica a sweep found behind. Never a value. */
 export interface CopyOutcome {
   readonly name: string;
   readonly copied: boolean;
@@ -24,6 +27,8 @@ export interface CopyOutcome {
 
 /** Copies of one event before the copier stops following a source that keeps moving (its next event copies again). */
 const COPY_ATTEMPTS = 3;
+
+const NOT_OURS = 'it is no replica of this stack here (none deployed yet, or not ours)';
 
 /**
  * Brings the replica of the changed source parameter up to date with the source as it is now: an event that
@@ -39,24 +44,52 @@ export async function copyChange(event: ParameterChangeEvent, config: CopierConf
   if (ignored) {
     return { name, copied: false, skipped: ignored };
   }
-  // the copier may read only parameters with this stack's owner tag: IAM refuses any other name (one that does
-  // not exist included), which is how a name under the path that is no replica of this stack is told apart
-  let replica = await readHistory(name, ctx).catch(notFoundAs(undefined, 'AccessDeniedException'));
-  if (replica === undefined || replica.version === undefined) {
-    return { name, copied: false, skipped: 'it is no replica of this stack here (none deployed yet, or not ours)' };
+  const replica = await ownReplica(name, config, ctx);
+  if (replica === undefined) {
+    return { name, copied: false, skipped: NOT_OURS };
   }
   if (event.detail.operation === 'Delete') {
     return sourceDeleted(name, config, ctx);
   }
+  return followSource(name, replica, config, ctx, { comparePolicies: false });
+}
+
+/**
+ * Brings one replica that the sweep found behind its source (by both regions' listings) in step, as an event of
+ * its source would; and also when only the policies differ, which a renewed Expiration copied with an older value
+ * (a race) would leave. One more call than an event for a replica with policies that proves in step after all.
+ */
+export async function reconcileReplica(name: string, config: CopierConfig, ctx: WriteContext): Promise<CopyOutcome> {
+  const replica = await ownReplica(name, config, ctx);
+  if (replica === undefined) {
+    return { name, copied: false, skipped: NOT_OURS };
+  }
+  return followSource(name, replica, config, ctx, { comparePolicies: true });
+}
+
+/** Copies the source's value (and, to a replica with policies, its policies) until the source stays put. */
+async function followSource(
+  name: string,
+  first: LiveParameter,
+  config: CopierConfig,
+  ctx: WriteContext,
+  check: { readonly comparePolicies: boolean },
+): Promise<CopyOutcome> {
+  let replica = first;
   for (let attempt = 1; ; attempt++) {
     const source = await readSource(name, config.sourceRegion, { decrypt: true }, ctx.clients, ctx.deadline);
     const sourceModified = source.LastModifiedDate?.getTime() ?? Infinity;
-    if (attempt === 1 && replica.lastModified && replica.lastModified.getTime() >= sourceModified) {
-      return { name, copied: false, skipped: `the replica (version ${replica.version}) is as new as the source (version ${source.Version})` };
+    const asNew = attempt === 1 && replica.lastModified !== undefined && replica.lastModified.getTime() >= sourceModified;
+    const inStep = `the replica (version ${replica.version}) is as new as the source (version ${source.Version})`;
+    if (asNew && !(check.comparePolicies && replica.policies.length > 0)) {
+      return { name, copied: false, skipped: inStep };
+    }
+    const policies = replica.policies.length > 0 ? await sourcePolicies(name, config, ctx) : undefined;
+    if (asNew && samePolicies(policies, replica.policies)) {
+      return { name, copied: false, skipped: `${inStep}, with its policies` };
     }
     const value = source.Value ?? '';
     ctx.secrets.add(value);
-    const policies = replica.policies.length > 0 ? await sourcePolicies(name, config, ctx) : undefined;
     const written = await writeVersion(replicaSpec(name, replica, policies), value, [], replica, { Overwrite: true }, ctx);
     const now = await currentSourceVersion(name, config.sourceRegion, ctx.clients, ctx.deadline);
     if (now === source.Version || attempt === COPY_ATTEMPTS) {
@@ -65,6 +98,41 @@ export async function copyChange(event: ParameterChangeEvent, config: CopierConf
     // the source moved after it was read: the replica now has a newer time than that change, so copy it at once
     replica = { ...replica, version: written.version, versionCount: replica.versionCount + 1 };
   }
+}
+
+/**
+ * The replica's history, or undefined when `name` is no replica of this stack here. The copier may read the
+ * history only of a parameter with this stack's owner tag, so IAM answers AccessDenied both for a name that is not
+ * ours (absent, untagged, another stack's) and for a replica of ours that a broken role, a permissions boundary or
+ * a service control policy keeps it from. Its tags, which the copier may read on every replicated name, tell the
+ * two apart: the first is skipped quietly, the second fails (Lambda retries, then the dead-letter queue's alarm).
+ */
+async function ownReplica(name: string, config: CopierConfig, ctx: WriteContext): Promise<LiveParameter | undefined> {
+  try {
+    const replica = await readHistory(name, ctx);
+    return replica.version === undefined ? undefined : replica;
+  } catch (err) {
+    if (isNamed(err, 'ParameterNotFound')) return undefined;
+    if (isNamed(err, 'AccessDeniedException')) return deniedUnlessOurs(name, config, ctx);
+    throw err;
+  }
+}
+
+/** Undefined for a name that does not exist or is not this stack's; throws for a replica of ours that IAM refused. */
+async function deniedUnlessOurs(name: string, config: CopierConfig, ctx: WriteContext): Promise<undefined> {
+  const owner = (await tagsIfExists(name, ctx))?.find((t) => t.Key === OWNER_TAG_KEY)?.Value;
+  if (owner === undefined || !owner.startsWith(`${config.stackName}/`)) {
+    return undefined;
+  }
+  throw new OperatorError(
+    `IAM refused the copier ssm:GetParameterHistory on this replica, which this stack owns (owner tag ${owner}): the copier's role is missing its ` +
+      'ReadAndUnlabelOwnReplicas statement, or a permissions boundary or service control policy denies it. Deploy the replica\'s stack again to ' +
+      'restore the role\'s policy, or lift the denial; until then this replica does not follow its source.',
+  );
+}
+
+function isNamed(err: unknown, name: string): boolean {
+  return err instanceof Error && err.name === name;
 }
 
 /**
@@ -120,13 +188,5 @@ function replicaSpec(name: string, replica: LiveParameter, policies: string | un
     policies,
     adopt: false,
     tags: [],
-  };
-}
-
-/** Answers `fallback` for a parameter that does not exist (or for another of `names`), rethrows any other error. */
-function notFoundAs<T>(fallback: T, ...names: string[]): (err: unknown) => T {
-  return (err) => {
-    if (err instanceof Error && ['ParameterNotFound', ...names].includes(err.name)) return fallback;
-    throw err;
   };
 }

@@ -1,10 +1,9 @@
-import { DescribeParametersCommand } from '@aws-sdk/client-ssm';
 import { forEachConcurrently } from './concurrency';
 import { OperatorError, explainError } from './errors';
 import { redact } from './redact';
-import { withRetries } from './retry';
 import { RotationContext, rotateParameter } from './rotation';
-import { BEFORE_EXPIRATION_TRIGGER, ROTATION_TAG_KEY, rotationTagValue, triggerInterval } from '../private/rotation-protocol';
+import { namesTagged } from './rotation-search';
+import { BEFORE_EXPIRATION_TRIGGER, rotationTagValue, triggerInterval } from '../private/rotation-protocol';
 
 /** Parameters rotated at once: their reads overlap, their writes wait for their slots in the pacer. */
 const CONCURRENCY = 8;
@@ -82,7 +81,7 @@ interface Targets {
 }
 
 /**
- * A schedule's input `{ "Trigger": "every-<seconds>" }` (or the daily `before-expiration` sweep, for the
+ * A schedule's input `{ "Trigger": "every-<seconds>" }` (or the `before-expiration` sweep, for the
  * notifications EventBridge may not deliver: Parameter Store emits them on a best-effort basis), or a
  * `Parameter Store Policy Action` event.
  */
@@ -95,27 +94,4 @@ async function targetsOf(event: unknown, ctx: RotationContext): Promise<Targets>
     return { trigger: e.Trigger, names: await namesTagged(rotationTagValue(ctx.stackName, e.Trigger), ctx), announced: false };
   }
   throw new OperatorError('the rotator received an event that is neither a schedule of this stack nor a Parameter Store Policy Action');
-}
-
-/**
- * Every parameter whose rotation tag has this value. DescribeParameters is the one Parameter Store call that
- * filters by tag; it returns metadata only (never a value) and pages by at most 50.
- */
-async function namesTagged(value: string, ctx: RotationContext): Promise<string[]> {
-  const names: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await withRetries(
-      'ssm:DescribeParameters',
-      (options) =>
-        ctx.clients.ssm.send(
-          new DescribeParametersCommand({ ParameterFilters: [{ Key: `tag:${ROTATION_TAG_KEY}`, Values: [value] }], MaxResults: 50, NextToken: nextToken }),
-          options,
-        ),
-      ctx.deadline,
-    );
-    names.push(...(page.Parameters ?? []).flatMap((p) => (p.Name ? [p.Name] : [])));
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return names;
 }

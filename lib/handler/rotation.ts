@@ -8,9 +8,11 @@ import { WriteContext, writeVersion } from './parameter-writes';
 import { LiveParameter, readHistory } from './read-back';
 import { ParameterSpec } from './request';
 import { withRetries } from './retry';
+import { namesTagged } from './rotation-search';
 import { SOURCE_LABEL_PREFIX } from './source-fingerprint';
 import { labelVersion } from './source-labels';
 import { MAX_TAG_VALUE_LENGTH, OWNER_TAG_KEY, SourceType } from '../private/handler-protocol';
+import { isCoveredBy } from '../private/parameter-prefixes';
 import {
   BEFORE_EXPIRATION_TRIGGER,
   CURRENT_LABEL,
@@ -53,10 +55,15 @@ export interface RotationContext extends WriteContext {
  * version, `previous` to the replaced one. The value is never read: the write needs no kms:Decrypt.
  */
 export async function rotateParameter(name: string, trigger: string, ctx: RotationContext): Promise<RotationOutcome> {
-  if (ctx.rotatingNames && !isRotatingName(name, ctx.rotatingNames)) {
+  if (ctx.rotatingNames && !isCoveredBy(name, ctx.rotatingNames)) {
     return { rotated: false, reason: `it is not one of the rotating parameters of stack ${ctx.stackName} (its resource left the app, or it is another stack's)` };
   }
-  const tags = await tagsIfExists(name, ctx);
+  let tags: Tag[] | undefined;
+  try {
+    tags = await tagsIfExists(name, ctx);
+  } catch (err) {
+    return skipIfAnotherStacks(err, name, trigger, ctx);
+  }
   if (tags === undefined) {
     return { rotated: false, reason: 'it no longer exists', gone: true };
   }
@@ -77,9 +84,22 @@ export async function rotateParameter(name: string, trigger: string, ctx: Rotati
   return { rotated: true, version: await writeRotation(name, live, options, ctx) };
 }
 
-function isRotatingName(name: string, patterns: readonly string[]): boolean {
-  const bare = name.replace(/^\//, '');
-  return patterns.some((p) => (p.endsWith('/*') ? bare.startsWith(p.slice(0, -1)) : bare === p));
+/**
+ * The rotator may read the tags of this stack's parameters only (its policy's owner-tag condition), so IAM
+ * denies another stack's parameter before its owner tag could say whose it is. One reaches the rotator when
+ * its ExpirationNotification matches the event pattern of a path this stack rotates under. DescribeParameters
+ * (allowed on every parameter, a tag filter but no tags in its answer) tells: a name without this stack's
+ * rotation tag is not ours and is skipped; with it, the denial is a fault of the rotator's permissions.
+ */
+async function skipIfAnotherStacks(err: unknown, name: string, trigger: string, ctx: RotationContext): Promise<RotationOutcome> {
+  const denied = err instanceof Error && err.name === 'AccessDeniedException';
+  if (!denied || (await namesTagged(rotationTagValue(ctx.stackName, trigger), ctx, name)).length > 0) {
+    throw err;
+  }
+  return {
+    rotated: false,
+    reason: `it is not stack ${ctx.stackName}'s to rotate: IAM denies the rotator its tags (another stack owns it), and it carries no ${ROTATION_TAG_KEY} tag of this stack`,
+  };
 }
 
 /**
@@ -164,8 +184,10 @@ function tagValue(tags: readonly Tag[], key: string): string | undefined {
 /**
  * Why a rotation now would be a second one (a duplicate or late event), or undefined when it is due.
  * On a schedule: the value was written less than {@link recentWriteSeconds} ago. Before expiration: the
- * live Expiration is further away than the notification's lead time (plus slack for an early event),
- * which means a rotation has already renewed it.
+ * live Expiration is further away than the longest notification lead (plus slack for an early event),
+ * which means a rotation has already renewed it. The boundary is due: the first notification's event
+ * renews the parameter, and when that event is lost, the sweep does (it runs at least twice within every
+ * lead the synth accepts, see sweepPeriodHours).
  */
 export function notDueReason(trigger: string, live: LiveParameter, now: number): string | undefined {
   const interval = triggerInterval(trigger);
@@ -177,18 +199,20 @@ export function notDueReason(trigger: string, live: LiveParameter, now: number):
   if (trigger !== BEFORE_EXPIRATION_TRIGGER) {
     throw new OperatorError(`unknown rotation trigger ${trigger}`);
   }
-  const expiresAt = Date.parse(policyAttributes(live, 'Expiration')?.Timestamp ?? '');
-  const notification = policyAttributes(live, 'ExpirationNotification');
-  if (Number.isNaN(expiresAt) || notification === undefined) {
+  const expiresAt = Date.parse(policiesOfType(live, 'Expiration')[0]?.Timestamp ?? '');
+  const leadSeconds = Math.max(...policiesOfType(live, 'ExpirationNotification').map((n) => Number(n.Before) * (n.Unit === 'Days' ? 86400 : 3600)));
+  if (Number.isNaN(expiresAt) || !Number.isFinite(leadSeconds)) {
     return 'it has no Expiration and ExpirationNotification policies to rotate before';
   }
-  const leadSeconds = Number(notification.Before) * (notification.Unit === 'Days' ? 86400 : 3600);
   const dueAt = expiresAt - (leadSeconds + NOTIFICATION_SLACK_SECONDS) * 1000;
   return now < dueAt ? `it expires at ${new Date(expiresAt).toISOString()}, not within its notification time: already rotated` : undefined;
 }
 
-function policyAttributes(live: LiveParameter, type: string): Record<string, string> | undefined {
-  return live.policies.map((p) => JSON.parse(p) as { Type?: string; Attributes?: Record<string, string> }).find((p) => p.Type === type)?.Attributes;
+/** The attributes of each live policy of this type, in order. */
+function policiesOfType(live: LiveParameter, type: string): Array<Record<string, string>> {
+  return live.policies
+    .map((p) => JSON.parse(p) as { Type?: string; Attributes?: Record<string, string> })
+    .flatMap((p) => (p.Type === type && p.Attributes ? [p.Attributes] : []));
 }
 
 /**

@@ -7,6 +7,8 @@ import type { SourceProperties } from './handler-protocol';
 import { parameterArnFor } from './parameter-name';
 import { SecureStringParameterBase } from './secure-string-parameter-base';
 import { ParameterValidationError } from './validation-error';
+import type { ParameterPolicy } from '../parameter-policy';
+import type { ParameterRotation } from '../parameter-rotation';
 
 /** What a batched member is told at creation; its name and ARN reference the chunk that writes it. */
 export interface BatchedSecureStringProps {
@@ -19,6 +21,10 @@ export interface BatchedSecureStringProps {
   readonly referencedArn: string;
   /** Where the value comes from. */
   readonly valueSource: SourceProperties;
+  /** Its policies, the hierarchy's defaults included. */
+  readonly policies: readonly ParameterPolicy[];
+  /** Its rotation, if it rotates (its own or the hierarchy's default). */
+  readonly rotation?: ParameterRotation;
 }
 
 /**
@@ -47,6 +53,8 @@ export class BatchedSecureString extends SecureStringParameterBase implements IT
     this.encryptionKey = props.encryptionKey;
     this.tier = props.tier;
     this._valueSource = props.valueSource;
+    this._policies = props.policies;
+    this._rotation = props.rotation;
     this._eventName = props.parameterName;
     this._keyPolicyArn = parameterArnFor(this, props.parameterName);
   }

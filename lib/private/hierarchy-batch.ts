@@ -19,6 +19,7 @@ import { addResourceDependency } from './dependencies';
 import { ATTRIBUTE_ARN, DEFAULT_TIER, SERVICE_TIMEOUT_SECONDS } from './handler-protocol';
 import { ParameterRotator } from './parameter-rotator';
 import { policyProperties, tierForPolicies } from './policy-validation';
+import { notificationLead } from './rotation-validation';
 import { SecureStringHandler, committedCiphertextKeys } from './secure-string-handler';
 import { validateSecureString } from './secure-string-validation';
 import { ParameterValidationError } from './validation-error';
@@ -116,6 +117,8 @@ export class HierarchyBatch extends Construct {
       referencedName: Lazy.string({ produce: () => this.reference(fullName, ATTRIBUTE_PATH) }),
       referencedArn: Lazy.string({ produce: () => this.reference(fullName, ATTRIBUTE_ARN) }),
       valueSource: props.value._properties,
+      policies,
+      rotation: props.rotation?._active,
     });
     validateSecureString(parameter, props, tier);
     if (props.encryptionKey !== undefined && props.encryptionKey !== this.props.encryptionKey) {
@@ -129,7 +132,8 @@ export class HierarchyBatch extends Construct {
     });
     const rotation = props.rotation?._active;
     if (rotation) {
-      ParameterRotator.of(this).register({ name: fullName, key: this.props.encryptionKey, tier, rotation });
+      const key = this.props.encryptionKey;
+      ParameterRotator.of(this).register({ name: fullName, key, tier, rotation, notificationLead: notificationLead(policies) });
     }
     const relativeName = fullName.slice(this.props.path.length + 1);
     const member: Member = { parameter, fullName, relativeName, fields: memberFields(props, tier, policies) };

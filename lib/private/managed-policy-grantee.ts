@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { checkManagedPolicySize } from './limit-checks';
 import { ParameterValidationError } from './validation-error';
 
 /**
@@ -37,6 +38,7 @@ class ManagedPolicyPrincipal extends iam.AccountPrincipal {
  */
 export function managedPolicyOf(scope: IConstruct, id: string, grant: (grantee: iam.IGrantable) => unknown): iam.ManagedPolicy {
   const policy = new iam.ManagedPolicy(scope, id);
+  checkManagedPolicySize(policy);
   grant(new ManagedPolicyPrincipal(policy));
   return policy;
 }

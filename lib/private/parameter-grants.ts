@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
 import { ENCRYPTION_CONTEXT_KEY } from './handler-protocol';
+import { checkGranteePolicySize } from './limit-checks';
 import { ParameterKeyBase } from './parameter-key-base';
 import { parameterStoreViaService } from './parameter-store-conditions';
 
@@ -45,6 +46,7 @@ export function grantOnParameters(
   key: kms.IKey,
   keyActions: string[],
 ): iam.Grant {
+  checkGranteePolicySize(grantee);
   let grant = iam.Grant.addToPrincipal({ grantee, actions: ssmActions, resourceArns: [target.parameterArns] });
   if (target.pathArn && ssmActions.includes(READ_ACTIONS[0])) {
     const byPath = iam.Grant.addToPrincipal({ grantee, actions: [READ_BY_PATH_ACTION], resourceArns: [target.pathArn, target.parameterArns] });

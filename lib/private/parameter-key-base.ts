@@ -2,6 +2,7 @@ import { Resource } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { KEY_ADMIN_ACTIONS } from './key-actions';
+import { checkKeyPolicySize } from './limit-checks';
 import { ParameterValidationError } from './validation-error';
 
 /**
@@ -33,6 +34,8 @@ export abstract class ParameterKeyBase extends Resource implements kms.IKey {
 
   public addToResourcePolicy(statement: iam.PolicyStatement, _allowNoOp?: boolean): iam.AddToResourcePolicyResult {
     this.policy.addStatements(statement);
+    // shares and grants that name principals add statements: refused at synth past KMS's 32 KB
+    checkKeyPolicySize(this, () => this.policy);
     return { statementAdded: true, policyDependable: this.policy };
   }
 

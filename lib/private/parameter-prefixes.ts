@@ -36,3 +36,24 @@ function mergeDeepest(paths: Set<string>): Set<string> {
   const deepest = Math.max(...[...paths].map(depth));
   return new Set([...paths].map((p) => (depth(p) === deepest && deepest > 1 ? p.split('/').slice(0, -1).join('/') : p)));
 }
+
+/** The every-name pattern: statements that use it are scoped by the owner tag of the stack. */
+export const EVERY_NAME = '*';
+
+/**
+ * The finest patterns for `names` whose size, as `length` counts it, is at most `maxLength`: the exact names (if
+ * `exactFirst`), else their covering paths (at most ten), else their top levels, else {@link EVERY_NAME}. Only for
+ * statements whose owner-tag condition keeps every other stack's parameters out whatever the pattern: the size of a
+ * policy then stays bounded whatever the number and the length of the names.
+ */
+export function patternsWithin(names: Iterable<string>, maxLength: number, length: (patterns: string[]) => number, exactFirst = true): string[] {
+  const exact = [...new Set([...names].map((name) => name.replace(/^\//, '')))].sort();
+  const candidates = [...(exactFirst ? [exact] : []), coveringPatterns(exact), coveringPatterns(exact, 1)];
+  return candidates.find((patterns) => length(patterns) <= maxLength) ?? [EVERY_NAME];
+}
+
+/** Whether `name` is matched by one of `patterns` (exact names, `<path>/*`, or {@link EVERY_NAME}). */
+export function isCoveredBy(name: string, patterns: readonly string[]): boolean {
+  const bare = name.replace(/^\//, '');
+  return patterns.some((p) => p === EVERY_NAME || (p.endsWith('/*') ? bare.startsWith(p.slice(0, -1)) : bare === p));
+}

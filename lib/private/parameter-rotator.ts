@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Aws, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { Aws, CfnResource, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -11,15 +11,17 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
 import { writeOwnLogsAndTraces } from './function-telemetry';
 import { acknowledgeOwnStackRecords } from './handler-acknowledgements';
-import { OWNER_TAG_CONDITION_KEY, ownStackArns, readOwnStackRecords, uniqueArns } from './handler-policy';
+import { accountKeysArn, mayBeInOtherAccount, OWNER_TAG_CONDITION_KEY, ownStackArns, readOwnStackRecords, uniqueArns } from './handler-policy';
 import { ENCRYPTION_CONTEXT_KEY } from './handler-protocol';
 import { tierKeyActions } from './key-actions';
+import { acknowledgeFinding } from './nag-acknowledgements';
 import { wildcardResourceFinding } from './nag-finding-id';
 import { isAwsManagedSsmKey } from './parameter-key-resolution';
 import { parameterArnFor } from './parameter-name';
-import { coveringPatterns } from './parameter-prefixes';
+import { coveringPatterns, isCoveredBy, patternsWithin } from './parameter-prefixes';
 import { parameterStoreViaService } from './parameter-store-conditions';
-import { BEFORE_EXPIRATION_TRIGGER, ScheduledRotationInput } from './rotation-protocol';
+import { renderedLength } from './rendered-size';
+import { BEFORE_EXPIRATION_TRIGGER, ScheduledRotationInput, sweepPeriodHours } from './rotation-protocol';
 import { acknowledgeRotatorFindings } from './rotator-acknowledgements';
 import { createWorker } from './worker-function';
 import { ParameterEventType } from '../parameter-events';
@@ -30,11 +32,25 @@ const ROTATOR_ID = 'SecureStringRotator';
 const ROTATOR_TIMEOUT = Duration.minutes(15);
 const BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'lib', 'handler', 'rotator.lambda');
 /**
- * Up to this many rotating parameters, in this many characters, are named one by one in the rotator's policy
- * and environment (Lambda allows 4 KB of environment variables); more, by covering paths.
+ * How much of IAM's 6,144 characters the rotator's parameter patterns may take: they appear three times (two
+ * statements and the encryption context). The keys get their own share; the constant statements, logs, traces and
+ * what aws-cdk-lib adds (the dead-letter queue) take the rest (limit-checks.ts verifies the whole at synth).
  */
+const PATTERN_CHARACTERS = 3_000;
+const KEY_CHARACTERS = 800;
+/** The names are also in the rotator's environment: Lambda allows 4 KB for all its variables. */
+const ENVIRONMENT_NAME_CHARACTERS = 2_000;
+/** Up to this many names are tried one by one; more are always covered by paths. */
 const MAX_NAMED_PARAMETERS = 20;
-const MAX_NAMED_CHARACTERS = 2_000;
+/** The names in the ExpirationNotification rule's pattern; the rest of the pattern takes under 300 characters. */
+const EVENT_NAME_CHARACTERS = 1_500;
+const ACCOUNT_KEYS_REASON =
+  'Encrypt and GenerateDataKey on the keys of the account only when their ARNs would not fit IAM\'s policy size, and then only with ' +
+  'kms:ViaService Parameter Store and the rotating parameters\' encryption contexts: Parameter Store calls them only for parameters ' +
+  'the SSM statements allow. Never Decrypt.';
+const COVERING_PATTERN_REASON =
+  'The rotator reaches the rotating parameters by the paths that cover them (every name when the paths would not fit IAM\'s policy size); ' +
+  'each statement is conditioned on this stack\'s owner tag, so no other stack\'s parameter is reached.';
 
 /** What a rotating SecureString tells the stack's rotator, so that its role grants exactly that. */
 export interface RotatedParameter {
@@ -42,6 +58,8 @@ export interface RotatedParameter {
   readonly key: kms.IKey;
   readonly tier: string;
   readonly rotation: ParameterRotation;
+  /** For a rotation before expiration: the longest ExpirationNotification lead, which sets the sweep's rate. */
+  readonly notificationLead?: Duration;
 }
 
 /**
@@ -64,6 +82,9 @@ export class ParameterRotator extends Construct {
   /** In alarm while the dead-letter queue holds a message. */
   public readonly alarm: cloudwatch.Alarm;
   private readonly parameters: RotatedParameter[] = [];
+  private patterns: string[] = [];
+  private readonly acknowledged = new Set<string>();
+  private readonly policy: CfnResource;
   private readonly schedules = new Map<number, events.Rule>();
   private expirationRule?: events.Rule;
 
@@ -75,17 +96,19 @@ export class ParameterRotator extends Construct {
       roleDescription: 'Rotates the generated SecureString parameters of this stack',
       policyDescription: 'What the SecureString rotator may do, computed from the rotating parameters of this stack',
       statements: (logGroup) => this.statements(logGroup),
+      policyWayOut: 'Its parameter patterns and keys are bounded; what else the stack adds to the rotator\'s role (a VPC, other grants) makes it too large: move part of the rotating parameters to another stack.',
       timeout: ROTATOR_TIMEOUT,
       // the names its policy lets it rotate: it skips any other a tag search finds (rotation-run.ts)
       environment: {
         STACK_NAME: Aws.STACK_NAME,
         STACK_ID: Aws.STACK_ID,
-        ROTATING_NAMES: Lazy.string({ produce: () => JSON.stringify(this.namePatterns()) }),
+        ROTATING_NAMES: Lazy.string({ produce: () => JSON.stringify(this.patterns) }),
       },
       alarmId: 'FailedRotations',
       alarmDescription: 'A rotation of a SecureString of this stack failed: the message in the dead-letter queue and the rotator\'s log name the parameters and what to do.',
     });
     this.function = worker.function;
+    this.policy = worker.policy;
     this.deadLetterQueue = worker.deadLetterQueue;
     this.alarm = worker.alarm;
     // Lambda retries a failed invocation twice: a retry skips what was rotated and takes what was not reached
@@ -97,6 +120,7 @@ export class ParameterRotator extends Construct {
   /** Grants the rotator this parameter, and adds the rule that triggers its rotation if there is none yet. */
   public register(parameter: RotatedParameter): void {
     this.parameters.push(parameter);
+    this.cover(parameter.name);
     if (parameter.rotation.interval) {
       this.scheduleFor(parameter.rotation);
     } else if (!this.expirationRule) {
@@ -143,20 +167,28 @@ export class ParameterRotator extends Construct {
 
   private expirationNamePatterns(): unknown[] {
     const names = this.parameters.filter((p) => !p.rotation.interval).map((p) => p.name);
-    return coveringPatterns(names).flatMap((p) => (p.endsWith('/*') ? events.Match.prefix(`/${p.slice(0, -1)}`) : [p, `/${p}`]));
+    const patterns = coveringPatterns(names).flatMap((p) => (p.endsWith('/*') ? events.Match.prefix(`/${p.slice(0, -1)}`) : [p, `/${p}`]));
+    // past its share of EventBridge's 2,048 pattern characters, every name: the rotator checks each event's tags anyway
+    return JSON.stringify(patterns).length <= EVENT_NAME_CHARACTERS ? patterns : events.Match.exists();
   }
 
   /**
-   * Parameter Store emits its notifications on a best-effort basis: once a day, the rotator also looks at
-   * every parameter that rotates before expiration and renews those within their notification time.
+   * Parameter Store emits its notifications on a best-effort basis: the rotator also sweeps every parameter
+   * that rotates before expiration and renews those within their notification time, often enough to run
+   * twice within the shortest lead of the stack (known once every parameter has registered).
    */
   private newExpirationSweep(): void {
     const rule = new events.Rule(this, 'BeforeExpirationSweep', {
       description: 'Rotates the SecureStrings of this stack that rotate before they expire, if their notification was missed',
-      schedule: events.Schedule.rate(Duration.days(1)),
+      schedule: events.Schedule.expression(Lazy.string({ produce: () => events.Schedule.rate(this.sweepPeriod()).expressionString })),
     });
     const input: ScheduledRotationInput = { Trigger: BEFORE_EXPIRATION_TRIGGER };
     rule.addTarget(this.target(events.RuleTargetInput.fromObject(input)));
+  }
+
+  private sweepPeriod(): Duration {
+    const leads = this.parameters.flatMap((p) => (p.rotation.interval || !p.notificationLead ? [] : [p.notificationLead]));
+    return Duration.hours(sweepPeriodHours(Math.min(...leads.map((lead) => lead.toHours({ integral: false })))));
   }
 
   private target(input: events.RuleTargetInput | undefined): targets.LambdaFunction {
@@ -172,14 +204,37 @@ export class ParameterRotator extends Construct {
    * The rotating parameters by name, or by the paths that cover them when there are many: the policy stays
    * within IAM's 6,144 characters, and the owner-tag condition keeps other stacks' parameters out.
    */
-  private namePatterns(): string[] {
-    const names = [...new Set(this.parameters.map((p) => p.name.replace(/^\//, '')))].sort();
-    const named = names.length <= MAX_NAMED_PARAMETERS && JSON.stringify(names).length <= MAX_NAMED_CHARACTERS;
-    return named ? names : coveringPatterns(names);
+  /**
+   * The rotating names by the finest patterns that fit the policy and the environment: the names themselves, their
+   * covering paths, or every name; recomputed only when a new name is not covered yet.
+   */
+  private cover(name: string): void {
+    if (isCoveredBy(name, this.patterns) && this.patterns.length > 0) {
+      return;
+    }
+    const names = this.parameters.map((p) => p.name);
+    const fits = (patterns: string[]) =>
+      JSON.stringify(patterns).length <= ENVIRONMENT_NAME_CHARACTERS
+        ? 3 * renderedLength(this, patterns.map((p) => parameterArnFor(this, p)))
+        : Infinity;
+    this.patterns = patternsWithin(names, PATTERN_CHARACTERS, fits, new Set(names).size <= MAX_NAMED_PARAMETERS);
+    if (this.keyArns().includes(accountKeysArn(this))) {
+      this.acknowledgeOnce(wildcardResourceFinding(this, 'AwsSolutions-IAM5', accountKeysArn(this)), ACCOUNT_KEYS_REASON);
+    }
+    for (const pattern of this.patterns.filter((p) => p.endsWith('*'))) {
+      this.acknowledgeOnce(wildcardResourceFinding(this, 'AwsSolutions-IAM5', parameterArnFor(this, pattern)), COVERING_PATTERN_REASON);
+    }
+  }
+
+  private acknowledgeOnce(finding: string, reason: string): void {
+    if (!this.acknowledged.has(finding)) {
+      this.acknowledged.add(finding);
+      acknowledgeFinding(this.policy, finding, reason);
+    }
   }
 
   private statements(logGroup: logs.ILogGroup): iam.PolicyStatement[] {
-    const parameterArns = this.namePatterns().map((p) => parameterArnFor(this, p));
+    const parameterArns = this.patterns.map((p) => parameterArnFor(this, p));
     const ownedByThisStack = `${Aws.STACK_NAME}/*`;
     return [
       new iam.PolicyStatement({
@@ -213,9 +268,7 @@ export class ParameterRotator extends Construct {
    * keys, only through Parameter Store and only for their encryption contexts. Never Decrypt.
    */
   private keyStatements(parameterArns: string[]): iam.PolicyStatement[] {
-    // the AWS-managed key's policy lets every principal of the account use it through Parameter Store
-    const keys = this.parameters.map((p) => p.key).filter((key) => !isAwsManagedSsmKey(key));
-    const keyArns = uniqueArns(this, keys.map((key) => key.keyArn));
+    const keyArns = this.keyArns();
     if (keyArns.length === 0) {
       return [];
     }
@@ -231,5 +284,19 @@ export class ParameterRotator extends Construct {
         },
       }),
     ];
+  }
+
+  /**
+   * The rotating parameters' keys by ARN while they fit their share of the policy; else every key of the account
+   * (still only through Parameter Store and for the rotating parameters' contexts) and those of other accounts.
+   */
+  private keyArns(): string[] {
+    // the AWS-managed key's policy lets every principal of the account use it through Parameter Store
+    const keys = this.parameters.map((p) => p.key).filter((key) => !isAwsManagedSsmKey(key));
+    const keyArns = uniqueArns(this, keys.map((key) => key.keyArn));
+    if (renderedLength(this, keyArns) <= KEY_CHARACTERS) {
+      return keyArns;
+    }
+    return [accountKeysArn(this), ...uniqueArns(this, keys.filter((key) => mayBeInOtherAccount(this, key)).map((key) => key.keyArn))];
   }
 }

@@ -7,7 +7,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { alarmedDeadLetterQueue } from './dead-letter-queue';
 import { HandlerRole } from './handler-role';
+import { checkEventPatternSize } from './limit-checks';
 import { acknowledgeFinding } from './nag-acknowledgements';
+import { REPLICATED_NAMES_WAY_OUT } from './replica-copier';
 import { ParameterEventType } from '../parameter-events';
 
 const DEAD_LETTER_QUEUE = 'This queue is the dead-letter queue of the forwarding rule; it has no dead-letter queue of its own.';
@@ -60,6 +62,7 @@ export class ReplicaForwarder extends Construct {
         detail: { name: props.eventNames, operation: ['Create', 'Update', 'Delete'] },
       },
     });
+    checkEventPatternSize(rule.node.defaultChild as events.CfnRule, REPLICATED_NAMES_WAY_OUT);
     const bus = events.EventBus.fromEventBusArn(this, 'ReplicaRegionBus', `arn:${stack.partition}:events:${props.replicaRegion}:${stack.account}:event-bus/default`);
     rule.addTarget(new targets.EventBus(bus, { role, deadLetterQueue: this.deadLetterQueue }));
   }

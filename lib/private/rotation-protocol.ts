@@ -141,3 +141,26 @@ export function recentWriteSeconds(intervalSeconds: number): number {
  * the notification time still counts, and anything earlier is a stale event of a rotation already made.
  */
 export const NOTIFICATION_SLACK_SECONDS = 3600;
+
+/** EventBridge schedules the sweep in whole hours: no more often than hourly... */
+const MIN_SWEEP_HOURS = 1;
+/** ...and no less often than daily, however long the leads. */
+const MAX_SWEEP_HOURS = 24;
+/** A missed notification and one failed sweep still leave a sweep that renews the parameter in time. */
+const SWEEPS_WITHIN_LEAD = 2;
+
+/**
+ * The shortest ExpirationNotification lead (`Before`, in hours) that a rotation before expiration accepts:
+ * the lead must hold {@link SWEEPS_WITHIN_LEAD} sweeps at the most frequent schedule.
+ */
+export const MIN_NOTIFICATION_LEAD_HOURS = SWEEPS_WITHIN_LEAD * MIN_SWEEP_HOURS;
+
+/**
+ * The period, in whole hours, of the sweep that renews the parameters whose ExpirationNotification was not
+ * delivered (Parameter Store emits it on a best-effort basis), for the shortest lead among them: two sweeps
+ * fall within that lead, so within every parameter's due window (its lead plus
+ * {@link NOTIFICATION_SLACK_SECONDS}) whatever the sweep's phase. Hourly at most often, daily at most rarely.
+ */
+export function sweepPeriodHours(shortestLeadHours: number): number {
+  return Math.min(MAX_SWEEP_HOURS, Math.max(MIN_SWEEP_HOURS, Math.floor(shortestLeadHours / SWEEPS_WITHIN_LEAD)));
+}

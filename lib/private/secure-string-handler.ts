@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { CfnResource, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { CfnResource, Duration, IResolveContext, Lazy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -38,10 +38,12 @@ import {
 import { ENCRYPTION_CONTEXT_KEY, SERVICE_TIMEOUT_SECONDS, SourceType } from './handler-protocol';
 import { HandlerRole, handlerRoleArn, handlerRoleName } from './handler-role';
 import { handlerRuntime } from './handler-runtime';
+import { assertManagedPolicySize, checkTemplateSize } from './limit-checks';
 import { acknowledgeFinding } from './nag-acknowledgements';
 import { decryptContextFinding, wildcardResourceFinding } from './nag-finding-id';
 import { parameterArnFor } from './parameter-name';
-import { coveringPatterns } from './parameter-prefixes';
+import { isCoveredBy, patternsWithin } from './parameter-prefixes';
+import { renderedLength } from './rendered-size';
 import { ParameterValidationError } from './validation-error';
 import { SecureStringHandlerOptions } from '../secure-string-handler-options';
 
@@ -51,6 +53,16 @@ const HANDLER_TIMEOUT = Duration.minutes(15);
 const COPIES_SOURCES = 'The handler copies the ParameterReplica members from the parameters of the same names in the source region.';
 const KEYS_OF_SOURCES =
   "kms:Decrypt on the account's keys of the source region only through that region's Parameter Store and only for the sources' encryption contexts: Parameter Store calls it for the parameters the handler may read.";
+/**
+ * How much of IAM's 6,144 characters the handler's parameter patterns may take (S1 and S5 name them), and a source
+ * region's patterns (two statements each). Past that, the patterns widen to every name: each statement using them is
+ * scoped by an owner tag. Secrets and keys are listed; limit-checks.ts verifies the whole at synth.
+ */
+const PATTERN_CHARACTERS = 2_400;
+const SOURCE_PATTERN_CHARACTERS = 1_200;
+const HANDLER_POLICY_WAY_OUT =
+  'Its parameter patterns are bounded; the secrets copied by SecureValue.fromSecret, the keys of committed ciphertexts, the source regions of replicas and ' +
+  'what else the stack adds to the handler\'s role are listed one by one: move part of them to another stack.';
 const BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'lib', 'handler', 'secure-string.lambda');
 
 /** What a SecureStringParameter tells the handler about itself, so the role grants exactly that. */
@@ -121,6 +133,8 @@ export class SecureStringHandler extends Construct {
 
   private constructor(scope: Construct, id: string, public readonly options: SecureStringHandlerOptions) {
     super(scope, id);
+    // every parameter of this library in the stack passes through its handler: a template over CloudFormation's size is refused here
+    checkTemplateSize(Stack.of(this));
 
     this.role = new HandlerRole(this, 'Role', this.roleStatements, () => this.policy, {
       roleName: handlerRoleName(this),
@@ -132,7 +146,7 @@ export class SecureStringHandler extends Construct {
     this.policy = new iam.CfnManagedPolicy(this, 'Policy', {
       description: 'What the SecureString parameter handler may do, computed from the parameters of this stack',
       roles: [this.role.roleName],
-      policyDocument: Lazy.any({ produce: () => this.policyDocument() }),
+      policyDocument: Lazy.uncachedAny({ produce: (context) => this.policyDocument(context) }),
     });
     acknowledgeOwnershipReach(this.policy, accountParametersArn(this));
 
@@ -217,8 +231,9 @@ export class SecureStringHandler extends Construct {
     }
     source.names.push(name);
     source.stacks.push(sourceStackName);
-    if (!isCovered(name, source.patterns)) {
-      source.patterns = coveringPatterns(source.names);
+    if (!isCoveredBy(name, source.patterns)) {
+      const length = (patterns: string[]) => 2 * renderedLength(this, this.sourceArnsOf(sourceRegion, patterns));
+      source.patterns = patternsWithin(source.names, SOURCE_PATTERN_CHARACTERS, length, false);
       this.acknowledgeSourcePatterns(sourceRegion);
     }
   }
@@ -230,9 +245,11 @@ export class SecureStringHandler extends Construct {
   }
 
   private cover(name: string): void {
-    if (!isCovered(name, this.patterns)) {
+    if (!isCoveredBy(name, this.patterns)) {
       // a name inside the current patterns cannot change them: recomputing is needed only here
-      this.patterns = coveringPatterns([...this.parameters.map((p) => p.name), ...this.plainNames]);
+      const names = [...this.parameters.map((p) => p.name), ...this.plainNames];
+      const length = (patterns: string[]) => 2 * renderedLength(this, patterns.map((p) => parameterArnFor(this, p)));
+      this.patterns = patternsWithin(names, PATTERN_CHARACTERS, length, false);
       this.acknowledgeParameterPatterns();
     }
   }
@@ -287,7 +304,7 @@ export class SecureStringHandler extends Construct {
   }
 
   /** Statements S1 to S5 of the README's table (see handler-policy.ts), then logs, traces and what aws-cdk-lib adds. */
-  private policyDocument(): iam.PolicyDocument {
+  private policyDocument(context: IResolveContext): unknown {
     const parameterArns = this.parameterArns();
     const statements = [
       manageParametersOfThisStack(parameterArns),
@@ -307,13 +324,19 @@ export class SecureStringHandler extends Construct {
       ...this.roleStatements,
       ...(this.options.vpc ? [attachToVpc()] : []),
     ];
-    return new iam.PolicyDocument({ statements });
+    const document = context.resolve(new iam.PolicyDocument({ statements }));
+    assertManagedPolicySize(this.policy, document, HANDLER_POLICY_WAY_OUT);
+    return document;
   }
 
   /** The covering patterns of a source region's names, as ARNs of that region. */
   private sourcePatternArns(region: string): string[] {
+    return this.sourceArnsOf(region, this.replicaSources.get(region)!.patterns);
+  }
+
+  private sourceArnsOf(region: string, patterns: string[]): string[] {
     const stack = Stack.of(this);
-    return this.replicaSources.get(region)!.patterns.map((p) => `arn:${stack.partition}:ssm:${region}:${stack.account}:parameter/${p}`);
+    return patterns.map((p) => `arn:${stack.partition}:ssm:${region}:${stack.account}:parameter/${p}`);
   }
 
   /** Each source path pattern by its exact ids (cdk-nag's wildcard, our pack's decrypt context). */
@@ -362,9 +385,4 @@ function allowLogsToUse(key: kms.IKey): void {
       conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*` } },
     }),
   );
-}
-
-function isCovered(name: string, patterns: string[]): boolean {
-  const bare = name.replace(/^\//, '');
-  return patterns.some((p) => (p.endsWith('/*') ? bare.startsWith(p.slice(0, -1)) : bare === p));
 }

@@ -9,6 +9,8 @@ import { tierKeyActions } from './key-actions';
 import { managedPolicyOf } from './managed-policy-grantee';
 import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters } from './parameter-grants';
 import { ParameterChangeEventOptions, PolicyActionEventOptions } from '../parameter-events';
+import type { ParameterPolicy } from '../parameter-policy';
+import type { ParameterRotation } from '../parameter-rotation';
 import type { ISecureStringParameter } from '../secure-string-parameter';
 
 /**
@@ -35,6 +37,19 @@ export abstract class SecureStringParameterBase extends Resource implements ISec
    * @internal
    */
   public _inheritedTags?: TagManager;
+
+  /**
+   * Its policies: an Expiration ends the value unless something renews it (none known for an imported parameter).
+   * A replica of it must keep up with each renewal (parameter-replica.ts).
+   * @internal
+   */
+  public _policies: readonly ParameterPolicy[] = [];
+
+  /**
+   * Its rotation, if it rotates: a replica of it must keep up with each new value.
+   * @internal
+   */
+  public _rotation?: ParameterRotation;
 
   /**
    * The name as the app gave it, without a dependency on any resource: for event patterns.

@@ -9,6 +9,7 @@ import { alarmedDeadLetterQueue } from './dead-letter-queue';
 import { attachToVpc } from './handler-policy';
 import { HandlerRole } from './handler-role';
 import { handlerRuntime } from './handler-runtime';
+import { assertManagedPolicySize } from './limit-checks';
 import { SecureStringHandler } from './secure-string-handler';
 import { SecureStringHandlerOptions } from '../secure-string-handler-options';
 
@@ -21,6 +22,8 @@ export interface WorkerProps {
   readonly policyDescription: string;
   /** The policy's statements, computed at synth time; what aws-cdk-lib adds to the role is appended. */
   readonly statements: (logGroup: logs.ILogGroup) => iam.PolicyStatement[];
+  /** What to do when the policy would not fit IAM's managed policy size. */
+  readonly policyWayOut: string;
   readonly timeout: Duration;
   readonly environment: Record<string, string>;
   readonly alarmId: string;
@@ -55,10 +58,13 @@ export function createWorker(scope: Construct, props: WorkerProps): Worker {
   policy = new iam.CfnManagedPolicy(scope, 'Policy', {
     description: props.policyDescription,
     roles: [role.roleName],
-    policyDocument: Lazy.any({
-      produce: () => {
+    policyDocument: Lazy.uncachedAny({
+      produce: (context) => {
         const vpcStatements = options.vpc ? [attachToVpc()] : [];
-        return new iam.PolicyDocument({ statements: [...props.statements(logGroup), ...vpcStatements, ...roleStatements] });
+        const statements = [...props.statements(logGroup), ...vpcStatements, ...roleStatements];
+        const document = context.resolve(new iam.PolicyDocument({ statements }));
+        assertManagedPolicySize(policy!, document, props.policyWayOut);
+        return document;
       },
     }),
   });

@@ -44,6 +44,17 @@ export interface StoredParameter extends StoredVersion {
 
 const KEPT_VERSIONS = 100;
 
+/** How a fake stands for Parameter Store. */
+export interface FakeParameterStoreOptions {
+  /**
+   * Mock only the clients of this fake, in this region, instead of every client of each class: two fakes then
+   * stand for two regions (a replica's and its source's).
+   */
+  readonly region?: string;
+  /** The time a write records as its last change (a fake clock); the real time by default. */
+  readonly now?: () => Date;
+}
+
 function versionOnly({ value, keyId, tier, description, allowedPattern, policies, version, labels, lastModified }: StoredVersion): StoredVersion {
   return { value, keyId, tier, description, allowedPattern, policies, version, labels, lastModified };
 }
@@ -65,22 +76,28 @@ export class FakeParameterStore {
   /** CloudFormation's record of each chunk's physical id (by logical id); none means the stack has no such resource. */
   public readonly stackRecords = new Map<string, string>();
   public readonly clients: Clients;
+  private readonly now: () => Date;
 
-  constructor() {
-    this.ssm = mockClient(SSMClient);
-    this.kms = mockClient(KMSClient);
-    this.secrets = mockClient(SecretsManagerClient);
-    this.cloudformation = mockClient(CloudFormationClient);
+  constructor(options: FakeParameterStoreOptions = {}) {
+    const region = options.region ?? 'eu-west-1';
+    this.now = options.now ?? (() => new Date());
     this.clients = {
-      ssm: new SSMClient({ region: 'eu-west-1' }),
-      kms: new KMSClient({ region: 'eu-west-1' }),
-      secrets: new SecretsManagerClient({ region: 'eu-west-1' }),
-      cloudformation: new CloudFormationClient({ region: 'eu-west-1' }),
-      // the class-level mock answers every SSMClient: another region's client would see this same store
-      ssmIn: (region) => {
-        throw new Error(`the fake Parameter Store has one region; test ${region} against moto_server`);
+      ssm: new SSMClient({ region }),
+      kms: new KMSClient({ region }),
+      secrets: new SecretsManagerClient({ region }),
+      cloudformation: new CloudFormationClient({ region }),
+      // without options.region, the class-level mock answers every SSMClient: another region's would see this store
+      ssmIn: (other) => {
+        throw new Error(`the fake Parameter Store has one region; give ${other} a fake of its own (options.region)`);
       },
     };
+    const mocked = options.region
+      ? this.clients
+      : { ssm: SSMClient, kms: KMSClient, secrets: SecretsManagerClient, cloudformation: CloudFormationClient };
+    this.ssm = mockClient(mocked.ssm);
+    this.kms = mockClient(mocked.kms);
+    this.secrets = mockClient(mocked.secrets);
+    this.cloudformation = mockClient(mocked.cloudformation);
     this.install();
   }
 
@@ -102,6 +119,19 @@ export class FakeParameterStore {
     return this.ssm.commandCalls(command).map((c) => c.args[0].input);
   }
 
+  /**
+   * Deletes every parameter whose Expiration policy's timestamp is `at` or earlier, as Parameter Store does;
+   * answers their names.
+   */
+  public expire(at: Date): string[] {
+    const expired = [...this.parameters].filter(([, p]) => p.policies.some((text) => {
+      const policy = JSON.parse(text);
+      return policy.Type === 'Expiration' && new Date(policy.Attributes.Timestamp).getTime() <= at.getTime();
+    })).map(([name]) => name);
+    expired.forEach((name) => this.parameters.delete(name));
+    return expired;
+  }
+
   /** Every kept version, oldest first. */
   public versions(name: string): StoredVersion[] {
     const p = this.get(name);
@@ -120,7 +150,7 @@ export class FakeParameterStore {
     this.ssm.on(GetParameterCommand).callsFake((input) => {
       const [name, selector] = input.Name.split(':');
       const v = this.select(name, selector);
-      return { Parameter: { Name: name, Value: v.value, Version: v.version, Type: 'SecureString' } };
+      return { Parameter: { Name: name, Value: v.value, Version: v.version, Type: 'SecureString', LastModifiedDate: v.lastModified ?? new Date(0) } };
     });
     this.ssm.on(GetParametersCommand).callsFake((input) => this.getParameters(input));
     this.ssm.on(GetParameterHistoryCommand).callsFake((input) => {
@@ -187,6 +217,11 @@ export class FakeParameterStore {
   }
 
   private history(name: string, v: StoredVersion) {
+    return { ...this.metadata(name, v), Labels: [...v.labels] };
+  }
+
+  /** What DescribeParameters tells of a version (no labels, no value). */
+  private metadata(name: string, v: StoredVersion) {
     return {
       Name: name,
       Type: 'SecureString',
@@ -196,7 +231,6 @@ export class FakeParameterStore {
       AllowedPattern: v.allowedPattern,
       Policies: v.policies.map((text) => ({ PolicyText: text, PolicyType: JSON.parse(text).Type, PolicyStatus: 'Pending' })),
       Version: v.version,
-      Labels: [...v.labels],
       LastModifiedDate: v.lastModified ?? new Date(0),
     };
   }
@@ -211,16 +245,17 @@ export class FakeParameterStore {
     };
   }
 
-  /** DescribeParameters with `tag:<key>` filters (Equals), paged by MaxResults. */
+  /**
+   * DescribeParameters with `tag:<key>` and `Name` filters (Equals) and `Path` filters (Recursive), paged by
+   * MaxResults: the newest version's metadata, its policies included, never a value.
+   */
   public describeParameters(input: any): { Parameters: object[]; NextToken?: string } {
-    const filters = (input.ParameterFilters ?? []) as Array<{ Key: string; Values?: string[] }>;
-    const matches = [...this.parameters.entries()].filter(([, p]) =>
-      filters.every((f) => p.tags.some((t) => `tag:${t.Key}` === f.Key && (f.Values === undefined || f.Values.includes(t.Value!)))),
-    );
+    const filters = (input.ParameterFilters ?? []) as ParameterFilter[];
+    const matches = [...this.parameters.entries()].filter(([name, p]) => filters.every((f) => matchesFilter(name, p, f)));
     const start = Number(input.NextToken ?? 0);
     const size = input.MaxResults ?? 50;
     return {
-      Parameters: matches.slice(start, start + size).map(([name, p]) => ({ Name: name, Type: 'SecureString', Version: p.version })),
+      Parameters: matches.slice(start, start + size).map(([name, p]) => this.metadata(name, p)),
       NextToken: start + size < matches.length ? String(start + size) : undefined,
     };
   }
@@ -252,10 +287,28 @@ export class FakeParameterStore {
       tags: existing?.tags ?? input.Tags ?? [],
       version: (existing?.version ?? 0) + 1,
       labels: [],
-      lastModified: new Date(),
+      lastModified: this.now(),
       older: kept.slice(kept.length >= KEPT_VERSIONS ? 1 : 0).map(versionOnly),
     };
     this.parameters.set(key, stored);
     return { Version: stored.version, Tier: stored.tier };
+  }
+}
+
+interface ParameterFilter {
+  readonly Key: string;
+  readonly Option?: string;
+  readonly Values?: string[];
+}
+
+function matchesFilter(name: string, p: StoredParameter, f: ParameterFilter): boolean {
+  switch (f.Key) {
+    case 'Name':
+      return f.Values!.some((v) => canonicalParameterName(v) === name);
+    case 'Path':
+      if (f.Option !== 'Recursive') throw new Error('the fake Parameter Store knows Path filters with Option Recursive only');
+      return f.Values!.some((path) => name.startsWith(`${path}/`));
+    default:
+      return p.tags.some((t) => `tag:${t.Key}` === f.Key && (f.Values === undefined || f.Values.includes(t.Value!)));
   }
 }

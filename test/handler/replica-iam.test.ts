@@ -6,6 +6,8 @@ import { ParameterHierarchy, ParameterPolicy, ParameterReplica, ReplicaSource, S
 import { Clients } from '../../lib/handler/clients';
 import { explainError } from '../../lib/handler/errors';
 import { copyChange } from '../../lib/handler/replica-copy';
+import { sweepReplicas } from '../../lib/handler/replica-sweep';
+import { WritePacer } from '../../lib/handler/write-pacer';
 import { OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
 import { ParameterChangeEvent } from '../../lib/private/replica-protocol';
 import { DeployedStack } from '../helpers/deployed-stack';
@@ -231,7 +233,12 @@ describe('follow: the copier behind IAM, with real-shaped Parameter Store Change
     calls.length = 0;
   });
 
-  const copy = (name: string, operation = 'Update') => copyChange(changeEvent(name, operation), { sourceRegion: SOURCE_REGION, names: [`${path}/`] }, { clients: copier, deadline: Date.now() + 60_000, secrets: new Set() });
+  const config = { sourceRegion: SOURCE_REGION, names: [`${path}/`], stackName: 'ReplicaF' };
+  const copy = (name: string, operation = 'Update', clients = copier) => copyChange(changeEvent(name, operation), config, { clients, deadline: Date.now() + 60_000, secrets: new Set() });
+  const copierWithout = (sid: string) => {
+    const copierRole = copierRoleLogicalId(deployment.replica);
+    return deployment.replica.clientsAs(copierRole, { identityPolicies: rolePoliciesWithout(deployment.replica, copierRole, sid) });
+  };
 
   test('an operator\'s value in the source reaches the replica in four calls; the same event again writes nothing, in two', async () => {
     await scenario.admin.ssm.send(new PutParameterCommand({ Name: token, Value: 'operator-value-1', Type: 'SecureString', Overwrite: true }));
@@ -284,8 +291,41 @@ describe('follow: the copier behind IAM, with real-shaped Parameter Store Change
     const replicaKey = deployment.replica.keyArn(keyLogicalId(deployment.replica));
     await scenario.admin.ssm.send(new PutParameterCommand({ Name: `${path}/not-in-the-app`, Value: 'x', Type: 'SecureString', KeyId: sourceKey }));
     await replicaAdmin.ssm.send(new PutParameterCommand({ Name: `${path}/not-in-the-app`, Value: 'someone else\'s', Type: 'SecureString', KeyId: replicaKey }));
+    calls.length = 0;
     expect(await copy(`${path}/not-in-the-app`)).toMatchObject({ copied: false, skipped: expect.stringContaining('no replica of this stack') });
+    // IAM refuses its history (no owner tag); its tags, which the copier may read, say it is not ours: no alarm
+    expect(calls).toEqual(['replica:GetParameterHistory', 'replica:ListTagsForResource']);
     expect((await history(replicaAdmin, `${path}/not-in-the-app`)).at(-1)!.Value).toBe('someone else\'s');
+    // without ReadReplicaOwnerTags it could not tell: the copy fails instead of passing a broken role for "not ours"
+    await expect(copy(`${path}/not-in-the-app`, 'Update', copierWithout('ReadReplicaOwnerTags'))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  });
+
+  test('a replica of ours that IAM refuses the copier (its statement gone): the copy fails with the statement to restore, so the alarm tells', async () => {
+    await scenario.admin.ssm.send(new PutParameterCommand({ Name: token, Value: 'while-the-role-is-broken', Type: 'SecureString', Overwrite: true }));
+    const error = await copy(token, 'Update', copierWithout('ReadAndUnlabelOwnReplicas')).catch((err: Error) => err);
+    expect(explainError(error, { parameterName: token, keyId: 'of the replica', caller: 'copier' })).toMatch(
+      new RegExp(`^${token}: IAM refused the copier ssm:GetParameterHistory on this replica, which this stack owns \\(owner tag ReplicaF/[A-Za-z0-9]+\\): ` +
+        'the copier\'s role is missing its ReadAndUnlabelOwnReplicas statement'),
+    );
+    expect((await history(replicaAdmin, token)).at(-1)!.Value).not.toBe('while-the-role-is-broken');
+    // the role restored, the next copy follows
+    expect(await copy(token)).toMatchObject({ copied: true });
+  });
+
+  test('the sweep behind IAM: changes whose events were lost are copied, a renewed Expiration with them; a sweep that finds all in step costs one listing call per region', async () => {
+    await scenario.admin.ssm.send(new PutParameterCommand({ Name: token, Value: 'event-lost', Type: 'SecureString', Overwrite: true }));
+    const renewed = JSON.stringify([{ Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: '2032-06-01T00:00:00.000Z' } }]);
+    await scenario.admin.ssm.send(new PutParameterCommand({ Name: db, Value: 'rotated-event-lost', Type: 'SecureString', Overwrite: true, Tier: 'Advanced', Policies: renewed }));
+    const sweep = () => sweepReplicas(config, { clients: copier, deadline: Date.now() + 60_000, secrets: new Set(), pacer: new WritePacer(10) });
+    expect(await sweep()).toMatchObject({ copied: 2, failures: [], notReached: 0 });
+    expect((await history(replicaAdmin, token)).at(-1)!.Value).toBe('event-lost');
+    const [replica] = (await history(replicaAdmin, db)).slice(-1);
+    expect(replica.Value).toBe('rotated-event-lost');
+    const parse = (text: unknown) => (typeof text === 'string' ? JSON.parse(text) : text);
+    expect((replica.Policies ?? []).map((p) => parse(p.PolicyText))).toEqual([expect.objectContaining({ Attributes: { Timestamp: '2032-06-01T00:00:00.000Z' } })]);
+    calls.length = 0;
+    expect(await sweep()).toMatchObject({ copied: 0, skipped: 0, failures: [] });
+    expect(calls.sort()).toEqual(['replica:DescribeParameters', 'source:DescribeParameters']);
   });
 
   test('a replica key it cannot use: the error says to enable it, and that Lambda retries', async () => {
@@ -304,10 +344,7 @@ describe('follow: the copier behind IAM, with real-shaped Parameter Store Change
 
   test('without EncryptReplicas the write is denied, and the reason names the key action and the fix', async () => {
     await scenario.admin.ssm.send(new PutParameterCommand({ Name: token, Value: 'operator-value-5', Type: 'SecureString', Overwrite: true }));
-    const identityPolicies = rolePoliciesWithout(deployment.replica, copierRoleLogicalId(deployment.replica), 'EncryptReplicas');
-    const denied = deployment.replica.clientsAs(copierRoleLogicalId(deployment.replica), { identityPolicies });
-    const error = await copyChange(changeEvent(token, 'Update'), { sourceRegion: SOURCE_REGION, names: [`${path}/`] }, { clients: denied, deadline: Date.now() + 60_000, secrets: new Set() })
-      .catch((err: Error) => err);
+    const error = await copy(token, 'Update', copierWithout('EncryptReplicas')).catch((err: Error) => err);
     const reason = explainError(error, { parameterName: token, keyId: 'of the replica', caller: 'copier' });
     expect(reason).toMatch(/access denied for kms:Encrypt on KMS key arn:aws:kms:us-east-1:111111111111:key\/[^ ]+\. Allow kms:Encrypt for the copier's role/);
     expect((await history(replicaAdmin, token)).at(-1)!.Value).not.toBe('operator-value-5');

@@ -227,7 +227,7 @@ test('before expiration: the notification rotates the parameter and renews its e
   expect(await runRotation(event, ctx(notifiedAt + 60_000))).toMatchObject({ rotated: 0, skipped: 1 });
 });
 
-test('a batched hierarchy: its 30 rotating members rotate on one schedule, under the covering path, each once', async () => {
+test('a batched hierarchy: its 30 rotating members rotate on one schedule, under the covering path, each once; another stack\'s parameter there is skipped', async () => {
   const batched = await deployVersion(
     scenario.moto,
     (stack: Stack) => {
@@ -254,4 +254,19 @@ test('a batched hierarchy: its 30 rotating members rotate on one schedule, under
   expect(await decrypted(scenario.admin, '/rotation/batch/operated')).toBe(SecureValue.DEFAULT_PLACEHOLDER);
   expect(await labels('/rotation/batch/s7')).toEqual([[1, []], [2, [expect.stringMatching(/^src-/)]]]);
   expect((await rotate(rotatorClients(batched.deployed), batched.deployed, 0.001)).summary).toMatchObject({ rotated: 0, skipped: 30 });
+
+  // another stack's parameter under the covering path: IAM denies the rotator its tags, and its notification is a skip, not a failure
+  const foreign = '/rotation/batch/foreign';
+  const foreignTags = [{ Key: OWNER_TAG_KEY, Value: 'OtherStack/Foreign' }];
+  await scenario.admin.ssm.send(new PutParameterCommand({ Name: foreign, Value: 'other-stack-value', Type: 'SecureString', Tags: foreignTags }));
+  const notified = { 'detail-type': 'Parameter Store Policy Action', 'source': 'aws.ssm', 'detail': { 'parameter-name': foreign, 'policy-type': 'ExpirationNotification' } };
+  const ctx: RotationContext = {
+    ...rotatorEnvironment(batched.deployed),
+    clients: rotatorClients(batched.deployed),
+    deadline: Date.now() + 60_000,
+    now: () => Date.now(),
+    secrets: new Set(),
+  };
+  expect(await runRotation(notified, ctx)).toEqual({ rotated: 0, skipped: 1, notReached: 0, failures: [] });
+  expect(await decrypted(scenario.admin, foreign)).toBe('other-stack-value');
 });

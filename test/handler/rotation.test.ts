@@ -1,11 +1,13 @@
 import { DescribeParametersCommand, LabelParameterVersionCommand, ListTagsForResourceCommand, PutParameterCommand, UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
+import { Duration } from 'aws-cdk-lib';
 import { KEY_ARN, STACK_ID, awsError } from './events';
 import { FakeParameterStore, StoredParameter } from './fake-parameter-store';
-import { RotationContext } from '../../lib/handler/rotation';
+import { ParameterPolicy } from '../../lib';
+import { RotationContext, notDueReason } from '../../lib/handler/rotation';
 import { failureMessage, runRotation } from '../../lib/handler/rotation-run';
 import { WritePacer } from '../../lib/handler/write-pacer';
 import { OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
-import { ROTATION_OPTIONS_TAG_KEY, ROTATION_TAG_KEY } from '../../lib/private/rotation-protocol';
+import { MIN_NOTIFICATION_LEAD_HOURS, ROTATION_OPTIONS_TAG_KEY, ROTATION_TAG_KEY, sweepPeriodHours } from '../../lib/private/rotation-protocol';
 
 const NAME = '/app/prod/db/password';
 /** The fake store stamps each write with the real time: the rotator's clock starts there too. */
@@ -204,6 +206,51 @@ describe('what the rotator leaves alone', () => {
     expect(store.calls(ListTagsForResourceCommand)).toEqual([]);
   });
 
+  describe('another stack\'s parameter under a rotating path', () => {
+    const OTHER = '/app/prod/other-service/api-key';
+    // IAM's answer to the rotator's ListTagsForResource on a parameter whose owner tag is another stack's
+    const denied = (name: string) =>
+      awsError('AccessDeniedException', `User: arn:aws:sts::111111111111:assumed-role/rotator/fn is not authorized to perform: ssm:ListTagsForResource on resource: arn:aws:ssm:eu-west-1:111111111111:parameter${name}`);
+
+    test('its ExpirationNotification, which the covering path\'s pattern lets through, is a logged skip by name, not a failure', async () => {
+      store.seed(OTHER, { value: 'other-stack-value', keyId: KEY_ARN, tags: [{ Key: OWNER_TAG_KEY, Value: 'OtherStack/ApiKey' }], policies: [expiration(NOW + DAY), NOTIFICATION] });
+      store.ssm.on(ListTagsForResourceCommand, { ResourceId: OTHER }).rejects(denied(OTHER));
+
+      const summary = await runRotation(policyActionEvent(OTHER), context({ rotatingNames: ['app/prod/*'] }));
+
+      expect(summary).toEqual({ rotated: 0, skipped: 1, notReached: 0, failures: [] });
+      expect(failureMessage(summary)).toBeUndefined();
+      expect(console.log).toHaveBeenCalledWith(
+        `${OTHER}: not rotated: it is not stack AppStack's to rotate: IAM denies the rotator its tags (another stack owns it), and it carries no ${ROTATION_TAG_KEY} tag of this stack`,
+      );
+      expect(JSON.stringify(jest.mocked(console.log).mock.calls)).not.toContain('other-stack-value');
+      expect(store.calls(DescribeParametersCommand)).toEqual([
+        { ParameterFilters: [{ Key: `tag:${ROTATION_TAG_KEY}`, Values: ['AppStack/before-expiration'] }, { Key: 'Name', Option: 'Equals', Values: [OTHER] }], MaxResults: 50 },
+      ]);
+      expect(store.calls(PutParameterCommand)).toEqual([]);
+    });
+
+    test('a parameter of this stack whose tags IAM denies is a real failure, which alarms', async () => {
+      seed({ policies: [expiration(NOW + DAY), NOTIFICATION], tier: 'Advanced' }, undefined, 'before-expiration');
+      store.ssm.on(ListTagsForResourceCommand, { ResourceId: NAME }).rejects(denied(NAME));
+
+      const summary = await runRotation(policyActionEvent(), context({ rotatingNames: ['app/prod/*'] }));
+
+      expect(summary).toMatchObject({ rotated: 0, skipped: 0 });
+      expect(summary.failures).toEqual([expect.stringMatching(new RegExp(`^${NAME}: ssm:ListTagsForResource failed: access denied`))]);
+    });
+
+    test('an error other than a denial is not taken for another stack\'s parameter', async () => {
+      store.seed(OTHER, { tags: [{ Key: OWNER_TAG_KEY, Value: 'OtherStack/ApiKey' }] });
+      store.ssm.on(ListTagsForResourceCommand, { ResourceId: OTHER }).rejects(awsError('ValidationException', 'Invalid request'));
+
+      const summary = await runRotation(policyActionEvent(OTHER), context({ rotatingNames: ['app/prod/*'] }));
+
+      expect(summary.failures).toHaveLength(1);
+      expect(store.calls(DescribeParametersCommand)).toEqual([]);
+    });
+  });
+
   test.each([[['app/prod/db/password']], [['app/prod/*']], [['app/*']]])('names %j include it', async (rotatingNames) => {
     seed();
 
@@ -303,6 +350,70 @@ describe('a rotation before expiration', () => {
 
     expect(summary).toEqual({ rotated: 1, skipped: 1, notReached: 0, failures: [] });
     expect(store.calls(PutParameterCommand).map((c) => c.Name)).toEqual([NAME]);
+  });
+});
+
+describe('every notification lost: the sweep alone renews the parameter before it expires', () => {
+  const HOUR = 3_600_000;
+  const OPTIONS = (lifetimeHours: number) => `previous=keep expire=${lifetimeHours * 3600} length=32 classes=lunp each=1`;
+  const expiresAt = () => Date.parse(JSON.parse(store.parameters.get(NAME)!.policies.find((p) => p.includes('"Expiration"'))!).Attributes.Timestamp);
+
+  /**
+   * On a fake clock from a write at NOW: no notification event ever arrives, the sweep runs every period the
+   * synth gives the lead, from `phase` after the write, and the first write a sweep attempts is denied. Until
+   * two renewals, each renewal's time left before the Expiration it replaced.
+   */
+  async function sweepsOnly(leadHours: number, lifetimeHours: number, phaseMs: number): Promise<number[]> {
+    const notification = ParameterPolicy.expirationNotification(Duration.hours(leadHours)).toJson();
+    seed({ policies: [expiration(NOW + lifetimeHours * HOUR), notification], tier: 'Advanced' }, OPTIONS(lifetimeHours), 'before-expiration');
+    store.ssm.on(PutParameterCommand).rejectsOnce(awsError('AccessDeniedException', 'not authorized to perform: kms:GenerateDataKey')).callsFake((input) => store.putParameter(input));
+    const periodMs = sweepPeriodHours(leadHours) * HOUR;
+    const leftAtRenewal: number[] = [];
+    for (let now = NOW + phaseMs; leftAtRenewal.length < 2; now += periodMs) {
+      const before = expiresAt();
+      if (now >= before) throw new Error(`expired at ${new Date(before).toISOString()}: the sweep of ${new Date(now).toISOString()} came too late`);
+      const summary = await runRotation({ Trigger: 'before-expiration' }, context({ now: () => now }));
+      if (summary.rotated === 1) leftAtRenewal.push(before - now);
+    }
+    return leftAtRenewal;
+  }
+
+  test.each([
+    // [lead, lifetime] in hours: the accepted minimum, the lead the issue found unsafe, and typical ones
+    [MIN_NOTIFICATION_LEAD_HOURS, 24],
+    [3, 24],
+    [12, 24],
+    [36, 7 * 24],
+    [7 * 24, 30 * 24],
+    [14 * 24, 90 * 24],
+  ])('a lead of %i hours (expireAfter %i hours): renewed within its due window, before it expires, whatever the sweep\'s phase', async (leadHours, lifetimeHours) => {
+    const periodMs = sweepPeriodHours(leadHours) * HOUR;
+    for (const phaseMs of [0, 60_000, periodMs / 2, periodMs - 60_000]) {
+      store.restore();
+      store = new FakeParameterStore();
+
+      const leftAtRenewal = await sweepsOnly(leadHours, lifetimeHours, phaseMs);
+
+      // due from the lead plus an hour, and renewed before the Expiration even though the first due sweep failed
+      for (const left of leftAtRenewal) {
+        expect(left).toBeLessThanOrEqual((leadHours + 1) * HOUR);
+        expect(left).toBeGreaterThan(0);
+      }
+      expect(store.calls(PutParameterCommand)).toHaveLength(3);
+    }
+  });
+
+  test('due from the longest notification lead plus an hour, to the millisecond', () => {
+    const live = (expiresIn: number) => ({
+      policies: [expiration(NOW + expiresIn), NOTIFICATION, ParameterPolicy.expirationNotification(Duration.hours(2)).toJson()],
+    }) as Parameters<typeof notDueReason>[1];
+    const window = (14 * 24 + 1) * HOUR;
+
+    expect(notDueReason('before-expiration', live(window), NOW)).toBeUndefined();
+    expect(notDueReason('before-expiration', live(1), NOW)).toBeUndefined();
+    expect(notDueReason('before-expiration', live(window + 1), NOW)).toBe(
+      `it expires at ${new Date(NOW + window + 1).toISOString()}, not within its notification time: already rotated`,
+    );
   });
 });
 

@@ -1,6 +1,6 @@
 import { includedClasses } from '../../lib/private/character-classes';
 import { DEFAULT_GENERATOR_OPTIONS, GeneratorOptions } from '../../lib/private/handler-protocol';
-import { parseRotationOptions, recentWriteSeconds, rotationOptionsTagValue, triggerInterval } from '../../lib/private/rotation-protocol';
+import { MIN_NOTIFICATION_LEAD_HOURS, parseRotationOptions, recentWriteSeconds, rotationOptionsTagValue, sweepPeriodHours, triggerInterval } from '../../lib/private/rotation-protocol';
 
 /** What AWS allows in a tag value: letters, digits, spaces and _ . : / = + - @, at most 256 characters. */
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
@@ -72,5 +72,18 @@ describe('triggers', () => {
     [2_592_000, 3600],
   ])('a schedule of %i s skips values written in the last %i s', (interval, recent) => {
     expect(recentWriteSeconds(interval)).toBe(recent);
+  });
+
+  test.each([
+    [MIN_NOTIFICATION_LEAD_HOURS, 1],
+    [3, 1],
+    [5, 2],
+    [12, 6],
+    [47, 23],
+    [48, 24],
+    [14 * 24, 24],
+  ])('the shortest lead %i h: the sweep runs every %i h, twice within it', (lead, period) => {
+    expect(sweepPeriodHours(lead)).toBe(period);
+    expect(2 * period).toBeLessThanOrEqual(lead);
   });
 });

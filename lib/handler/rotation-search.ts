@@ -1,0 +1,33 @@
+import { DescribeParametersCommand, ParameterStringFilter } from '@aws-sdk/client-ssm';
+import { Clients } from './clients';
+import { withRetries } from './retry';
+import { ROTATION_TAG_KEY } from '../private/rotation-protocol';
+
+interface SearchContext {
+  readonly clients: Clients;
+  readonly deadline: number;
+}
+
+/**
+ * The names of the parameters whose rotation tag has this value; given `name`, that name only if it does.
+ * DescribeParameters is the one Parameter Store call that filters by tag, and the rotator may call it on every
+ * parameter; it returns metadata only (never a value), and pages by at most 50.
+ */
+export async function namesTagged(value: string, ctx: SearchContext, name?: string): Promise<string[]> {
+  const filters: ParameterStringFilter[] = [
+    { Key: `tag:${ROTATION_TAG_KEY}`, Values: [value] },
+    ...(name === undefined ? [] : [{ Key: 'Name', Option: 'Equals', Values: [name] }]),
+  ];
+  const names: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await withRetries(
+      'ssm:DescribeParameters',
+      (options) => ctx.clients.ssm.send(new DescribeParametersCommand({ ParameterFilters: filters, MaxResults: 50, NextToken: nextToken }), options),
+      ctx.deadline,
+    );
+    names.push(...(page.Parameters ?? []).flatMap((p) => (p.Name ? [p.Name] : [])));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return names;
+}

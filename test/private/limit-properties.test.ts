@@ -1,0 +1,91 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as fc from 'fast-check';
+import { ParameterKey, ParameterReplica, ParameterRotation, ReplicaSource, SecureStringParameter, SecureValue } from '../../lib';
+import { AWS_LIMITS } from '../../lib/private/aws-limits';
+import { renderLongest } from '../../lib/private/rendered-size';
+
+/*
+ * Property tests over realistic random apps: names as teams write them, up to the longest a level allows, many
+ * top-level paths. Every customer-managed policy the library writes stays within IAM's 6,144 characters by
+ * construction (owner-tag-scoped patterns), or the app is refused at synth with the limit's message; never a
+ * template that CloudFormation or IAM would refuse at deploy time.
+ */
+
+const ENV = { account: '111111111111', region: 'eu-west-1' };
+// each run synthesizes an app of up to hundreds of constructs: a few runs, at the full size
+jest.setTimeout(240_000);
+const LEVEL = fc.stringMatching(/^[a-z][a-z0-9-]{2,29}$/);
+/** A name of 2 to 6 levels under one of `topLevels` top-level paths; now and then a very long leaf (up to 400 characters). */
+function names(count: { min: number; max: number }, topLevels: number): fc.Arbitrary<string[]> {
+  const leaf = fc.oneof({ weight: 9, arbitrary: LEVEL }, { weight: 1, arbitrary: fc.stringMatching(/^[a-z][a-z0-9_.-]{100,399}$/) });
+  const name = fc.tuple(fc.integer({ min: 0, max: topLevels - 1 }), fc.array(LEVEL, { minLength: 0, maxLength: 4 }), leaf)
+    .map(([top, middle, last]) => `/team-${top}/${[...middle, last].join('/')}`);
+  return fc.uniqueArray(name, { minLength: count.min, maxLength: count.max, size: 'max' });
+}
+
+function managedPolicySizes(stack: Stack): number[] {
+  const policies = Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy');
+  return Object.values(policies).map((r) => JSON.stringify(renderLongest(r.Properties.PolicyDocument)).length);
+}
+
+/** Synthesizes; a refusal is accepted only when it is a size limit's message. */
+function sizesOrLimitRefusal(stack: Stack): number[] {
+  try {
+    return managedPolicySizes(stack);
+  } catch (error) {
+    expect((error as Error).message).toMatch(/over AWS's limit of/);
+    return [];
+  }
+}
+
+test('rotating parameters (1–100, 1–500 top-level paths, own keys or the stack\'s): the rotator and the handler within 6,144 characters', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 500 }).chain((top) => names({ min: 1, max: 100 }, top)), fc.boolean(), (parameterNames, ownKeys) => {
+      const stack = new Stack(new App(), 'Stack', { env: ENV });
+      parameterNames.forEach((parameterName, i) => {
+        const encryptionKey = ownKeys ? new ParameterKey(stack, `Key${i}`) : undefined;
+        new SecureStringParameter(stack, `P${i}`, { parameterName, value: SecureValue.generated(), encryptionKey, rotation: ParameterRotation.every(Duration.days(30)) });
+      });
+      for (const size of managedPolicySizes(stack)) {
+        expect(size).toBeLessThanOrEqual(AWS_LIMITS.managedPolicyCharacters);
+      }
+    }),
+    { numRuns: 4 },
+  );
+});
+
+test('SecureValue.fromSecret (1–100 secrets): within 6,144 characters, or refused at synth with the limit', () => {
+  fc.assert(
+    fc.property(names({ min: 1, max: 100 }, 100), (parameterNames) => {
+      const stack = new Stack(new App(), 'Stack', { env: ENV });
+      parameterNames.forEach((parameterName, i) => {
+        const secret = secretsmanager.Secret.fromSecretNameV2(stack, `Secret${i}`, parameterName.slice(1, 200));
+        new SecureStringParameter(stack, `P${i}`, { parameterName, value: SecureValue.fromSecret(secret) });
+      });
+      for (const size of sizesOrLimitRefusal(stack)) {
+        expect(size).toBeLessThanOrEqual(AWS_LIMITS.managedPolicyCharacters);
+      }
+    }),
+    { numRuns: 3 },
+  );
+});
+
+test('ParameterReplica of 1–120 single parameters: the copier, both handlers and the forwarder within 6,144 characters', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 500 }).chain((top) => names({ min: 1, max: 120 }, top)), (parameterNames) => {
+      const app = new App();
+      const source = new Stack(app, 'Source', { env: ENV, crossRegionReferences: true });
+      const target = new Stack(app, 'Target', { env: { ...ENV, region: 'us-east-1' }, crossRegionReferences: true });
+      const encryptionKey = new ParameterKey(source, 'Key', { multiRegion: true });
+      const parameters = parameterNames.map((parameterName, i) =>
+        new SecureStringParameter(source, `P${i}`, { parameterName, value: SecureValue.generated(), encryptionKey }));
+      new ParameterReplica(target, 'Replica', { source: ReplicaSource.parameters(parameters) });
+      for (const size of [...sizesOrLimitRefusal(source), ...sizesOrLimitRefusal(target)]) {
+        expect(size).toBeLessThanOrEqual(AWS_LIMITS.managedPolicyCharacters);
+      }
+    }),
+    { numRuns: 2 },
+  );
+});
