@@ -20,7 +20,7 @@ export function assertWithinLimit(scope: IConstruct, what: string, size: number,
 
 /** Throws unless the customer-managed policy's document, already resolved, fits IAM's managed policy size. */
 export function assertManagedPolicySize(policy: IConstruct, resolvedDocument: unknown, wayOut: string): void {
-  assertWithinLimit(policy, 'this managed policy', resolvedLength(resolvedDocument), AWS_LIMITS.managedPolicyCharacters, 'characters', wayOut);
+  assertWithinLimit(policy, 'this managed policy', resolvedLength(policy, resolvedDocument), AWS_LIMITS.managedPolicyCharacters, 'characters', wayOut);
 }
 
 const CHECKED = Symbol.for('cdk-secure-parameters.limit-checks');
