@@ -15,7 +15,7 @@ import { ReplicaCopier } from './private/replica-copier';
 import { ReplicaForwarder } from './private/replica-forwarder';
 import { assertFollowNotNeeded, sweepInterval } from './private/replica-sweep';
 import { SecureStringHandler } from './private/secure-string-handler';
-import { SecureStringParameterBase } from './private/secure-string-parameter-base';
+import { SecureStringParameterBase, grantReadOnAll } from './private/secure-string-parameter-base';
 import { ParameterValidationError } from './private/validation-error';
 import { ReplicaSource } from './replica-source';
 import { ISecureStringParameter, SecureStringParameter } from './secure-string-parameter';
@@ -178,7 +178,8 @@ export class ParameterReplica extends Construct {
     if (subPath !== undefined) {
       return this.parameter(subPath).grantRead(grantee);
     }
-    return this.parameters.map((p) => p.grantRead(grantee)).reduce((a, b) => a.combine(b));
+    // one statement each side for all the replicas, which share this replica's key
+    return grantReadOnAll(grantee, [...this.replicas.values()] as SecureStringParameterBase[], this.encryptionKey);
   }
 
   /**

@@ -16,7 +16,9 @@ import {
   SecureStringParameter,
   SecureValue,
 } from '../lib';
+import { authorize } from './helpers/iam-simulator';
 import { NAG_PACKS, nagViolations } from './helpers/nag';
+import { resolveIntrinsics } from './helpers/resolve-intrinsics';
 
 const ACCOUNT = '111111111111';
 const PARTITION = { Ref: 'AWS::Partition' };
@@ -217,11 +219,63 @@ describe('ParameterReplica of parameters', () => {
     const role = new iam.Role(replicaStack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     replica.grantRead(role);
     const [policy] = Object.values(resourcesOfType(replicaStack, 'AWS::IAM::Policy')) as any[];
-    const ssmResources = policy.Properties.PolicyDocument.Statement.filter((s: any) => [s.Action].flat().includes('ssm:GetParameter')).flatMap((s: any) => [s.Resource].flat());
-    expect(ssmResources).toHaveLength(2);
+    // one statement each side for all the replicas: two statements whatever their number
+    const members = Object.entries(resourcesOfType(replicaStack, 'Custom::SecureStringParameter'));
+    const replicaArns = ['/edge/signing-key', '/edge/origin-token'].map((name) => ({ 'Fn::GetAtt': [members.find(([, m]) => m.Properties.Name === name)![0], 'Arn'] }));
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParameterHistory'], Resource: replicaArns },
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: expect.anything(),
+        Condition: { StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': replicaArns, 'kms:ViaService': expect.anything() } },
+      },
+    ]);
     expect(replica.parameters).toHaveLength(2);
     expect(replica.parameter('/edge/origin-token').tier).toBe('Standard');
     expect(handlerStatements(replicaStack).find((s) => s.Sid === 'ReadReplicaSourcesInEuWest1').Resource).toEqual(arn('ssm', 'eu-west-1', 'parameter/edge/*'));
+  });
+});
+
+describe('grantRead of a replica of single parameters, evaluated as IAM and KMS do', () => {
+  const { sourceStack, replicaStack } = setup();
+  const names = Array.from({ length: 25 }, (_, i) => `/platform-team-${i}/service/production/api-key`);
+  const parameters = names.map((parameterName, i) => new SecureStringParameter(sourceStack, `P${i}`, { parameterName, value: SecureValue.generated() }));
+  const replica = new ParameterReplica(replicaStack, 'Replica', { source: ReplicaSource.parameters(parameters) });
+  const role = new iam.Role(replicaStack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  replica.grantRead(role);
+  const resources = Template.fromStack(replicaStack).toJSON().Resources;
+  const resolved = resolveIntrinsics(resources, {
+    partition: 'aws',
+    region: 'us-east-1',
+    accountId: ACCOUNT,
+    stackName: 'Replica',
+    stackId: `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/Replica/guid`,
+    resource: (logicalId, attribute) => (resources[logicalId].Type === 'Custom::SecureStringParameter' && attribute === 'Arn'
+      ? `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter${resources[logicalId].Properties.Name}`
+      : `arn:aws:kms:us-east-1:${ACCOUNT}:key/${logicalId}`),
+  });
+  const [keyId] = Object.entries(resolved).find(([, r]: [string, any]) => r.Type === 'AWS::KMS::ReplicaKey' || r.Type === 'AWS::KMS::Key')!;
+  const identity = Object.values(resolved).filter((r: any) => r.Type === 'AWS::IAM::Policy').map((r: any) => r.Properties.PolicyDocument);
+  const keyPolicy = (resolved[keyId] as any).Properties.KeyPolicy;
+  const decrypt = (name: string) => authorize({
+    principalArn: `arn:aws:iam::${ACCOUNT}:role/reader`,
+    action: 'kms:Decrypt',
+    resource: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${keyId}`,
+    context: {
+      'kms:CallerAccount': ACCOUNT,
+      'aws:PrincipalArn': `arn:aws:iam::${ACCOUNT}:role/reader`,
+      'kms:ViaService': 'ssm.us-east-1.amazonaws.com',
+      'kms:EncryptionContext:PARAMETER_ARN': `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter${name}`,
+    },
+  }, { identity, resource: keyPolicy });
+
+  test('two statements for 25 replicas; each replica decrypts through Parameter Store, another parameter does not', async () => {
+    expect(identity.flatMap((d: any) => d.Statement)).toHaveLength(2);
+    for (const name of [names[0], names[12], names[24]]) {
+      expect(await decrypt(name)).toEqual({ allowed: true });
+    }
+    expect((await decrypt('/platform-team-0/service/production/other-key')).allowed).toBe(false);
   });
 });
 

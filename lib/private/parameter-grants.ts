@@ -58,13 +58,29 @@ export function grantOnParameters(
 }
 
 /**
+ * Read access to several single parameters under one key in one statement each side: their ARNs listed, and
+ * `kms:Decrypt` for an encryption context `StringEquals` any of them (IAM matches a list as any of its values),
+ * instead of two statements per parameter. A replica of many single parameters then stays within IAM's policy
+ * sizes far longer (limit-checks.ts refuses past them).
+ */
+export function grantReadOnEach(scope: IConstruct, grantee: iam.IGrantable, targets: GrantTarget[], key: kms.IKey): iam.Grant {
+  checkGranteePolicySize(grantee);
+  const parameterArns = targets.map((t) => t.parameterArns);
+  const keyPolicyArns = targets.map((t) => t.keyPolicyArns ?? t.parameterArns);
+  const grant = iam.Grant.addToPrincipal({ grantee, actions: READ_ACTIONS, resourceArns: parameterArns });
+  const principalConditions = keyContextConditions(scope, 'StringEquals', parameterArns);
+  const keyPolicyConditions = keyContextConditions(scope, 'StringEquals', keyPolicyArns);
+  return grant.combine(grantOnKey(grantee, key, ['kms:Decrypt'], principalConditions, keyPolicyConditions));
+}
+
+/**
  * The conditions of every key statement for parameters: their encryption context (`StringEquals` one ARN,
  * `StringLike` `<path ARN>/*`) and Parameter Store as the only way in.
  */
 export function keyContextConditions(
   scope: IConstruct,
   contextOperator: 'StringEquals' | 'StringLike',
-  parameterArns: string,
+  parameterArns: string | string[],
 ): Record<string, Record<string, unknown>> {
   const context = { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_KEY}`]: parameterArns };
   const viaService = { 'kms:ViaService': parameterStoreViaService(scope) };

@@ -7,7 +7,7 @@ import { changeRule, exactName, policyActionRule } from './event-rules';
 import type { SourceProperties } from './handler-protocol';
 import { tierKeyActions } from './key-actions';
 import { managedPolicyOf } from './managed-policy-grantee';
-import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters } from './parameter-grants';
+import { GrantTarget, READ_ACTIONS, WRITE_ACTIONS, grantOnParameters, grantReadOnEach } from './parameter-grants';
 import { ParameterChangeEventOptions, PolicyActionEventOptions } from '../parameter-events';
 import type { ParameterPolicy } from '../parameter-policy';
 import type { ParameterRotation } from '../parameter-rotation';
@@ -142,4 +142,10 @@ export abstract class SecureStringParameterBase extends Resource implements ISec
   private grantTarget(): GrantTarget {
     return { contextOperator: 'StringEquals', parameterArns: this.parameterArn, keyPolicyArns: this._keyPolicyArn };
   }
+}
+
+/** Read access to several parameters under one key, in one statement each side (parameter-grants.ts). */
+export function grantReadOnAll(grantee: iam.IGrantable, parameters: SecureStringParameterBase[], key: kms.IKey): iam.Grant {
+  // grantTarget is private to keep GrantTarget, a private type, out of the jsii assembly
+  return grantReadOnEach(parameters[0], grantee, parameters.map((p) => p['grantTarget']()), key);
 }
