@@ -37,6 +37,8 @@ export const REPLICATED_NAMES_WAY_OUT =
   'The replicated names are matched by their covering paths: replicate fewer top-level paths per ParameterReplica, or replicate a ParameterHierarchy.';
 /** How much of IAM's 6,144 characters the copier's parameter patterns may take (limit-checks.ts verifies the whole). */
 const PATTERN_CHARACTERS = 3_500;
+/** The statements that name them: two on the sources, four on the replicas. */
+const PATTERN_USES = 6;
 
 export interface ReplicaCopierProps {
   readonly sourceRegion: string;
@@ -152,13 +154,13 @@ export class ReplicaCopier extends Construct {
 
   /**
    * IAM resource patterns of the replicated names (`app/prod/*`, or exact names), or every name when the paths
-   * would not fit: they appear five times in the policy, and every statement is scoped by an owner tag.
+   * would not fit: they appear six times in the policy, and every statement is scoped by an owner tag.
    */
   private patterns(): string[] {
     if (this.props.path) {
       return [`${this.props.path.replace(/^\//, '')}/*`];
     }
-    const length = (patterns: string[]) => 5 * renderedLength(this, patterns.map((p) => parameterArnFor(this, p)));
+    const length = (patterns: string[]) => PATTERN_USES * renderedLength(this, patterns.map((p) => parameterArnFor(this, p)));
     return (this.namePatterns ??= patternsWithin(this.props.names, PATTERN_CHARACTERS, length, false));
   }
 

@@ -146,6 +146,8 @@ export abstract class SecureStringParameterBase extends Resource implements ISec
 
 /** Read access to several parameters under one key, in one statement each side (parameter-grants.ts). */
 export function grantReadOnAll(grantee: iam.IGrantable, parameters: SecureStringParameterBase[], key: kms.IKey): iam.Grant {
-  // grantTarget is private to keep GrantTarget, a private type, out of the jsii assembly
+  // grantTarget is private to keep GrantTarget, a private type, out of the jsii assembly; TypeScript lets this
+  // module reach it by its quoted name
+  // eslint-disable-next-line dot-notation
   return grantReadOnEach(parameters[0], grantee, parameters.map((p) => p['grantTarget']()), key);
 }

@@ -40,9 +40,9 @@ function sizesOrLimitRefusal(stack: Stack): number[] {
   }
 }
 
-test('rotating parameters (1–100, 1–500 top-level paths, own keys or the stack\'s): the rotator and the handler within 6,144 characters', () => {
+test('rotating parameters (1–200, 1–500 top-level paths, own keys or the stack\'s): the rotator and the handler within 6,144 characters', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 500 }).chain((top) => names({ min: 1, max: 100 }, top)), fc.boolean(), (parameterNames, ownKeys) => {
+    fc.property(fc.integer({ min: 1, max: 500 }).chain((top) => names({ min: 1, max: 200 }, top)), fc.boolean(), (parameterNames, ownKeys) => {
       const stack = new Stack(new App(), 'Stack', { env: ENV });
       parameterNames.forEach((parameterName, i) => {
         const encryptionKey = ownKeys ? new ParameterKey(stack, `Key${i}`) : undefined;
@@ -52,13 +52,13 @@ test('rotating parameters (1–100, 1–500 top-level paths, own keys or the sta
         expect(size).toBeLessThanOrEqual(AWS_LIMITS.managedPolicyCharacters);
       }
     }),
-    { numRuns: 4 },
+    { numRuns: 6 },
   );
 });
 
-test('SecureValue.fromSecret (1–100 secrets): within 6,144 characters, or refused at synth with the limit', () => {
+test('SecureValue.fromSecret (1–200 secrets): within 6,144 characters, or refused at synth with the limit', () => {
   fc.assert(
-    fc.property(names({ min: 1, max: 100 }, 100), (parameterNames) => {
+    fc.property(names({ min: 1, max: 200 }, 200), (parameterNames) => {
       const stack = new Stack(new App(), 'Stack', { env: ENV });
       parameterNames.forEach((parameterName, i) => {
         const secret = secretsmanager.Secret.fromSecretNameV2(stack, `Secret${i}`, parameterName.slice(1, 200));
@@ -68,13 +68,13 @@ test('SecureValue.fromSecret (1–100 secrets): within 6,144 characters, or refu
         expect(size).toBeLessThanOrEqual(AWS_LIMITS.managedPolicyCharacters);
       }
     }),
-    { numRuns: 3 },
+    { numRuns: 4 },
   );
 });
 
-test('ParameterReplica of 1–120 single parameters: the copier, both handlers and the forwarder within 6,144 characters', () => {
+test('ParameterReplica of 1–300 single parameters: the copier, both handlers and the forwarder within 6,144 characters', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 500 }).chain((top) => names({ min: 1, max: 120 }, top)), (parameterNames) => {
+    fc.property(fc.integer({ min: 1, max: 500 }).chain((top) => names({ min: 1, max: 300 }, top)), (parameterNames) => {
       const app = new App();
       const source = new Stack(app, 'Source', { env: ENV, crossRegionReferences: true });
       const target = new Stack(app, 'Target', { env: { ...ENV, region: 'us-east-1' }, crossRegionReferences: true });
@@ -86,6 +86,6 @@ test('ParameterReplica of 1–120 single parameters: the copier, both handlers a
         expect(size).toBeLessThanOrEqual(AWS_LIMITS.managedPolicyCharacters);
       }
     }),
-    { numRuns: 2 },
+    { numRuns: 3 },
   );
 });
