@@ -2,7 +2,9 @@ import * as http from 'http';
 import * as https from 'https';
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse } from 'aws-lambda';
 
-/** CloudFormation accepts a response body of at most 4 KB; the reason is the only open-ended part. */
+/** CloudFormation accepts a response body of at most 4,096 bytes ("Custom resource response" quota). */
+export const MAX_RESPONSE_BYTES = 4_096;
+/** The reason is the only open-ended part; it never takes more than this, and less when the rest is long. */
 const MAX_REASON_LENGTH = 1_500;
 
 export interface ResponseContent {
@@ -12,16 +14,40 @@ export interface ResponseContent {
   readonly data?: Record<string, string>;
 }
 
+/**
+ * The response, within CloudFormation's 4,096 bytes by construction: every other field is bounded by AWS (a
+ * parameter name and ARN, a stack id, a logical id), and the reason is cut to what the rest leaves.
+ */
 export function buildResponse(event: CloudFormationCustomResourceEvent, content: ResponseContent): CloudFormationCustomResourceResponse {
-  return {
+  const response = {
     Status: content.status,
-    Reason: content.reason === undefined ? undefined : content.reason.slice(0, MAX_REASON_LENGTH),
     PhysicalResourceId: content.physicalId,
     StackId: event.StackId,
     RequestId: event.RequestId,
     LogicalResourceId: event.LogicalResourceId,
     Data: content.data,
   } as CloudFormationCustomResourceResponse;
+  if (content.reason === undefined) {
+    return response;
+  }
+  // `"Reason":"",` and the JSON escapes a reason may need (a quote or a backslash takes two bytes)
+  const room = MAX_RESPONSE_BYTES - Buffer.byteLength(JSON.stringify(response)) - '"Reason":"",'.length;
+  return { ...response, Reason: cutToBytes(content.reason, Math.min(MAX_REASON_LENGTH, room)) };
+}
+
+/** The longest start of `text` whose JSON string form takes at most `maxBytes` bytes, never splitting a character. */
+function cutToBytes(text: string, maxBytes: number): string {
+  let cut = '';
+  let bytes = 0;
+  for (const character of text) {
+    const size = Buffer.byteLength(JSON.stringify(character)) - 2;
+    if (bytes + size > maxBytes) {
+      break;
+    }
+    cut += character;
+    bytes += size;
+  }
+  return cut;
 }
 
 /** How the response travels; tests replace the parts. */
