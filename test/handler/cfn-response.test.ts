@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
-import { MAX_RESPONSE_BYTES, buildResponse } from '../../lib/handler/cfn-response';
 import { createEvent } from './events';
+import { MAX_RESPONSE_BYTES, buildResponse } from '../../lib/handler/cfn-response';
 
 /** A name as long as Parameter Store allows: its ARN-based form is at most 1,011 characters. */
 const NAME = fc.stringMatching(/^\/[a-zA-Z0-9_.-]{1,60}(\/[a-zA-Z0-9_.-]{1,60}){0,14}$/).map((n) => n.slice(0, 960));
