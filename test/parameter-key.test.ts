@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { ParameterKey } from '../lib';
 import { NAG_PACKS, nagViolations } from './helpers/nag';
+import { snapshotTemplate } from './helpers/snapshot-template';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 
@@ -247,7 +248,7 @@ describe('ParameterKey', () => {
     const stack = newStack();
     new ParameterKey(stack, 'Key', { alias: 'app/prod', rotationPeriod: Duration.days(365) });
 
-    expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
+    expect(snapshotTemplate(stack)).toMatchSnapshot();
   });
 
   test.each(NAG_PACKS)('cdk-nag $name reports no violation', ({ create }) => {
