@@ -23,8 +23,11 @@ export interface RotationOptions {
  */
 export class ParameterRotation {
   /**
-   * On a schedule: every `interval` (whole hours, at least one hour), by one EventBridge rule per stack and
-   * interval. With `ParameterPolicy.expireAfter`, the interval must be shorter than the lifetime.
+   * On a schedule: a new value before the current one is `interval` old (whole hours, at least one hour), by one
+   * EventBridge rule per stack and interval. The rule ticks more often than the interval, and each tick rotates the
+   * values due, the oldest first; a stack whose schedules its rotator could not keep up with is refused at synth
+   * (8,000 parameters every 4 hours or longer fit, 1,560 every hour). With `ParameterPolicy.expireAfter`, the
+   * interval must be shorter than the lifetime.
    */
   public static every(interval: Duration, options: RotationOptions = {}): ParameterRotation {
     return new ParameterRotation(interval, options);

@@ -291,7 +291,7 @@ export class SecureStringParameter extends SecureStringParameterBase implements 
     if (rotation) {
       const rotator = ParameterRotator.of(this);
       const notified = notificationLead(policies);
-      rotator.register({ name: props.parameterName, key: this.encryptionKey, tier: this.tier, rotation, notificationLead: notified });
+      rotator.register({ scope: this, name: props.parameterName, key: this.encryptionKey, tier: this.tier, rotation, notificationLead: notified });
       this.rotationAlarm = rotator.alarm;
       this.rotationDeadLetterQueue = rotator.deadLetterQueue;
     }

@@ -52,6 +52,25 @@ function sweepSchedules(stack: Stack): string[] {
   return Object.values(rules).map((r) => r.Properties.ScheduleExpression);
 }
 
+/** Each interval's rule: its schedule, and its target's input with the paths of the event it takes. */
+function ticks(stack: Stack): Array<{ schedule: string; input: any; paths: Record<string, string> }> {
+  const rules = Template.fromStack(stack).findResources('AWS::Events::Rule', { Properties: { Description: Match.stringLikeRegexp('every') } });
+  return Object.values(rules).map((r) => {
+    const transformer = r.Properties.Targets[0].InputTransformer;
+    return { schedule: r.Properties.ScheduleExpression, input: JSON.parse(transformer.InputTemplate.replace('<time>', '"<time>"')), paths: transformer.InputPathsMap };
+  });
+}
+
+/** A batched hierarchy of `members` generated SecureStrings rotating every `interval`. */
+function batchedHierarchy(stack: Stack, interval: Duration, members: number, id = `Every${interval.toSeconds()}`): void {
+  const hierarchy = new ParameterHierarchy(stack, id, {
+    path: `/app/${id.toLowerCase()}`,
+    deployment: HierarchyDeployment.batched(),
+    rotation: ParameterRotation.every(interval),
+  });
+  for (let i = 0; i < members; i++) hierarchy.addSecureString(`P${i}`, { name: `p${i}`, value: SecureValue.generated() });
+}
+
 function statement(stack: Stack, sid: string): any {
   return rotatorStatements(stack).find((s) => s.Sid === sid);
 }
@@ -99,10 +118,37 @@ describe('a rotating SecureStringParameter', () => {
     rotating(stack, 'B');
     rotating(stack, 'C', { rotation: ParameterRotation.every(Duration.hours(12)) });
 
-    const rules = Template.fromStack(stack).findResources('AWS::Events::Rule');
-    expect(Object.values(rules).map((r) => r.Properties.ScheduleExpression).sort()).toEqual(['rate(12 hours)', 'rate(30 days)']);
-    const inputs = Object.values(rules).map((r) => JSON.parse(r.Properties.Targets[0].Input).Trigger).sort();
-    expect(inputs).toEqual(['every-2592000', 'every-43200']);
+    const triggers = ticks(stack).map((t) => t.input.Trigger).sort();
+    expect(triggers).toEqual(['every-2592000', 'every-43200']);
+  });
+
+  test.each([
+    // [interval, members on it, the rule's rate, the tick in its input]: a quarter of the interval, at most 45 minutes;
+    // every 15 minutes, back to back, once one invocation cannot rotate them all (1,560)
+    ['1 hour', Duration.hours(1), 1, 'rate(15 minutes)', 900],
+    ['2 hours', Duration.hours(2), 1, 'rate(30 minutes)', 1800],
+    ['3 hours', Duration.hours(3), 1, 'rate(45 minutes)', 2700],
+    ['30 days', Duration.days(30), 1_560, 'rate(45 minutes)', 2700],
+    ['30 days', Duration.days(30), 1_561, 'rate(15 minutes)', 900],
+  ])('every %s with %i members: the rule ticks at %s, and tells the rotator the tick and the tick\'s time', (_name, interval, members, rate, tick) => {
+    const stack = newStack();
+    batchedHierarchy(stack, interval, members);
+
+    const [rule] = ticks(stack);
+    expect(rule.schedule).toBe(rate);
+    expect(rule.input).toEqual({ Trigger: `every-${interval.toSeconds()}`, TickSeconds: tick, Time: '<time>' });
+    expect(rule.paths).toEqual({ time: '$.time' });
+  });
+
+  test('Lambda does not retry the rotator: the next tick is the retry, and a failed invocation goes to the dead-letter queue at once', () => {
+    const stack = newStack();
+    rotating(stack, 'A');
+
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: stack.getLogicalId(ParameterRotator.of(stack).function.node.defaultChild as any) },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 3600,
+    });
   });
 
   test('the rotator adds the same resources for 3 rotating parameters as for 300', () => {
@@ -349,6 +395,51 @@ describe('invalid rotations fail at synth, naming the parameter and the rule', (
     ['a lifetime an hour longer than the lead plus an hour', Duration.hours(26), Duration.days(1)],
   ])('before expiration, %s, is accepted', (_name, lifetime, lead) => {
     expect(() => rotating(newStack(), 'A', { policies: expiringIn(lifetime, lead), rotation: ParameterRotation.beforeExpiration() })).not.toThrow();
+  });
+});
+
+describe('a stack rotates on its schedules no more than its rotator keeps up with', () => {
+  test.each([
+    ['8,000 every 30 days', Duration.days(30)],
+    ['8,000 every day', Duration.days(1)],
+    ['8,000 every 4 hours, the shortest interval that takes them', Duration.hours(4)],
+  ])('%s: accepted (a batched hierarchy holds at most 8,000 members)', (_name, interval) => {
+    const stack = newStack();
+
+    expect(() => batchedHierarchy(stack, interval, 8_000)).not.toThrow();
+  });
+
+  const lead = (count: string, every: string, tick: string, due: string, ticksForAll: number, most: string, fitting: string) =>
+    `${count} SecureStrings rotating every ${every} are more than the stack's rotator can rotate in time: at 2 writes per second it rotates ` +
+    `1,560 per tick of ${tick}, so each value would be due ${due} before its interval ends (${ticksForAll} ticks for them all and one for the ` +
+    `tick that may have just passed), but a value rotates when it is between half its interval and its interval old: the lead may be at most ${most}. ` +
+    `At most ${fitting} fit every ${every} in this stack: give them a longer interval, or put some in another stack`;
+  const load = (share: string, parts: string, every: string, fitting: string) =>
+    `the stack's rotator would be writing ${share}% of the time on its schedules, each value once in the shortest time between two of its ` +
+    `rotations at 2 writes per second (${parts}), over 50%: it shares the account's PutParameter quota (3 per second by default) with ` +
+    `deploys, replicas and other stacks' rotators. At most ${fitting} fit every ${every} in this stack: give them a longer interval, or put some in another stack`;
+
+  test.each<[string, (stack: Stack) => void, string]>([
+    [
+      '8,000 every hour: refused at the 1,561st',
+      (stack) => batchedHierarchy(stack, Duration.hours(1), 8_000),
+      `Stack/Every3600/P1560: /app/every3600/p1560: ${lead('1,561', '1 hour', '15 minutes', '45 minutes', 2, '30 minutes', '1,560')}`,
+    ],
+    [
+      'every 2 hours, past half of the rotator\'s time',
+      (stack) => batchedHierarchy(stack, Duration.hours(2), 3_601),
+      `Stack/Every7200/P3600: /app/every7200/p3600: ${load('50.1', '3,601 every 2 hours: 30 minutes 1 second of writes in every 1 hour', '2 hours', '3,600')}`,
+    ],
+    [
+      'two schedules that are too much together, a single parameter tipping it over',
+      (stack) => {
+        batchedHierarchy(stack, Duration.hours(2), 3_600);
+        rotating(stack, 'Daily', { rotation: ParameterRotation.every(Duration.days(1)) });
+      },
+      `Stack/Daily: /app/daily: ${load('50.1', '3,600 every 2 hours: 30 minutes of writes in every 1 hour; 1 every 1 day: 1 second of writes in every 22 hours 30 minutes', '1 day', '0')}`,
+    ],
+  ])('%s', (_name, build, message) => {
+    expect(() => build(newStack())).toThrow(message);
   });
 });
 

@@ -62,12 +62,12 @@ export async function writeVersion(
   return { version: result.Version, tier: result.Tier };
 }
 
-/** A write call (PutParameter, DeleteParameter), each attempt in its slot when the context paces writes. */
+/**
+ * A write call (PutParameter, DeleteParameter), each attempt in its slot when the context paces writes; a throttled
+ * attempt tells the pacer (the rotator's slows down for the account's other writers).
+ */
 export function pacedWrite<T>(operation: string, send: (options: SendOptions) => Promise<T>, ctx: WriteContext): Promise<T> {
-  return withRetries(operation, async (options) => {
-    await ctx.pacer?.take(options.abortSignal);
-    return send(options);
-  }, ctx.deadline);
+  return withRetries(operation, (options) => (ctx.pacer ? ctx.pacer.paced(() => send(options), options.abortSignal) : send(options)), ctx.deadline);
 }
 
 /** The newest value, decrypted through Parameter Store (so under the key it was written with). */

@@ -21,9 +21,10 @@ import {
   ROTATION_OPTIONS_TAG_KEY,
   ROTATION_TAG_KEY,
   RotationTagOptions,
+  dueAgeSeconds,
   parseRotationOptions,
-  recentWriteSeconds,
   rotationTagValue,
+  tickSeconds,
   triggerInterval,
 } from '../private/rotation-protocol';
 
@@ -49,12 +50,39 @@ export interface RotationContext extends WriteContext {
 }
 
 /**
- * Rotates one parameter if it is this stack's, set to rotate on `trigger`, and due. A rotation is one
+ * When a parameter of a trigger is due. On a schedule: from the age `dueAgeSeconds` (its interval less the lead
+ * its number of parameters needs); before expiration: from its notification lead before the Expiration.
+ */
+export type DueRule =
+  | { readonly trigger: string; readonly intervalSeconds: number; readonly dueAgeSeconds: number }
+  | { readonly trigger: typeof BEFORE_EXPIRATION_TRIGGER };
+
+/** What the due checks read of a parameter: from its history, or from DescribeParameters' listing. */
+export type DueFacts = Pick<LiveParameter, 'lastModified' | 'policies'>;
+
+/**
+ * The due rule of `trigger`. On a schedule, for its `members` parameters, the rule ticking every `tick` seconds
+ * (by default the period the synth gives that many).
+ */
+export function dueRule(trigger: string, members = 1, tick?: number): DueRule {
+  const intervalSeconds = triggerInterval(trigger);
+  if (intervalSeconds !== undefined) {
+    return { trigger, intervalSeconds, dueAgeSeconds: dueAgeSeconds(intervalSeconds, members, tick ?? tickSeconds(intervalSeconds, members)) };
+  }
+  if (trigger !== BEFORE_EXPIRATION_TRIGGER) {
+    throw new OperatorError(`unknown rotation trigger ${trigger}`);
+  }
+  return { trigger };
+}
+
+/**
+ * Rotates one parameter if it is this stack's, set to rotate on the rule's trigger, and due. A rotation is one
  * PutParameter (the new value, the parameter's own key, tier, description and pattern, its policies with a
  * renewed relative Expiration) and at most two label calls: the source label and `current` move to the new
  * version, `previous` to the replaced one. The value is never read: the write needs no kms:Decrypt.
  */
-export async function rotateParameter(name: string, trigger: string, ctx: RotationContext): Promise<RotationOutcome> {
+export async function rotateParameter(name: string, rule: DueRule, ctx: RotationContext): Promise<RotationOutcome> {
+  const trigger = rule.trigger;
   if (ctx.rotatingNames && !isCoveredBy(name, ctx.rotatingNames)) {
     return { rotated: false, reason: `it is not one of the rotating parameters of stack ${ctx.stackName} (its resource left the app, or it is another stack's)` };
   }
@@ -73,7 +101,7 @@ export async function rotateParameter(name: string, trigger: string, ctx: Rotati
   }
   const options = rotationOptions(tagValue(tags, ROTATION_OPTIONS_TAG_KEY)!);
   const live = await readHistory(name, ctx);
-  const notDue = notDueReason(trigger, live, ctx.now());
+  const notDue = notDueReason(rule, live, ctx.now());
   if (notDue) {
     return { rotated: false, reason: notDue };
   }
@@ -182,34 +210,47 @@ function tagValue(tags: readonly Tag[], key: string): string | undefined {
 }
 
 /**
- * Why a rotation now would be a second one (a duplicate or late event), or undefined when it is due.
- * On a schedule: the value was written less than {@link recentWriteSeconds} ago. Before expiration: the
- * live Expiration is further away than the longest notification lead (plus slack for an early event),
- * which means a rotation has already renewed it. The boundary is due: the first notification's event
- * renews the parameter, and when that event is lost, the sweep does (it runs at least twice within every
- * lead the synth accepts, see sweepPeriodHours).
+ * When the parameter becomes due (ms), or undefined when its facts cannot tell: no write time on a schedule, no
+ * Expiration and ExpirationNotification before expiration. Before expiration, it is due from its longest
+ * notification lead (plus slack for an early event) before the Expiration: the first notification's event renews it,
+ * and when that event is lost, the sweep does (it runs at least twice within every lead the synth accepts, see
+ * sweepPeriodHours).
  */
-export function notDueReason(trigger: string, live: LiveParameter, now: number): string | undefined {
-  const interval = triggerInterval(trigger);
-  if (interval !== undefined) {
-    const ageSeconds = live.lastModified ? (now - live.lastModified.getTime()) / 1000 : Infinity;
-    const recent = recentWriteSeconds(interval);
-    return ageSeconds < recent ? `it was written ${Math.round(ageSeconds)} s ago, less than ${recent} s: this rotation already happened` : undefined;
+export function dueTime(rule: DueRule, facts: DueFacts): number | undefined {
+  if ('dueAgeSeconds' in rule) {
+    return facts.lastModified && facts.lastModified.getTime() + rule.dueAgeSeconds * 1000;
   }
-  if (trigger !== BEFORE_EXPIRATION_TRIGGER) {
-    throw new OperatorError(`unknown rotation trigger ${trigger}`);
+  const expiresAt = expirationTime(facts);
+  const leadSeconds = Math.max(...policiesOfType(facts, 'ExpirationNotification').map((n) => Number(n.Before) * (n.Unit === 'Days' ? 86400 : 3600)));
+  return Number.isNaN(expiresAt) || !Number.isFinite(leadSeconds) ? undefined : expiresAt - (leadSeconds + NOTIFICATION_SLACK_SECONDS) * 1000;
+}
+
+/**
+ * Why a rotation now would come too early, or undefined when it is due. On a schedule: the value is younger than
+ * the rule's due age — a rotation, a deploy or a duplicate event wrote it since (EventBridge and Lambda deliver at
+ * least once); a value without a write time is due. Before expiration: the live Expiration is further away than its
+ * notification lead (plus slack for an early event), which means a rotation has already renewed it.
+ */
+export function notDueReason(rule: DueRule, live: DueFacts, now: number): string | undefined {
+  const dueAt = dueTime(rule, live);
+  if ('dueAgeSeconds' in rule) {
+    return dueAt !== undefined && now < dueAt
+      ? `it was written ${Math.round((now - live.lastModified!.getTime()) / 1000)} s ago, less than ${rule.dueAgeSeconds} s: not due yet`
+      : undefined;
   }
-  const expiresAt = Date.parse(policiesOfType(live, 'Expiration')[0]?.Timestamp ?? '');
-  const leadSeconds = Math.max(...policiesOfType(live, 'ExpirationNotification').map((n) => Number(n.Before) * (n.Unit === 'Days' ? 86400 : 3600)));
-  if (Number.isNaN(expiresAt) || !Number.isFinite(leadSeconds)) {
+  if (dueAt === undefined) {
     return 'it has no Expiration and ExpirationNotification policies to rotate before';
   }
-  const dueAt = expiresAt - (leadSeconds + NOTIFICATION_SLACK_SECONDS) * 1000;
-  return now < dueAt ? `it expires at ${new Date(expiresAt).toISOString()}, not within its notification time: already rotated` : undefined;
+  return now < dueAt ? `it expires at ${new Date(expirationTime(live)).toISOString()}, not within its notification time: already rotated` : undefined;
+}
+
+/** The live Expiration's time (ms); NaN without one. */
+function expirationTime(facts: DueFacts): number {
+  return Date.parse(policiesOfType(facts, 'Expiration')[0]?.Timestamp ?? '');
 }
 
 /** The attributes of each live policy of this type, in order. */
-function policiesOfType(live: LiveParameter, type: string): Array<Record<string, string>> {
+function policiesOfType(live: DueFacts, type: string): Array<Record<string, string>> {
   return live.policies
     .map((p) => JSON.parse(p) as { Type?: string; Attributes?: Record<string, string> })
     .flatMap((p) => (p.Type === type && p.Attributes ? [p.Attributes] : []));

@@ -1,20 +1,24 @@
 import type { Context } from 'aws-lambda';
 import { Clients, createClients } from './clients';
 import { failureMessage, runRotation } from './rotation-run';
-import { WritePacer } from './write-pacer';
+import { REAL_PACER_CLOCK, WritePacer } from './write-pacer';
+import { ROTATOR_WRITES_PER_SECOND } from '../private/rotation-protocol';
 
 /** Time kept back from the Lambda deadline to finish the parameter in progress and log the summary. */
 const END_MARGIN_MS = 20_000;
-/** The rotator's share of the account's PutParameter quota (3 TPS by default), as a batched hierarchy's default. */
-const WRITES_PER_SECOND = 2;
+/**
+ * The rotator yields the account's PutParameter quota to deploys and replicas, which have deadlines: each throttled
+ * write halves its pace, down to this (one write every 4 seconds), and the pace then climbs back.
+ */
+const MIN_WRITES_PER_SECOND = 0.25;
 
 let clients: Clients | undefined;
 
 /**
- * The rotator of a stack's rotating SecureStrings, invoked asynchronously by its schedules and its
+ * The rotator of a stack's rotating SecureStrings, invoked asynchronously by its schedules' ticks and its
  * ExpirationNotification rule. It logs names, versions and reasons, never a value. It throws when a parameter
- * failed or was not reached: Lambda retries the event (rotated parameters are skipped, so nothing rotates
- * twice), and after the retries the event goes to the dead-letter queue, whose alarm the construct exposes.
+ * failed or an overdue one was not reached: the event goes to the dead-letter queue, whose alarm the construct
+ * exposes. Lambda does not retry it: the next tick (or sweep) is the retry, and takes what is left, oldest first.
  */
 export async function handler(event: unknown, context: Context): Promise<void> {
   clients ??= createClients();
@@ -30,9 +34,12 @@ export async function handler(event: unknown, context: Context): Promise<void> {
     deadline: Date.now() + context.getRemainingTimeInMillis() - END_MARGIN_MS,
     now: () => Date.now(),
     secrets: new Set(),
-    pacer: new WritePacer(WRITES_PER_SECOND),
+    pacer: new WritePacer(ROTATOR_WRITES_PER_SECOND, REAL_PACER_CLOCK, { minWritesPerSecond: MIN_WRITES_PER_SECOND }),
   });
-  console.log(`rotation: ${summary.rotated} rotated, ${summary.skipped} skipped, ${summary.failures.length} failed, ${summary.notReached} not reached`);
+  console.log(
+    `rotation: ${summary.rotated} rotated, ${summary.skipped} skipped, ${summary.failures.length} failed, ` +
+      `${summary.notReached} not reached (${summary.overdue} of them overdue)`,
+  );
   const failure = failureMessage(summary);
   if (failure) {
     throw new Error(failure);

@@ -133,7 +133,7 @@ export class HierarchyBatch extends Construct {
     const rotation = props.rotation?._active;
     if (rotation) {
       const key = this.props.encryptionKey;
-      ParameterRotator.of(this).register({ name: fullName, key, tier, rotation, notificationLead: notificationLead(policies) });
+      ParameterRotator.of(this).register({ scope: parameter, name: fullName, key, tier, rotation, notificationLead: notificationLead(policies) });
     }
     const relativeName = fullName.slice(this.props.path.length + 1);
     const member: Member = { parameter, fullName, relativeName, fields: memberFields(props, tier, policies) };

@@ -21,15 +21,17 @@ import { parameterArnFor } from './parameter-name';
 import { coveringPatterns, isCoveredBy, patternsWithin } from './parameter-prefixes';
 import { parameterStoreViaService } from './parameter-store-conditions';
 import { renderedLength } from './rendered-size';
-import { BEFORE_EXPIRATION_TRIGGER, ScheduledRotationInput, sweepPeriodHours } from './rotation-protocol';
+import { BEFORE_EXPIRATION_TRIGGER, ROTATOR_INVOCATION_SECONDS, ScheduledRotationInput, sweepPeriodHours, tickSeconds } from './rotation-protocol';
+import { scheduledLoadProblem } from './rotation-validation';
 import { acknowledgeRotatorFindings } from './rotator-acknowledgements';
+import { ParameterValidationError } from './validation-error';
 import { createWorker } from './worker-function';
 import { ParameterEventType } from '../parameter-events';
 import type { ParameterRotation } from '../parameter-rotation';
 
 const ROTATOR_ID = 'SecureStringRotator';
 /** Lambda's maximum: the rotator paces its writes to the account's PutParameter quota within it. */
-const ROTATOR_TIMEOUT = Duration.minutes(15);
+const ROTATOR_TIMEOUT = Duration.seconds(ROTATOR_INVOCATION_SECONDS);
 const BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'lib', 'handler', 'rotator.lambda');
 /**
  * How much of IAM's 6,144 characters the rotator's parameter patterns may take: they appear three times (two
@@ -54,6 +56,8 @@ const COVERING_PATTERN_REASON =
 
 /** What a rotating SecureString tells the stack's rotator, so that its role grants exactly that. */
 export interface RotatedParameter {
+  /** The construct a refusal names (the parameter, or the batched member). */
+  readonly scope: IConstruct;
   readonly name: string;
   readonly key: kms.IKey;
   readonly tier: string;
@@ -86,6 +90,8 @@ export class ParameterRotator extends Construct {
   private readonly acknowledged = new Set<string>();
   private readonly policy: CfnResource;
   private readonly schedules = new Map<number, events.Rule>();
+  /** The number of parameters on each schedule, by interval in seconds: it sets the schedule's tick and lead. */
+  private readonly scheduled = new Map<number, number>();
   private expirationRule?: events.Rule;
 
   private constructor(scope: Construct, id: string) {
@@ -111,17 +117,25 @@ export class ParameterRotator extends Construct {
     this.policy = worker.policy;
     this.deadLetterQueue = worker.deadLetterQueue;
     this.alarm = worker.alarm;
-    // Lambda retries a failed invocation twice: a retry skips what was rotated and takes what was not reached
-    this.function.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.hours(1) });
+    // no retry by Lambda: a retry would work beside the next tick and rotate the same parameters twice; the next
+    // tick (or sweep) is the retry, and a failed invocation goes to the dead-letter queue at once
+    this.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.hours(1) });
     acknowledgeRotatorFindings(this, worker);
     acknowledgeOwnStackRecords(worker.policy, wildcardResourceFinding(this, 'AwsSolutions-IAM5', ownStackArns()));
   }
 
-  /** Grants the rotator this parameter, and adds the rule that triggers its rotation if there is none yet. */
+  /**
+   * Grants the rotator this parameter, and adds the rule that triggers its rotation if there is none yet. Refuses a
+   * parameter that would make the stack's schedules more than the rotator can keep up with (scheduledLoadProblem).
+   */
   public register(parameter: RotatedParameter): void {
+    const interval = parameter.rotation.interval;
+    if (interval) {
+      this.count(parameter, interval.toSeconds());
+    }
     this.parameters.push(parameter);
     this.cover(parameter.name);
-    if (parameter.rotation.interval) {
+    if (interval) {
       this.scheduleFor(parameter.rotation);
     } else if (!this.expirationRule) {
       this.expirationRule = this.newExpirationRule();
@@ -129,17 +143,33 @@ export class ParameterRotator extends Construct {
     }
   }
 
+  /** Counts one more parameter on the schedule of `interval` seconds, unless the rotator could not keep up. */
+  private count(parameter: RotatedParameter, interval: number): void {
+    const members = new Map(this.scheduled).set(interval, (this.scheduled.get(interval) ?? 0) + 1);
+    const problem = scheduledLoadProblem(members, interval);
+    if (problem) {
+      throw new ParameterValidationError(parameter.scope, `${parameter.name}: ${problem}`);
+    }
+    this.scheduled.set(interval, members.get(interval)!);
+  }
+
+  /**
+   * The rule of an interval ticks more often than the interval (tickSeconds, known once every parameter has
+   * registered): at each tick the rotator rotates the values due, the oldest first. The input carries the tick, from
+   * which the rotator computes how early a value is due, and the tick's time, past which it starts nothing.
+   */
   private scheduleFor(rotation: ParameterRotation): void {
     const interval = rotation.interval!;
     const seconds = interval.toSeconds();
     if (this.schedules.has(seconds)) {
       return;
     }
+    const tick = () => tickSeconds(seconds, this.scheduled.get(seconds)!);
     const rule = new events.Rule(this, `Every${seconds}s`, {
-      description: `Rotates the SecureStrings of this stack that rotate every ${interval.toHumanString()}`,
-      schedule: events.Schedule.rate(interval),
+      description: `Rotates the SecureStrings of this stack that rotate every ${interval.toHumanString()}, those due at each tick`,
+      schedule: events.Schedule.expression(Lazy.string({ produce: () => events.Schedule.rate(Duration.seconds(tick())).expressionString })),
     });
-    const input: ScheduledRotationInput = { Trigger: rotation._trigger };
+    const input: ScheduledRotationInput = { Trigger: rotation._trigger, TickSeconds: Lazy.number({ produce: tick }), Time: events.EventField.time };
     rule.addTarget(this.target(events.RuleTargetInput.fromObject(input)));
     this.schedules.set(seconds, rule);
   }

@@ -49,9 +49,69 @@ export interface RotationProperties {
   readonly KeepPrevious?: string;
 }
 
-/** The rotator's input from a schedule: rotate this stack's parameters of this trigger. */
+/**
+ * The rotator's input from a schedule's rule, at each tick: rotate this stack's parameters of this trigger that
+ * are due. The before-expiration sweep sends `Trigger` only.
+ */
 export interface ScheduledRotationInput {
   readonly Trigger: string;
+  /**
+   * The rule's period, which sets how early a value is due ({@link dueLeadSeconds}). Absent in an event from before
+   * ticks, or a manual invocation: the rotator takes the period the synth gives its number of parameters.
+   */
+  readonly TickSeconds?: number;
+  /**
+   * The tick's scheduled time (EventBridge's `time`): its invocation starts no parameter later than
+   * {@link ROTATOR_INVOCATION_SECONDS} after it, so an invocation delayed in Lambda's queue never works into the
+   * next tick's, which would rotate the same parameters at the same time. Absent: from the invocation's start.
+   */
+  readonly Time?: string;
+}
+
+/** The rotator's pace: its share of the account's PutParameter quota (3 TPS by default), halved while other writers throttle it. */
+export const ROTATOR_WRITES_PER_SECOND = 2;
+
+/** Lambda's maximum duration: the rotator's timeout, and the longest a tick's invocation works after the tick's time. */
+export const ROTATOR_INVOCATION_SECONDS = 900;
+
+/**
+ * The rotations the synth counts on per invocation: 13 of its 15 minutes at the rotator's pace. The rest lists the
+ * parameters (DescribeParameters, 50 a page) and finishes the ones in progress; an invocation that has the account's
+ * quota to itself rotates about 1,650.
+ */
+export const ROTATIONS_PER_INVOCATION = 13 * 60 * ROTATOR_WRITES_PER_SECOND;
+
+/**
+ * The longest period between ticks: an overdue value (the rotator fell behind) goes first at the next tick, so it
+ * rotates at most {@link recentWriteSeconds} late — the tick and the invocation's 15 minutes within an hour.
+ */
+const MAX_TICK_SECONDS = 2_700;
+
+/**
+ * The period, in seconds (whole minutes), of the rule of a schedule of `intervalSeconds` (whole hours) with `members`
+ * parameters: a quarter of the interval, at most 45 minutes; every 15 minutes, back to back, when one invocation cannot
+ * rotate all its members (ticks never overlap: an invocation works at most 15 minutes after its tick).
+ */
+export function tickSeconds(intervalSeconds: number, members: number): number {
+  return members > ROTATIONS_PER_INVOCATION ? ROTATOR_INVOCATION_SECONDS : Math.min(intervalSeconds / 4, MAX_TICK_SECONDS);
+}
+
+/**
+ * How long before its interval ends a value is due, for `members` parameters on one schedule ticking every `tick`
+ * seconds: the ticks that rotate them all (the oldest first, {@link ROTATIONS_PER_INVOCATION} per tick), and one
+ * more for the tick that may have just passed when it became due. So each value rotates before it is as old as its
+ * interval, however many became due together (a deploy writes them all at once), while each tick gets its invocation.
+ */
+export function dueLeadSeconds(members: number, tick: number): number {
+  return (Math.ceil(members / ROTATIONS_PER_INVOCATION) + 1) * tick;
+}
+
+/**
+ * The age, in seconds, from which a value of a schedule is due: its interval less the lead; never under half the
+ * interval, so that no value rotates twice within half its interval (the synth refuses a lead longer than that).
+ */
+export function dueAgeSeconds(intervalSeconds: number, members: number, tick: number): number {
+  return Math.max(intervalSeconds - dueLeadSeconds(members, tick), intervalSeconds / 2);
 }
 
 /** The {@link ROTATION_TAG_KEY} value of a parameter of `stackName` that rotates on `trigger`. */
@@ -127,10 +187,10 @@ export function parseRotationOptions(value: string): RotationTagOptions {
 }
 
 /**
- * A parameter written less than this long ago is not rotated on a schedule of `intervalSeconds`: the event is
- * a duplicate or a retry of a rotation that happened (EventBridge and Lambda deliver at least once), or a
- * deploy has just written a new value. Half the interval, at most an hour, so a value is at most this much
- * older than the interval when it rotates (synth checks the interval plus this against expireAfter).
+ * How much older than its interval `intervalSeconds` a value may be when it rotates at the latest: one the rotator
+ * did not reach in time (other writers throttled it, a write failed) is overdue, and goes first at the next tick,
+ * within this time. Half the interval, at most an hour (a tick is at most a quarter of the interval and 45 minutes,
+ * its invocation 15 minutes). The synth keeps expireAfter longer than the interval plus this.
  */
 export function recentWriteSeconds(intervalSeconds: number): number {
   return Math.min(intervalSeconds / 2, 3600);

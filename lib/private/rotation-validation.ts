@@ -1,5 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
-import { MIN_NOTIFICATION_LEAD_HOURS, NOTIFICATION_SLACK_SECONDS, recentWriteSeconds } from './rotation-protocol';
+import {
+  MIN_NOTIFICATION_LEAD_HOURS,
+  NOTIFICATION_SLACK_SECONDS,
+  ROTATIONS_PER_INVOCATION,
+  ROTATOR_WRITES_PER_SECOND,
+  dueAgeSeconds,
+  dueLeadSeconds,
+  recentWriteSeconds,
+  tickSeconds,
+} from './rotation-protocol';
 import { ParameterPolicy, ParameterPolicyType } from '../parameter-policy';
 import type { ParameterRotation } from '../parameter-rotation';
 import { SecureValue } from '../secure-value';
@@ -86,8 +95,8 @@ function dueWindowProblems(lifetime: Duration, lead: Duration): string[] {
 }
 
 /**
- * A value written just before a scheduled rotation waits for the next one (the rotator skips what was written
- * recently), so the oldest a value gets is the interval plus that window: it must expire later than that.
+ * A value rotates before it is as old as its interval; one the rotator did not reach in time rotates at the next
+ * tick, at most recentWriteSeconds later: the parameter must expire later than that.
  */
 function lifetimeProblems(interval: Duration, lifetime: Duration): string[] {
   const oldest = interval.toSeconds() + recentWriteSeconds(interval.toSeconds());
@@ -96,8 +105,8 @@ function lifetimeProblems(interval: Duration, lifetime: Duration): string[] {
   }
   return [
     `the rotation interval ${interval.toHumanString()} is too long for expireAfter ${lifetime.toHumanString()}: a value can be ` +
-      `${Duration.seconds(oldest).toHumanString()} old when it rotates (the interval, plus up to half of it or an hour when a deploy ` +
-      'wrote the value just before a rotation), so the parameter would expire first; shorten the interval or lengthen expireAfter',
+      `${Duration.seconds(oldest).toHumanString()} old when it rotates (the interval, plus up to half of it or an hour when the rotator ` +
+      'falls behind and rotates it at the next tick), so the parameter would expire first; shorten the interval or lengthen expireAfter',
   ];
 }
 
@@ -118,4 +127,73 @@ export function pinnedReferenceProblem(rotation: ParameterRotation | undefined):
     'this deploy wrote, so whatever resolves it would keep a stale value after the first rotation. Read the value at runtime by name ' +
     'instead: grantRead(...) and GetParameter with the AWS SDK, the AWS Parameters and Secrets Lambda extension, or ecs.Secret.fromSsmParameter(...)'
   );
+}
+
+/**
+ * The share of its time the stack's rotator may spend writing on its schedules: it shares the account's PutParameter
+ * quota (3 per second by default) with deploys, replicas and other stacks' rotators, and halves its pace while they
+ * throttle it.
+ */
+const MAX_SCHEDULED_LOAD = 0.5;
+
+/**
+ * Why the stack's rotator could not keep up with its schedules once the one of `interval` seconds holds its count in
+ * `members` (parameters by interval, in seconds); undefined when it can. A value rotates when it is between half its
+ * interval and its interval old, so the lead a schedule needs for its number of parameters (dueLeadSeconds) may be
+ * at most half its interval; and the writes of all schedules — each value once in the shortest time between its
+ * rotations, its interval less the lead — may keep the rotator busy at most {@link MAX_SCHEDULED_LOAD} of the time.
+ * The way out names how many fit on that schedule beside the others.
+ */
+export function scheduledLoadProblem(members: ReadonlyMap<number, number>, interval: number): string | undefined {
+  const problem = leadProblem(members.get(interval)!, interval) ?? loadProblem(members);
+  if (problem === undefined) {
+    return undefined;
+  }
+  return `${problem}. At most ${fitting(members, interval).toLocaleString('en-US')} fit every ${human(interval)} in this stack: give them a longer interval, or put some in another stack`;
+}
+
+function leadProblem(count: number, interval: number): string | undefined {
+  const tick = tickSeconds(interval, count);
+  const lead = dueLeadSeconds(count, tick);
+  if (lead <= interval / 2) {
+    return undefined;
+  }
+  return (
+    `${count.toLocaleString('en-US')} SecureStrings rotating every ${human(interval)} are more than the stack's rotator can rotate in time: ` +
+    `at ${ROTATOR_WRITES_PER_SECOND} writes per second it rotates ${ROTATIONS_PER_INVOCATION.toLocaleString('en-US')} per tick of ${human(tick)}, ` +
+    `so each value would be due ${human(lead)} before its interval ends (${lead / tick - 1} ticks for them all and one for the tick that may have ` +
+    `just passed), but a value rotates when it is between half its interval and its interval old: the lead may be at most ${human(interval / 2)}`
+  );
+}
+
+function loadProblem(members: ReadonlyMap<number, number>): string | undefined {
+  const schedules = [...members].map(([seconds, count]) => ({
+    seconds,
+    count,
+    writing: Math.ceil(count / ROTATOR_WRITES_PER_SECOND),
+    cycle: dueAgeSeconds(seconds, count, tickSeconds(seconds, count)),
+  }));
+  const load = schedules.reduce((sum, s) => sum + s.writing / s.cycle, 0);
+  if (load <= MAX_SCHEDULED_LOAD) {
+    return undefined;
+  }
+  const parts = schedules.map((s) => `${s.count.toLocaleString('en-US')} every ${human(s.seconds)}: ${human(s.writing)} of writes in every ${human(s.cycle)}`);
+  return (
+    `the stack's rotator would be writing ${Math.ceil(load * 1000) / 10}% of the time on its schedules, each value once in the shortest time ` +
+    `between two of its rotations at ${ROTATOR_WRITES_PER_SECOND} writes per second (${parts.join('; ')}), over ${MAX_SCHEDULED_LOAD * 100}%: it shares the ` +
+    'account\'s PutParameter quota (3 per second by default) with deploys, replicas and other stacks\' rotators'
+  );
+}
+
+/** The most parameters the schedule of `interval` takes beside the stack's other schedules. */
+function fitting(members: ReadonlyMap<number, number>, interval: number): number {
+  let count = members.get(interval)!;
+  while (count > 0 && (leadProblem(count, interval) ?? loadProblem(new Map(members).set(interval, count))) !== undefined) {
+    count--;
+  }
+  return count;
+}
+
+function human(seconds: number): string {
+  return Duration.seconds(seconds).toHumanString();
 }

@@ -107,7 +107,7 @@ test('create → rotate → deploy again → roll back: the rotated value surviv
 
   // the scheduled rotation, as the rotator's role
   const { summary, now } = await rotate(rotatorClients(v1.deployed), v1.deployed);
-  expect(summary).toEqual({ rotated: 1, skipped: 0, notReached: 0, failures: [] });
+  expect(summary).toEqual({ rotated: 1, skipped: 0, notReached: 0, overdue: 0, failures: [] });
   const rotated = await decrypted(scenario.admin, NAME);
   expect(rotated).toMatch(/^.{32}$/);
   expect(rotated).not.toBe(created);
@@ -249,7 +249,7 @@ test('a batched hierarchy: its 30 rotating members rotate on one schedule, under
 
   const { summary } = await rotate(rotatorClients(batched.deployed), batched.deployed);
 
-  expect(summary).toEqual({ rotated: 30, skipped: 0, notReached: 0, failures: [] });
+  expect(summary).toEqual({ rotated: 30, skipped: 0, notReached: 0, overdue: 0, failures: [] });
   expect(await decrypted(scenario.admin, '/rotation/batch/s7')).not.toBe(before);
   expect(await decrypted(scenario.admin, '/rotation/batch/operated')).toBe(SecureValue.DEFAULT_PLACEHOLDER);
   expect(await labels('/rotation/batch/s7')).toEqual([[1, []], [2, [expect.stringMatching(/^src-/)]]]);
@@ -267,6 +267,6 @@ test('a batched hierarchy: its 30 rotating members rotate on one schedule, under
     now: () => Date.now(),
     secrets: new Set(),
   };
-  expect(await runRotation(notified, ctx)).toEqual({ rotated: 0, skipped: 1, notReached: 0, failures: [] });
+  expect(await runRotation(notified, ctx)).toEqual({ rotated: 0, skipped: 1, notReached: 0, overdue: 0, failures: [] });
   expect(await decrypted(scenario.admin, foreign)).toBe('other-stack-value');
 });

@@ -3,7 +3,7 @@ import { Duration } from 'aws-cdk-lib';
 import { KEY_ARN, STACK_ID, awsError } from './events';
 import { FakeParameterStore, StoredParameter } from './fake-parameter-store';
 import { ParameterPolicy } from '../../lib';
-import { RotationContext, notDueReason } from '../../lib/handler/rotation';
+import { RotationContext, dueRule, notDueReason } from '../../lib/handler/rotation';
 import { failureMessage, runRotation } from '../../lib/handler/rotation-run';
 import { WritePacer } from '../../lib/handler/write-pacer';
 import { OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
@@ -14,6 +14,8 @@ const NAME = '/app/prod/db/password';
 const NOW = Date.now();
 const DAY = 86_400_000;
 const SCHEDULE = { Trigger: 'every-86400' };
+/** One parameter on a daily schedule ticks every 45 minutes: it is due two ticks before its day ends. */
+const DUE_AGE_MS = DAY - 2 * 45 * 60_000;
 const SOURCE_LABEL = 'src-0123456789abcdef0123456789abcdef01234567';
 const expiration = (at: number) => JSON.stringify({ Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: new Date(at).toISOString() } });
 const NOTIFICATION = JSON.stringify({ Type: 'ExpirationNotification', Version: '1.0', Attributes: { Before: '14', Unit: 'Days' } });
@@ -67,7 +69,7 @@ describe('a scheduled rotation', () => {
 
     const summary = await runRotation(SCHEDULE, context());
 
-    expect(summary).toEqual({ rotated: 1, skipped: 0, notReached: 0, failures: [] });
+    expect(summary).toEqual({ rotated: 1, skipped: 0, notReached: 0, overdue: 0, failures: [] });
     const [put] = store.calls(PutParameterCommand);
     expect(put).toEqual({
       Name: NAME,
@@ -112,16 +114,30 @@ describe('a scheduled rotation', () => {
 
     const again = await runRotation(SCHEDULE, context({ now: () => NOW + 60_000 }));
 
-    expect(again).toEqual({ rotated: 0, skipped: 1, notReached: 0, failures: [] });
+    expect(again).toEqual({ rotated: 0, skipped: 1, notReached: 0, overdue: 0, failures: [] });
     expect(store.calls(PutParameterCommand)).toHaveLength(1);
   });
 
-  test('a value a deploy wrote less than half an interval (at most an hour) ago is left for the next rotation', async () => {
-    seed({ lastModified: new Date(NOW - 50 * 60_000) });
+  test('a value is due from its interval less the lead on: a day less two ticks of 45 minutes for one parameter', async () => {
+    seed({ lastModified: new Date(NOW - DUE_AGE_MS + 1_000) });
 
     expect(await runRotation(SCHEDULE, context())).toMatchObject({ rotated: 0, skipped: 1 });
-    seed({ lastModified: new Date(NOW - 61 * 60_000) });
+    // the listing told: no call for it
+    expect(store.calls(ListTagsForResourceCommand)).toEqual([]);
+    seed({ lastModified: new Date(NOW - DUE_AGE_MS) });
     expect(await runRotation(SCHEDULE, context())).toMatchObject({ rotated: 1, skipped: 0 });
+  });
+
+  test('a value written between the listing and its turn is not rotated again', async () => {
+    seed();
+    // a deploy (or another invocation) writes it once the listing has found it due
+    store.ssm.on(ListTagsForResourceCommand).callsFakeOnce(() => {
+      store.putParameter({ Name: NAME, Value: 'deployed', Type: 'SecureString', KeyId: KEY_ARN, Overwrite: true });
+      return { TagList: store.parameters.get(NAME)!.tags };
+    });
+
+    expect(await runRotation(SCHEDULE, context({ now: () => Date.now() }))).toMatchObject({ rotated: 0, skipped: 1 });
+    expect(console.log).toHaveBeenCalledWith(`${NAME}: not rotated: it was written 0 s ago, less than ${DUE_AGE_MS / 1000} s: not due yet`);
   });
 
   test('keepPrevious off: only the source label moves', async () => {
@@ -185,6 +201,64 @@ describe('a scheduled rotation', () => {
   });
 });
 
+describe('ticks: the oldest first, and what one tick cannot reach waits for the next', () => {
+  const HOUR = 3_600_000;
+  /** The pacer's clock and the due checks' clock, one simulated time: a wait moves it on at once. */
+  const simulatedTime = () => {
+    const clock = { time: NOW, sleeps: [] as number[] };
+    const pacerClock = { now: () => clock.time, sleep: async (ms: number) => void (clock.sleeps.push(ms), clock.time += ms) };
+    return { clock, pacer: new WritePacer(2, pacerClock, { minWritesPerSecond: 0.25 }), now: () => clock.time };
+  };
+  const tick = (time: number, tickSeconds?: number) => ({ ...SCHEDULE, TickSeconds: tickSeconds, Time: new Date(time).toISOString() });
+
+  test('a tick that cannot reach every due value rotates the oldest, whatever the listing\'s order', async () => {
+    // 20 values due, 23 hours old and some minutes more, listed in an order that is not their age's
+    const minutesOver = Array.from({ length: 20 }, (_, i) => (i * 7) % 20);
+    minutesOver.forEach((m, i) => seed({ lastModified: new Date(NOW - 23 * HOUR - m * 60_000) }, undefined, 'every-86400', `/app/prod/p${i}`));
+    const { pacer, now } = simulatedTime();
+
+    // the tick's 15 minutes end 35 s from now: a parameter is started only with 30 s left
+    const summary = await runRotation(tick(NOW - 865_000), context({ pacer, now }));
+
+    const rotated = store.calls(PutParameterCommand).map((c) => c.Name);
+    const oldestFirst = minutesOver.map((m, i) => ({ m, name: `/app/prod/p${i}` })).sort((a, b) => b.m - a.m).map((p) => p.name);
+    expect(summary).toEqual({ rotated: rotated.length, skipped: 0, notReached: 20 - rotated.length, overdue: 0, failures: [] });
+    expect(rotated.length).toBeLessThan(20);
+    expect(rotated).toEqual(oldestFirst.slice(0, rotated.length));
+    expect(failureMessage(summary)).toBeUndefined();
+  });
+
+  test('an invocation that starts after its tick\'s 15 minutes (its event waited in Lambda\'s queue) starts nothing: the next tick\'s works', async () => {
+    seed({ lastModified: new Date(NOW - 23 * HOUR) }, undefined, 'every-86400', '/app/prod/due');
+    seed({ lastModified: new Date(NOW - 2 * DAY) }, undefined, 'every-86400', '/app/prod/overdue');
+
+    const summary = await runRotation(tick(NOW - 16 * 60_000), context());
+
+    expect(summary).toEqual({ rotated: 0, skipped: 0, notReached: 2, overdue: 1, failures: [] });
+    expect(store.calls(ListTagsForResourceCommand)).toEqual([]);
+  });
+
+  test('the tick in the input sets how early a value is due; without one, the period the synth gives', async () => {
+    seed({ lastModified: new Date(NOW - 23 * HOUR) });
+
+    // ticks of 15 minutes: due two ticks before the day ends, at 23 h 30 min
+    expect(await runRotation(tick(NOW, 900), context())).toMatchObject({ rotated: 0, skipped: 1 });
+    // one parameter on a daily schedule ticks every 45 minutes: due at 22 h 30 min
+    expect(await runRotation(SCHEDULE, context())).toMatchObject({ rotated: 1, skipped: 0 });
+  });
+
+  test('other writers throttle it: the rotator halves its pace, and the writes after wait twice as long', async () => {
+    jest.spyOn(Math, 'random').mockReturnValue(0.001);
+    for (let i = 0; i < 4; i++) seed({}, undefined, 'every-86400', `/app/prod/p${i}`);
+    store.ssm.on(PutParameterCommand).rejectsOnce(awsError('ThrottlingException', 'Rate exceeded')).callsFake((input) => store.putParameter(input));
+    const { clock, pacer, now } = simulatedTime();
+
+    expect(await runRotation(SCHEDULE, context({ pacer, now }))).toMatchObject({ rotated: 4, failures: [] });
+    // three writes took their slots at 2 per second before the first one's throttling; its retry waits a slot at 1 per second
+    expect(clock.sleeps).toEqual([500, 500, 500, 1000]);
+  });
+});
+
 describe('what the rotator leaves alone', () => {
   test('a parameter whose resource left the stack with RETAIN keeps its tags, and is not rotated', async () => {
     seed();
@@ -218,7 +292,7 @@ describe('what the rotator leaves alone', () => {
 
       const summary = await runRotation(policyActionEvent(OTHER), context({ rotatingNames: ['app/prod/*'] }));
 
-      expect(summary).toEqual({ rotated: 0, skipped: 1, notReached: 0, failures: [] });
+      expect(summary).toEqual({ rotated: 0, skipped: 1, notReached: 0, overdue: 0, failures: [] });
       expect(failureMessage(summary)).toBeUndefined();
       expect(console.log).toHaveBeenCalledWith(
         `${OTHER}: not rotated: it is not stack AppStack's to rotate: IAM denies the rotator its tags (another stack owns it), and it carries no ${ROTATION_TAG_KEY} tag of this stack`,
@@ -271,29 +345,43 @@ describe('a failed rotation leaves the current value in place and says what to d
     expect(summary.failures[0]).toMatch(new RegExp(`^${NAME}: ssm:PutParameter failed`));
     expect(store.parameters.get(NAME)).toMatchObject({ value: 'old-value', version: 1, labels: [SOURCE_LABEL, 'current'] });
     const message = failureMessage(summary)!;
-    expect(message).toMatch(/^Rotation incomplete \(0 rotated, 0 skipped\)\. 1 failed, their current value kept: \/app\/prod\/db\/password: ssm:PutParameter failed/);
+    expect(message).toMatch(/^Rotation incomplete \(0 rotated, 0 skipped, 0 not reached\)\. 1 failed, their current value kept: \/app\/prod\/db\/password: ssm:PutParameter failed/);
     for (const secret of ctx.secrets) expect(message).not.toContain(secret);
   });
 
-  test('parameters not reached before the deadline are left for the retry', async () => {
+  test('a due value not reached before the deadline, younger than its interval, is left for the next tick: no failure', async () => {
+    seed({ lastModified: new Date(NOW - DAY + 60_000) });
+
+    const summary = await runRotation(SCHEDULE, context({ deadline: NOW + 10_000 }));
+
+    expect(summary).toEqual({ rotated: 0, skipped: 0, notReached: 1, overdue: 0, failures: [] });
+    expect(failureMessage(summary)).toBeUndefined();
+    expect(store.calls(PutParameterCommand)).toEqual([]);
+  });
+
+  test('an overdue value not reached before the deadline fails the invocation, which alarms', async () => {
+    // two days old on a daily schedule
     seed();
 
     const summary = await runRotation(SCHEDULE, context({ deadline: NOW + 10_000 }));
 
-    expect(summary).toEqual({ rotated: 0, skipped: 0, notReached: 1, failures: [] });
-    expect(failureMessage(summary)).toBe('Rotation incomplete (0 rotated, 0 skipped). 1 parameter(s) not reached in time are left for the retry.');
-    expect(store.calls(PutParameterCommand)).toEqual([]);
+    expect(summary).toEqual({ rotated: 0, skipped: 0, notReached: 1, overdue: 1, failures: [] });
+    expect(failureMessage(summary)).toBe(
+      'Rotation incomplete (0 rotated, 0 skipped, 1 not reached). 1 overdue parameter(s) not reached in time: the rotator falls behind, because ' +
+        "other writers use the account's PutParameter quota (it halves its pace while they throttle it) or writes failed; the next tick or sweep " +
+        "takes them first. If this persists, raise the quota (Parameter Store's higher throughput), rotate less often, or move parameters to another stack.",
+    );
   });
 
   test('a complete run has no failure message', () => {
-    expect(failureMessage({ rotated: 3, skipped: 1, notReached: 0, failures: [] })).toBeUndefined();
+    expect(failureMessage({ rotated: 3, skipped: 1, notReached: 0, overdue: 0, failures: [] })).toBeUndefined();
   });
 
   test('more than three failures: three quoted, the count of the others', () => {
     const failures = ['a: x', 'b: x', 'c: x', 'd: x', 'e: x'];
 
-    expect(failureMessage({ rotated: 0, skipped: 0, notReached: 0, failures })).toBe(
-      "Rotation incomplete (0 rotated, 0 skipped). 5 failed, their current value kept: a: x | b: x | c: x | and 2 more in the rotator's log",
+    expect(failureMessage({ rotated: 0, skipped: 0, notReached: 0, overdue: 0, failures })).toBe(
+      "Rotation incomplete (0 rotated, 0 skipped, 0 not reached). 5 failed, their current value kept: a: x | b: x | c: x | and 2 more in the rotator's log",
     );
   });
 
@@ -348,8 +436,10 @@ describe('a rotation before expiration', () => {
 
     const summary = await runRotation({ Trigger: 'before-expiration' }, context());
 
-    expect(summary).toEqual({ rotated: 1, skipped: 1, notReached: 0, failures: [] });
+    expect(summary).toEqual({ rotated: 1, skipped: 1, notReached: 0, overdue: 0, failures: [] });
     expect(store.calls(PutParameterCommand).map((c) => c.Name)).toEqual([NAME]);
+    // the listing's policies tell that the other one is not due: no call of its own
+    expect(store.calls(ListTagsForResourceCommand).map((c) => c.ResourceId)).toEqual([NAME]);
   });
 });
 
@@ -409,9 +499,9 @@ describe('every notification lost: the sweep alone renews the parameter before i
     }) as Parameters<typeof notDueReason>[1];
     const window = (14 * 24 + 1) * HOUR;
 
-    expect(notDueReason('before-expiration', live(window), NOW)).toBeUndefined();
-    expect(notDueReason('before-expiration', live(1), NOW)).toBeUndefined();
-    expect(notDueReason('before-expiration', live(window + 1), NOW)).toBe(
+    expect(notDueReason(dueRule('before-expiration'), live(window), NOW)).toBeUndefined();
+    expect(notDueReason(dueRule('before-expiration'), live(1), NOW)).toBeUndefined();
+    expect(notDueReason(dueRule('before-expiration'), live(window + 1), NOW)).toBe(
       `it expires at ${new Date(NOW + window + 1).toISOString()}, not within its notification time: already rotated`,
     );
   });

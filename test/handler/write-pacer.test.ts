@@ -102,3 +102,64 @@ describe('WritePacer', () => {
     await expect(waiting).rejects.toBe(reason);
   });
 });
+
+describe('a pacer that yields to other writers (the rotator\'s)', () => {
+  const throttling = () => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+  test('a throttled write halves the rate and pushes the next slot a new interval out; the rate climbs back a write per second each minute', async () => {
+    const clock = new FakeClock();
+    const pacer = new WritePacer(2, clock, { minWritesPerSecond: 0.25 });
+
+    await expect(pacer.paced(throttling)).rejects.toThrow('Rate exceeded');
+
+    expect(pacer.rate()).toBe(1);
+    void pacer.take();
+    expect(clock.sleeps).toEqual([1_000]);
+    await clock.advance(30_000);
+    expect(pacer.rate()).toBe(1.5);
+    await clock.advance(30_000);
+    expect(pacer.rate()).toBe(2);
+    await clock.advance(600_000);
+    expect(pacer.rate()).toBe(2);
+  });
+
+  test('writes that took their slots before a halving do not halve again; one that took it after does, down to the floor', async () => {
+    const clock = new FakeClock();
+    const pacer = new WritePacer(2, clock, { minWritesPerSecond: 0.25 });
+
+    const first = expect(pacer.paced(throttling)).rejects.toThrow();
+    const second = expect(pacer.paced(throttling)).rejects.toThrow();
+    await first;
+    await clock.advance(500);
+    await second;
+    // the burst at the old rate halved it once, and it has climbed back for half a second since
+    expect(pacer.rate()).toBeCloseTo(1 + 0.5 / 60, 10);
+
+    // each next write waits at most 4 s (the floor's interval), and is throttled again
+    for (let i = 0; i < 4; i++) {
+      const next = expect(pacer.paced(throttling)).rejects.toThrow();
+      await clock.advance(4_000);
+      await next;
+    }
+    expect(pacer.rate()).toBe(0.25);
+  });
+
+  test('an error other than throttling leaves the rate alone', async () => {
+    const pacer = new WritePacer(2, new FakeClock(), { minWritesPerSecond: 0.25 });
+
+    await expect(pacer.paced(() => Promise.reject(Object.assign(new Error('denied'), { name: 'AccessDeniedException' })))).rejects.toThrow('denied');
+
+    expect(pacer.rate()).toBe(2);
+  });
+
+  test('without a floor the rate is fixed: a deploy keeps the pace it was given', async () => {
+    const clock = new FakeClock();
+    const pacer = new WritePacer(2, clock);
+
+    await expect(pacer.paced(throttling)).rejects.toThrow();
+    void pacer.take();
+
+    expect(pacer.rate()).toBe(2);
+    expect(clock.sleeps).toEqual([500]);
+  });
+});

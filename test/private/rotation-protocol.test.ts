@@ -1,6 +1,17 @@
 import { includedClasses } from '../../lib/private/character-classes';
 import { DEFAULT_GENERATOR_OPTIONS, GeneratorOptions } from '../../lib/private/handler-protocol';
-import { MIN_NOTIFICATION_LEAD_HOURS, parseRotationOptions, recentWriteSeconds, rotationOptionsTagValue, sweepPeriodHours, triggerInterval } from '../../lib/private/rotation-protocol';
+import {
+  MIN_NOTIFICATION_LEAD_HOURS,
+  ROTATIONS_PER_INVOCATION,
+  dueAgeSeconds,
+  dueLeadSeconds,
+  parseRotationOptions,
+  recentWriteSeconds,
+  rotationOptionsTagValue,
+  sweepPeriodHours,
+  tickSeconds,
+  triggerInterval,
+} from '../../lib/private/rotation-protocol';
 
 /** What AWS allows in a tag value: letters, digits, spaces and _ . : / = + - @, at most 256 characters. */
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
@@ -70,8 +81,30 @@ describe('triggers', () => {
     [3600, 1800],
     [7200, 3600],
     [2_592_000, 3600],
-  ])('a schedule of %i s skips values written in the last %i s', (interval, recent) => {
-    expect(recentWriteSeconds(interval)).toBe(recent);
+  ])('a schedule of %i s: a value the rotator falls behind on rotates at the next tick, at most %i s late', (interval, late) => {
+    expect(recentWriteSeconds(interval)).toBe(late);
+    // the next tick, and its invocation's 15 minutes
+    expect(tickSeconds(interval, 1) + 900).toBeLessThanOrEqual(late);
+  });
+
+  test.each([
+    // [interval, members, tick, lead]: a quarter of the interval, at most 45 minutes; 15 minutes past one invocation's 1,560
+    [3600, 1, 900, 1800],
+    [3600, 1_560, 900, 1800],
+    [7200, 1_561, 900, 2700],
+    [7200, 1_560, 1800, 3600],
+    [86_400, 1, 2700, 5400],
+    [86_400, 8_000, 900, 6300],
+    [2_592_000, 8_000, 900, 6300],
+  ])('a schedule of %i s with %i parameters ticks every %i s, and a value is due %i s before its interval ends', (interval, members, tick, lead) => {
+    expect(ROTATIONS_PER_INVOCATION).toBe(1_560);
+    expect(tickSeconds(interval, members)).toBe(tick);
+    expect(dueLeadSeconds(members, tick)).toBe(lead);
+    expect(dueAgeSeconds(interval, members, tick)).toBe(interval - lead);
+  });
+
+  test('a value is never due before it is half its interval old, however large the lead', () => {
+    expect(dueAgeSeconds(3600, 8_000, 900)).toBe(1800);
   });
 
   test.each([
