@@ -21,6 +21,14 @@ const MODULES = {
   'read-back': ['lib/handler/read-back.ts', 'test/handler/read-back.test.ts'],
   'source-labels': ['lib/handler/source-labels.ts', 'test/handler/rollback.test.ts'],
   'source-fingerprint': ['lib/handler/source-fingerprint.ts', 'test/handler/source-fingerprint.test.ts', 'test/handler/rollback.test.ts'],
+  // a chunk's events through the entry point, against the in-memory Parameter Store (the whole-deploy scenarios of
+  // removals are in batch.test.ts as well)
+  'batch': ['lib/handler/batch.ts', 'test/handler/batch.test.ts'],
+  'batch-removals': ['lib/handler/batch-removals.ts', 'test/handler/batch-removals.test.ts', 'test/handler/batch.test.ts'],
+  // the copier's answer to one event, and the sweep's (reconcileReplica), over two fake regions
+  'replica-copy': ['lib/handler/replica-copy.ts', 'test/handler/replica-copy.test.ts'],
+  // the command's encrypt and --check steps (aws-sdk-client-mock; the moto suite is not its fast suite)
+  'encrypt-command': ['lib/cli/encrypt-command.ts', 'test/cli/encrypt-command.test.ts'],
 };
 
 const requested = process.argv.slice(2);

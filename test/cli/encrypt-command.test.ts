@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { Readable } from 'stream';
 import { CloudFormationClient, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { Stack } from 'aws-cdk-lib';
@@ -8,7 +9,8 @@ import * as cdkKms from 'aws-cdk-lib/aws-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { NO_AWS, appWithOutdir, runCli } from './cli-run';
 import { HierarchyDeployment, ParameterHierarchy, ParameterKey, ParameterReplica, ReplicaSource, SecureStringParameter, SecureValue } from '../../lib';
-import { AwsClients } from '../../lib/cli/encrypt-command';
+import { AwsClients, encryptCommand } from '../../lib/cli/encrypt-command';
+import { PARAMETER_RESOURCE_TYPE } from '../../lib/private/handler-protocol';
 import { awsError } from '../handler/events';
 
 /**
@@ -29,6 +31,7 @@ function synthesizeApp(): string {
   hierarchy.addSecureString('ApiKey', { name: 'payments/api-key', value: SecureValue.fromCiphertext(CIPHERTEXT), allowedPattern: '^[a-z0-9-]+$' });
   hierarchy.addSecureString('DbPassword', { name: 'db/password', value: SecureValue.generated() });
   hierarchy.addSecureString('Shared', { name: 'shared', value: SecureValue.fromCiphertext(CIPHERTEXT) });
+  hierarchy.addSecureString('Pending', { name: 'pending', value: SecureValue.placeholder() });
   const batched = new ParameterHierarchy(prod, 'Batched', { path: '/app/batched', encryptionKey: key, deployment: HierarchyDeployment.batched() });
   batched.addSecureString('Token', { name: 'token', value: SecureValue.fromCiphertext(CIPHERTEXT) });
   batched.addSecureString('Generated', { name: 'generated', value: SecureValue.generated() });
@@ -73,7 +76,8 @@ describe('answers without calling AWS', () => {
     [
       'a generated value',
       encrypt('--parameter', '/app/prod/db/password'),
-      '/app/prod/db/password (Prod/App/DbPassword/Resource) has a generated value, not SecureValue.fromCiphertext, so a ciphertext would never be read.',
+      '/app/prod/db/password (Prod/App/DbPassword/Resource) has a generated value, not SecureValue.fromCiphertext, so a ciphertext would never be read. ' +
+        'Declare it with value: SecureValue.fromCiphertext(...) (or SecureValue.placeholder() until you have the ciphertext) and run `cdk synth` again\n',
     ],
     ['a plain String parameter', encrypt('--parameter', '/app/prod/api/url'), '/app/prod/api/url is a plain String parameter (AWS::SSM::Parameter), not a SecureString'],
     ['a generated batched member', encrypt('--parameter', '/app/batched/generated'), '/app/batched/generated (Prod/Batched/Batch/Chunk0) has a generated value'],
@@ -140,6 +144,19 @@ describe('answers without calling AWS', () => {
     );
   });
 
+  test('a SecureString whose template has no value source (written by hand, or by an old version): the same refusal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-assembly-'));
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({
+      artifacts: { Old: { type: 'aws:cloudformation:stack', environment: `aws://${ACCOUNT}/eu-west-1`, properties: { templateFile: 'Old.template.json' } } },
+    }));
+    writeFileSync(join(dir, 'Old.template.json'), JSON.stringify({
+      Resources: { Token: { Type: PARAMETER_RESOURCE_TYPE, Properties: { Name: '/old/token', KeyId: KEY_ARN } } },
+    }));
+    const run = await runCli(['encrypt', '--app', dir, '--parameter', '/old/token'], NO_AWS, { stdin: 'value' });
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toMatch(/^cdk-secure-parameters: \/old\/token \(Old\/Token\) has a .* value, not SecureValue\.fromCiphertext, so a ciphertext would never be read\. Declare it/);
+  });
+
   test('--help prints the usage on stdout', async () => {
     const run = await runCli(['--help'], NO_AWS);
     expect(run).toMatchObject({ code: 0, stderr: '' });
@@ -190,6 +207,71 @@ describe('what KMS is asked, and how its errors are explained', () => {
     expect(run).toMatchObject({ code: 2, stdout: '' });
     expect(run.stderr).toContain('/agnostic/token: no AWS credentials were found. Sign in (aws sso login, or set AWS_PROFILE)');
     expect(run.stderr).toContain('(to ask CloudFormation for the key of stack Agnostic; or pass --key)');
+  });
+
+  test('what it says on standard error: the ARN, the key and where it came from, what to do; the value\'s buffer is overwritten', async () => {
+    let sent: Uint8Array | undefined;
+    kms.on(EncryptCommand).callsFake((input) => {
+      sent = input.Plaintext;
+      expect(Buffer.from(input.Plaintext).toString('utf8')).toBe('the-value');
+      return { CiphertextBlob: Buffer.from('blob') };
+    });
+    const run = await runCli(encrypt('--parameter', '/app/prod/shared', '--stack', 'Prod'), clients, { stdin: 'the-value' });
+    expect(run).toMatchObject({ code: 0, stdout: `${Buffer.from('blob').toString('base64')}\n` });
+    expect(run.stderr).toBe(
+      `encrypted the value for arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/app/prod/shared under arn:aws:kms:eu-west-1:${ACCOUNT}:alias/app/prod ` +
+        '(key from the alias alias/app/prod in the template). Commit it and pass it to SecureValue.fromCiphertext(...); it decrypts for this parameter only.\n',
+    );
+    expect(sent !== undefined && sent.length === 'the-value'.length && sent.every((byte) => byte === 0)).toBe(true);
+  });
+
+  test('a failed Encrypt overwrites the value\'s buffer as well', async () => {
+    let sent: Uint8Array | undefined;
+    kms.on(EncryptCommand).callsFake((input) => {
+      sent = input.Plaintext;
+      throw awsError('DisabledException', 'key is disabled');
+    });
+    const run = await runCli(encrypt('--parameter', '/app/prod/shared', '--stack', 'Prod'), clients, { stdin: 'the-value' });
+    expect(run.code).toBe(2);
+    expect(sent !== undefined && sent.length === 'the-value'.length && sent.every((byte) => byte === 0)).toBe(true);
+  });
+
+  test('a placeholder today: encrypted, and it says to change the value to fromCiphertext', async () => {
+    kms.on(EncryptCommand).resolves({ CiphertextBlob: Buffer.from('blob') });
+    const run = await runCli(encrypt('--parameter', '/app/prod/pending'), clients, { stdin: 'v' });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      / it decrypts for this parameter only\. Its value is a placeholder today: change it to SecureValue\.fromCiphertext\(\.\.\.\) and deploy, and the handler writes this value over it\.\n$/,
+    );
+  });
+
+  test('--region that names the stack\'s own region is accepted', async () => {
+    kms.on(EncryptCommand).resolves({ CiphertextBlob: Buffer.from('blob') });
+    const run = await runCli(encrypt('--parameter', '/app/prod/payments/api-key', '--region', 'eu-west-1', '--account', ACCOUNT), clients, { stdin: 'v' });
+    expect(run.code).toBe(0);
+    expect(kms.commandCalls(EncryptCommand)[0].args[0].input.EncryptionContext).toEqual({ PARAMETER_ARN: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/app/prod/payments/api-key` });
+  });
+
+  test('--out into directories that do not exist yet, two levels deep, and into one that exists', async () => {
+    kms.on(EncryptCommand).resolves({ CiphertextBlob: Buffer.from('blob') });
+    const root = mkdtempSync(join(tmpdir(), 'cli-out-'));
+    const deep = join(root, 'a', 'b', 'api-key.ciphertext');
+    const existing = join(root, 'c', 'api-key.ciphertext');
+    mkdirSync(join(root, 'c'));
+    for (const out of [deep, existing]) {
+      const run = await runCli(encrypt('--parameter', '/app/prod/shared', '--stack', 'Prod', '--out', out), clients, { stdin: 'v' });
+      expect(run).toMatchObject({ code: 0, stdout: '' });
+      expect(readFileSync(out, 'utf8')).toBe(`${Buffer.from('blob').toString('base64')}\n`);
+    }
+  });
+
+  test('called without keepTrailingNewline (the library\'s own callers): the trailing line break is dropped', async () => {
+    const encryptedPlaintext = capturePlaintext();
+    let stderr = '';
+    const stdin = Object.assign(Readable.from([Buffer.from('v\n')]), { isTTY: false });
+    await encryptCommand({ parameter: '/app/prod/shared', app: outdir, stack: 'Prod' }, { stdin, stdout: { write: () => true }, stderr: { write: (t: string) => (stderr += t) } }, clients);
+    expect(encryptedPlaintext()).toBe('v');
+    expect(stderr).toContain('(its trailing line break dropped; --keep-trailing-newline keeps it)');
   });
 
   test('no line break to drop: nothing said about it', async () => {
@@ -256,7 +338,10 @@ describe('what KMS is asked, and how its errors are explained', () => {
     ['eu-west-1', 'aws'],
     ['cn-north-1', 'aws-cn'],
     ['us-gov-west-1', 'aws-us-gov'],
+    ['us-iso-east-1', 'aws-iso'],
     ['us-isob-east-1', 'aws-iso-b'],
+    ['eu-isoe-west-1', 'aws-iso-e'],
+    ['us-isof-south-1', 'aws-iso-f'],
     ['eusc-de-east-1', 'aws-eusc'],
   ])('in %s the ARN is of partition %s', async (region, partition) => {
     kms.on(EncryptCommand).resolves({ CiphertextBlob: Buffer.from('blob') });
@@ -325,8 +410,13 @@ describe('what KMS is asked, and how its errors are explained', () => {
 
   test('--check decrypts exactly as the handler will, and prints no value', async () => {
     kms.on(DecryptCommand).resolves({ Plaintext: Buffer.from('secret-value') });
-    const run = await runCli(encrypt('--parameter', '/app/prod/payments/api-key', '--check', CIPHERTEXT), clients);
+    // as read from a committed file: with its line break
+    const run = await runCli(encrypt('--parameter', '/app/prod/payments/api-key', '--check', `${CIPHERTEXT}\n`), clients);
     expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      `the ciphertext belongs to /app/prod/payments/api-key: it decrypts under arn:aws:kms:eu-west-1:${ACCOUNT}:alias/app/prod ` +
+        `with PARAMETER_ARN=arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/app/prod/payments/api-key\n`,
+    );
     expect(run.stdout + run.stderr).not.toContain('secret-value');
     expect(kms.commandCalls(DecryptCommand)[0].args[0].input).toMatchObject({
       KeyId: `arn:aws:kms:eu-west-1:${ACCOUNT}:alias/app/prod`,

@@ -1,4 +1,5 @@
 import { DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import {
   AddTagsToResourceCommand,
   DeleteParameterCommand,
@@ -161,6 +162,20 @@ describe('Update is a diff', () => {
     expect(paced).toEqual([100]);
   });
 
+  test('a member whose tags change: the tag it no longer has is removed, its value kept', async () => {
+    const cost = { Key: 'cost-center', Value: '42' };
+    const v1 = batchProperties({ members: [{ N: 'svc/db', Tags: [TEAM, cost] }, 'svc/other'] });
+    await succeeds(batchCreate(v1));
+    const value = valueOf('svc/db');
+    store.ssm.resetHistory();
+
+    await succeeds(batchUpdate(batchProperties({ members: [{ N: 'svc/db', Tags: [TEAM] }, 'svc/other'] }), v1));
+
+    expect(stored('svc/db')).toMatchObject({ value, tags: [ownerTag(0), TEAM] });
+    expect(store.calls(RemoveTagsFromResourceCommand)).toEqual([{ ResourceType: 'Parameter', ResourceId: fullName('svc/db'), TagKeys: ['cost-center'] }]);
+    expect(namesTouched()).toEqual(new Set([fullName('svc/db')]));
+  });
+
   test('an Update that changes no member calls Parameter Store not at all', async () => {
     const props = batchProperties({ members: members(5) });
     await succeeds(batchCreate(props));
@@ -255,6 +270,11 @@ describe('a member failing mid-chunk', () => {
     const response = await run(batchCreate(batchProperties({ members: names })));
 
     expect(response.Reason).toMatch(/^\/app\/prod#chunk-0: 5 member\(s\) of chunk 1 of 1 failed; the others are written\. .+ \| .+ \| .+ \| and 2 more in the handler's log$/);
+    // three messages and the count, no more: each message names its member once
+    const parts = response.Reason!.split(' | ');
+    expect(parts).toHaveLength(4);
+    expect(parts.slice(0, 3).every((part) => part.includes('already exists and is not managed by this resource'))).toBe(true);
+    expect(parts[3]).toBe('and 2 more in the handler\'s log');
     for (const n of failing) {
       expect(output).toContain(
         `FAILED: ${fullName(n)}: ${fullName(n)} already exists and is not managed by this resource (${chunkOwner(0)}): it is owned by ${OTHER_OWNER}. ` +
@@ -263,9 +283,46 @@ describe('a member failing mid-chunk', () => {
     }
     expect(namesOf(PutParameterCommand)).toHaveLength(5);
   });
+
+  test('exactly three failures: all three quoted, none counted as more', async () => {
+    const failing = ['svc/p1', 'svc/p5', 'svc/p8'];
+    for (const n of failing) store.seed(fullName(n), { tags: [{ Key: OWNER_TAG_KEY, Value: OTHER_OWNER }] });
+
+    const response = await run(batchCreate(batchProperties({ members: names })));
+
+    expect(response.Reason).toMatch(/^\/app\/prod#chunk-0: 3 member\(s\) of chunk 1 of 1 failed; the others are written\. /);
+    expect(response.Reason).not.toContain('more in the handler\'s log');
+    const parts = response.Reason!.split(' | ');
+    expect(parts).toHaveLength(3);
+    const quotedAt = failing.map((n) => parts.findIndex((part) => part.includes(`${fullName(n)}: ${fullName(n)} already exists`)));
+    expect(quotedAt.sort((a, b) => a - b)).toEqual([0, 1, 2]);
+  });
+
+  test('a member copied from a secret that is gone: the reason names the secret, the others are written', async () => {
+    const secretArn = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf';
+    store.secrets.on(GetSecretValueCommand).rejects(awsError('ResourceNotFoundException', 'Secrets Manager can\'t find the specified secret.'));
+
+    const response = await run(batchCreate(batchProperties({ members: [{ N: 'svc/db', Source: { Type: 'secret', SecretArn: secretArn } }, 'svc/p1'] })));
+
+    expect(response.Reason).toBe(
+      `${PATH}#chunk-0: 1 member(s) of chunk 1 of 1 failed; the others are written. ` +
+        `${fullName('svc/db')}: secretsmanager:GetSecretValue failed: secret ${secretArn} was not found, or has no current version. Check the secret ARN and region, and that the secret has a value.`,
+    );
+    expect(namesOf(PutParameterCommand)).toEqual([fullName('svc/p1')]);
+  });
 });
 
 describe('faults around the writes', () => {
+  test('a read for existence that fails for another reason than AccessDenied: the chunk fails, naming the call, and writes nothing', async () => {
+    store.ssm.on(GetParametersCommand).rejects(awsError('InternalServerError', 'We encountered an internal error. Please try again.'));
+
+    const response = await run(batchCreate(batchProperties({ members: members(3) })));
+
+    expect(response.Status).toBe('FAILED');
+    expect(response.Reason).toBe(`${PATH}#chunk-0: ssm:GetParameters failed: Parameter Store failed internally. Retry the deployment.`);
+    expect(store.calls(PutParameterCommand)).toEqual([]);
+  });
+
   test('a read for existence the role may not make: each member tries its create, and one that exists is still refused by owner', async () => {
     store.seed(fullName('svc/p1'), { value: 'someone-elses', tags: [{ Key: OWNER_TAG_KEY, Value: OTHER_OWNER }] });
     store.ssm
@@ -319,6 +376,15 @@ describe('faults around the writes', () => {
         `${gone}: ${gone} was written, but reading it back found no parameter (deleted right after the write). ` +
         'Another writer may be changing this parameter at the same time; stop it and retry the deployment.',
     );
+  });
+
+  test('a chunk that starts with 20 s left exactly still writes its members', async () => {
+    jest.spyOn(Date, 'now').mockReturnValue(Date.parse('2030-01-01T00:00:00.000Z'));
+
+    const response = await run(batchCreate(batchProperties({ members: members(2) })), 20_000);
+
+    expect(response.Status).toBe('SUCCESS');
+    expect(namesOf(PutParameterCommand)).toEqual(sorted(members(2).map(fullName)));
   });
 
   test('a chunk that starts with less than 20 s left writes nothing and says to retry, for every member', async () => {
@@ -380,6 +446,7 @@ describe('Delete', () => {
 
     await succeeds({ ...batchDelete(v1), PhysicalResourceId: '/app/other#chunk-0' } as CloudFormationCustomResourceEvent);
 
+    expect(output).toContain(`Delete /app/other#chunk-0: its properties describe ${PATH}#chunk-0; nothing deleted`);
     expect(store.ssm.calls()).toEqual([]);
     expect(store.parameters.has(fullName('svc/a'))).toBe(true);
   });
