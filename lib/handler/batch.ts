@@ -3,7 +3,7 @@ import { MemberTask, Removals, deleteTasks, memberRequest } from './batch-remova
 import { BatchRequest, ChunkSpec, MemberSpec } from './batch-request';
 import { forEachConcurrently } from './concurrency';
 import { DeferredReadBack } from './deferred-read-back';
-import { OperatorError, explainError } from './errors';
+import { OperatorError, explainError, quoteFailures } from './errors';
 import { LifecycleContext, runLifecycle } from './lifecycle';
 import { redact } from './redact';
 import { parameterArn } from './request';
@@ -18,8 +18,6 @@ const CONCURRENCY = 8;
 const NAMES_PER_READ = 10;
 /** A member is not started with less time than this left: its write could not finish, and would only fail. */
 const MEMBER_TIME_MS = 20_000;
-/** Member messages quoted in the FAILED reason (CloudFormation shows about 1,500 characters); the log has all. */
-const QUOTED_FAILURES = 3;
 
 export interface BatchOutcome {
   readonly physicalId: string;
@@ -119,8 +117,6 @@ function memberMessage(member: MemberSpec, err: unknown, ctx: LifecycleContext):
 }
 
 function failureReason(chunk: ChunkSpec, attempted: number, messages: string[]): string {
-  const quoted = messages.slice(0, QUOTED_FAILURES).join(' | ');
-  const more = messages.length > QUOTED_FAILURES ? ` | and ${messages.length - QUOTED_FAILURES} more in the handler's log` : '';
   const others = messages.length < attempted ? '; the others are written' : '';
-  return `${messages.length} member(s) of chunk ${chunk.index + 1} of ${chunk.chunks} failed${others}. ${quoted}${more}`;
+  return `${messages.length} member(s) of chunk ${chunk.index + 1} of ${chunk.chunks} failed${others}. ${quoteFailures(messages, 'the handler\'s log')}`;
 }

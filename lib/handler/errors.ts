@@ -182,3 +182,12 @@ const EXPLAINERS: Record<string, Explainer> = {
   ValidationException: () =>
     'Parameter Store rejected the request as invalid. Check that the value fits the tier (4 KB Standard, 8 KB Advanced) and that the tier is not being lowered from Advanced to Standard.',
 };
+
+/** Failure messages quoted in an error that CloudFormation or a dead-letter queue shows; the log has all of them. */
+const QUOTED_FAILURES = 3;
+
+/** The first failure messages, joined, and how many more `log` holds: `a | b | c | and 4 more in the rotator's log`. */
+export function quoteFailures(messages: readonly string[], log: string): string {
+  const more = messages.length > QUOTED_FAILURES ? ` | and ${messages.length - QUOTED_FAILURES} more in ${log}` : '';
+  return `${messages.slice(0, QUOTED_FAILURES).join(' | ')}${more}`;
+}

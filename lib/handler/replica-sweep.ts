@@ -1,6 +1,6 @@
 import { DescribeParametersCommand, ParameterMetadata, ParameterStringFilter, SSMClient } from '@aws-sdk/client-ssm';
 import { forEachConcurrently } from './concurrency';
-import { explainError } from './errors';
+import { explainError, quoteFailures } from './errors';
 import { WriteContext } from './parameter-writes';
 import { normalizedPolicies } from './read-back';
 import { redact } from './redact';
@@ -14,8 +14,6 @@ const CONCURRENCY = 4;
 const REPLICA_TIME_MS = 10_000;
 /** DescribeParameters takes at most 50 values in a filter. */
 const NAMES_PER_FILTER = 50;
-/** Failed replicas quoted in the sweep's error; all of them are in the log. */
-const QUOTED_FAILURES = 3;
 
 /** What one sweep did; counts and the operator's messages only, never a value. */
 export interface SweepSummary {
@@ -86,9 +84,8 @@ export function sweepFailureMessage(summary: SweepSummary): string | undefined {
   if (summary.failures.length === 0) {
     return undefined;
   }
-  const quoted = summary.failures.slice(0, QUOTED_FAILURES).join(' | ');
-  const more = summary.failures.length > QUOTED_FAILURES ? ` | and ${summary.failures.length - QUOTED_FAILURES} more in the copier's log` : '';
-  return `Sweep incomplete (${summary.copied} copied): ${summary.failures.length} replica(s) could not be brought in step with their source: ${quoted}${more}`;
+  const quoted = quoteFailures(summary.failures, 'the copier\'s log');
+  return `Sweep incomplete (${summary.copied} copied): ${summary.failures.length} replica(s) could not be brought in step with their source: ${quoted}`;
 }
 
 /** The SecureStrings of the replicated names in one region, by name. */

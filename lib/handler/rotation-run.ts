@@ -1,6 +1,6 @@
 import { ParameterMetadata } from '@aws-sdk/client-ssm';
 import { forEachConcurrently } from './concurrency';
-import { OperatorError, explainError } from './errors';
+import { OperatorError, explainError, quoteFailures } from './errors';
 import { redact } from './redact';
 import { DueFacts, DueRule, RotationContext, dueRule, dueTime, rotateParameter } from './rotation';
 import { parametersTagged } from './rotation-search';
@@ -10,8 +10,6 @@ import { BEFORE_EXPIRATION_TRIGGER, ROTATOR_INVOCATION_SECONDS, ScheduledRotatio
 const CONCURRENCY = 8;
 /** A parameter is started only with this much time left: one paced write, its labels, and the reads before. */
 const PARAMETER_TIME_MS = 30_000;
-/** Failed parameters quoted in the invocation's error; all of them are in the log. */
-const QUOTED_FAILURES = 3;
 
 /** What one invocation did; the counts and names only. */
 export interface RotationSummary {
@@ -104,9 +102,8 @@ export function failureMessage(summary: RotationSummary): string | undefined {
   if (summary.failures.length === 0 && summary.overdue === 0) {
     return undefined;
   }
-  const quoted = summary.failures.slice(0, QUOTED_FAILURES).join(' | ');
-  const more = summary.failures.length > QUOTED_FAILURES ? ` | and ${summary.failures.length - QUOTED_FAILURES} more in the rotator's log` : '';
-  const failed = summary.failures.length > 0 ? ` ${summary.failures.length} failed, their current value kept: ${quoted}${more}` : '';
+  const quoted = quoteFailures(summary.failures, 'the rotator\'s log');
+  const failed = summary.failures.length > 0 ? ` ${summary.failures.length} failed, their current value kept: ${quoted}` : '';
   const late = summary.overdue > 0
     ? ` ${summary.overdue} overdue parameter(s) not reached in time: the rotator falls behind, because other writers use the account's PutParameter ` +
       'quota (it halves its pace while they throttle it) or writes failed; the next tick or sweep takes them first. If this persists, raise the ' +
