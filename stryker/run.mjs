@@ -29,6 +29,8 @@ const MODULES = {
   'replica-copy': ['lib/handler/replica-copy.ts', 'test/handler/replica-copy.test.ts'],
   // the command's encrypt and --check steps (aws-sdk-client-mock; the moto suite is not its fast suite)
   'encrypt-command': ['lib/cli/encrypt-command.ts', 'test/cli/encrypt-command.test.ts'],
+  // the pacer's slots, halvings and recovery, on a fake clock (never a real wait)
+  'write-pacer': ['lib/handler/write-pacer.ts', 'test/handler/write-pacer.test.ts'],
 };
 
 const requested = process.argv.slice(2);
