@@ -11,16 +11,12 @@ import { ParameterValidationError } from './validation-error';
  * at its longest (rendered-size.ts).
  */
 
-/** Throws unless `size` is within `limit`. */
-export function assertWithinLimit(scope: IConstruct, what: string, size: number, limit: number, unit: string, wayOut: string): void {
-  if (size > limit) {
-    throw new ParameterValidationError(scope, `${what} would be ${size.toLocaleString('en-US')} ${unit}, over AWS's limit of ${limit.toLocaleString('en-US')}. ${wayOut}`);
-  }
-}
-
 /** Throws unless the customer-managed policy's document, already resolved, fits IAM's managed policy size. */
 export function assertManagedPolicySize(policy: IConstruct, resolvedDocument: unknown, wayOut: string): void {
-  assertWithinLimit(policy, 'this managed policy', resolvedLength(policy, resolvedDocument), AWS_LIMITS.managedPolicyCharacters, 'characters', wayOut);
+  const [message] = overLimit('this managed policy', resolvedLength(policy, resolvedDocument), AWS_LIMITS.managedPolicyCharacters, 'characters', wayOut);
+  if (message !== undefined) {
+    throw new ParameterValidationError(policy, message);
+  }
 }
 
 const CHECKED = Symbol.for('cdk-secure-parameters.limit-checks');
