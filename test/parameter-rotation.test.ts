@@ -186,20 +186,30 @@ describe('a rotating SecureStringParameter', () => {
     new SecureStringParameter(stack, 'Other', { parameterName: '/other/x', value: SecureValue.generated() });
 
     expect(statement(stack, 'FindRotatingParameters')).toEqual({ Sid: 'FindRotatingParameters', Effect: 'Allow', Action: 'ssm:DescribeParameters', Resource: '*' });
-    const owned = { 'aws:ResourceTag/cdk-secure-parameters:owner': { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '/*']] } };
+    const ofThisStack = { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '/*']] };
+    const owned = { 'aws:ResourceTag/cdk-secure-parameters:owner': ofThisStack };
     expect(statement(stack, 'RotateParametersOfThisStack')).toEqual({
       Sid: 'RotateParametersOfThisStack',
       Effect: 'Allow',
-      Action: ['ssm:ListTagsForResource', 'ssm:PutParameter'],
+      Action: 'ssm:PutParameter',
       Resource: arn('app/a'),
-      Condition: { StringLikeIfExists: owned },
+      // a deploy that ends the rotation says `stopped` in the rotation tag first: a rotation under way can no longer write
+      Condition: { StringLikeIfExists: { ...owned, 'aws:ResourceTag/cdk-secure-parameters:rotation': ofThisStack } },
     });
     expect(statement(stack, 'ReadAndLabelOwnedParameters')).toEqual({
       Sid: 'ReadAndLabelOwnedParameters',
       Effect: 'Allow',
-      Action: ['ssm:GetParameterHistory', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'],
+      Action: ['ssm:ListTagsForResource', 'ssm:GetParameterHistory', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'],
       Resource: arn('app/a'),
       Condition: { StringLike: owned },
+    });
+    // a rotation that created the parameter again after its stack deleted it deletes that: never a parameter a stack owns
+    expect(statement(stack, 'DeleteParametersItCreatedAgain')).toEqual({
+      Sid: 'DeleteParametersItCreatedAgain',
+      Effect: 'Allow',
+      Action: 'ssm:DeleteParameter',
+      Resource: arn('app/a'),
+      Condition: { Null: { 'aws:ResourceTag/cdk-secure-parameters:owner': 'true' } },
     });
     expect(statement(stack, 'ReadOwnStackRecords')).toEqual({
       Sid: 'ReadOwnStackRecords',
@@ -213,6 +223,7 @@ describe('a rotating SecureStringParameter', () => {
       'FindRotatingParameters',
       'RotateParametersOfThisStack',
       'ReadAndLabelOwnedParameters',
+      'DeleteParametersItCreatedAgain',
       'ReadOwnStackRecords',
       'EncryptRotatedValues',
       'WriteOwnLogs',
@@ -511,6 +522,9 @@ describe('rotation in a hierarchy', () => {
     for (let i = 0; i < 21; i++) prod.addSecureString(`P${i}`, { name: `p${i}`, value: SecureValue.generated() });
 
     expect(statement(stack, 'RotateParametersOfThisStack').Resource).toEqual(arn('app/prod/*'));
+    // a covering path would let it delete an untagged parameter written by hand beside the members: no delete at all
+    expect(rotatorStatements(stack).map((s) => s.Sid)).not.toContain('DeleteParametersItCreatedAgain');
+    expect(rotatorStatements(stack).flatMap((s) => [s.Action].flat())).not.toContain('ssm:DeleteParameter');
   });
 });
 

@@ -6,9 +6,10 @@ import { readOwnership } from './ownership';
 import { syncTags } from './parameter-writes';
 import { LifecycleRequest } from './request';
 import { withRetries } from './retry';
+import { stopRotation } from './rotation-tags';
 import { chunkOf } from '../private/batch-protocol';
 import { OWNER_TAG_KEY, REMOVED_TAG_KEY } from '../private/handler-protocol';
-import { ROTATION_TAG_KEYS } from '../private/rotation-protocol';
+import { ROTATION_OPTIONS_TAG_KEY } from '../private/rotation-protocol';
 
 /**
  * How members leave a chunk without a rollback ever losing one. A DESTROY member that leaves the app during
@@ -63,8 +64,10 @@ export class Removals {
       return;
     }
     if (member.spec.rotation) {
-      // the rotator stops with the member: its tags are how the rotator finds it (a rollback that brings it back sets them again)
-      await syncTags(name, [], member.spec.tags.filter((t) => ROTATION_TAG_KEYS.includes(t.Key)), ctx);
+      // the rotator stops with the member, as with a per-parameter one: its rotation tag says `stopped` (which refuses a
+      // rotation's write still under way), its options go (a rollback that brings it back sets both again)
+      await stopRotation(name, ctx);
+      await syncTags(name, [], member.spec.tags.filter((t) => t.Key === ROTATION_OPTIONS_TAG_KEY), ctx);
     }
     if (member.destroy && ownership.adopted) {
       await runLifecycle(memberRequest(this.request, 'Delete', member, { physicalId: name }), ctx);

@@ -15,13 +15,19 @@ interface ReadBackContext {
  * The read-back of a batched chunk: each written version is remembered, and all of them are read back at
  * the end with GetParameters, ten names per call, on the read quota instead of one history call per member.
  * It finds what matters between the write and the answer: a concurrent writer (a newer version) or a
- * parameter deleted or retyped meanwhile. The key, pattern and policies were sent with the write itself.
+ * parameter deleted or retyped meanwhile. The key, pattern and policies were sent with the write itself. A member
+ * the stack's rotator may write has its own read-back then instead (`settle`, see deploy-write.ts): a newer version
+ * there is a rotation, which the deploy converges with.
  */
 export class DeferredReadBack {
   private readonly expected = new Map<string, number>();
+  private readonly settles = new Map<string, () => Promise<unknown>>();
 
-  public expect(name: string, version: number): void {
+  public expect(name: string, version: number, settle?: () => Promise<unknown>): void {
     this.expected.set(name, version);
+    if (settle) {
+      this.settles.set(name, settle);
+    }
   }
 
   /** The members whose read-back found a difference, with the operator's error for each. */
@@ -47,6 +53,11 @@ export class DeferredReadBack {
       const live = new Map((result.Parameters ?? []).map((p) => [p.Name!, p]));
       for (const name of group) {
         const found = live.get(name);
+        const settle = this.settles.get(name);
+        if (found?.Version !== this.expected.get(name) && settle) {
+          await settleOne(name, settle, failures);
+          continue;
+        }
         const mismatches = [
           found === undefined && 'no parameter (deleted right after the write)',
           found !== undefined && found.Version !== this.expected.get(name) && `version ${found.Version} (expected ${this.expected.get(name)}, the version just written)`,
@@ -60,6 +71,15 @@ export class DeferredReadBack {
       }
     }
     this.expected.clear();
+    this.settles.clear();
     return failures;
+  }
+}
+
+async function settleOne(name: string, settle: () => Promise<unknown>, failures: Map<string, unknown>): Promise<void> {
+  try {
+    await settle();
+  } catch (err) {
+    failures.set(name, err);
   }
 }

@@ -191,3 +191,20 @@ export function quoteFailures(messages: readonly string[], log: string): string 
   const more = messages.length > QUOTED_FAILURES ? ` | and ${messages.length - QUOTED_FAILURES} more in ${log}` : '';
   return `${messages.slice(0, QUOTED_FAILURES).join(' | ')}${more}`;
 }
+
+/** Whether `err` is the AWS error named `name` (the SDK sets an error's name to the service's error code). */
+export function isAwsError(err: unknown, name: string): boolean {
+  return err instanceof Error && err.name === name;
+}
+
+/** What `call` returns, or nothing when the parameter it reads or deletes does not exist (any other error is thrown). */
+export async function unlessParameterNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isAwsError(err, 'ParameterNotFound')) {
+      return undefined;
+    }
+    throw err;
+  }
+}

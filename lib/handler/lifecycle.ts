@@ -1,17 +1,18 @@
 import { DeleteParameterCommand, Tag } from '@aws-sdk/client-ssm';
-import type { DeferredReadBack } from './deferred-read-back';
-import { OperatorError } from './errors';
+import { DeployWrite, DeployWriteContext, DeployWriter } from './deploy-write';
+import { OperatorError, unlessParameterNotFound } from './errors';
 import { withExpiration } from './expiration';
 import { Ownership, TakeOver, assertMayTakeOver, ownershipTags, readOwnership, release, staleTags } from './ownership';
-import { WriteContext, WriteMode, currentValue, pacedWrite, syncTags, writeVersion } from './parameter-writes';
-import { LiveParameter, attributesChanged, readHistory, verifyLive, verifyWrite } from './read-back';
+import { WriteMode, currentValue, pacedWrite, syncTags } from './parameter-writes';
+import { LiveParameter, attributesChanged, readHistory, verifyLive } from './read-back';
 import { currentSourceVersion, isReplica, withSourceAttributes } from './replica-source';
 import { LifecycleRequest, ParameterSpec, isNotCreatedPhysicalId, parameterArn } from './request';
+import { stopRotation } from './rotation-tags';
 import { sameSource, sourceLabel } from './source-fingerprint';
-import { labelVersion, labelledValue } from './source-labels';
+import { labelledValue } from './source-labels';
 import { keepsWrittenValue, resolveValue } from './value-source';
 import { OWNER_TAG_KEY, SourceType, canonicalParameterName } from '../private/handler-protocol';
-import { CURRENT_LABEL, PREVIOUS_LABEL } from '../private/rotation-protocol';
+import { CURRENT_LABEL, ROTATION_TAG_KEY } from '../private/rotation-protocol';
 
 /** What the handler reports back to CloudFormation. Never a value. */
 export interface LifecycleOutcome {
@@ -20,11 +21,8 @@ export interface LifecycleOutcome {
   readonly arn?: string;
 }
 
-/** Everything a lifecycle step needs besides the request. */
-export interface LifecycleContext extends WriteContext {
-  /** Set for a batched chunk: see read-back.ts. */
-  readonly deferredReadBack?: DeferredReadBack;
-}
+/** Everything a lifecycle step needs besides the request (a batched chunk's deferred read-back included). */
+export type LifecycleContext = DeployWriteContext;
 
 export async function runLifecycle(request: LifecycleRequest, ctx: LifecycleContext): Promise<LifecycleOutcome> {
   return request.requestType !== 'Delete' && isReplica(request.spec) ? copyReplica(request, ctx) : dispatch(request, ctx);
@@ -87,11 +85,11 @@ async function create(request: LifecycleRequest, spec: ParameterSpec, ctx: Lifec
     return takeOver(request, spec, ctx, options, () => newValue(request, spec, ctx));
   }
   const value = options.carried ?? (await newValue(request, spec, ctx));
-  const fresh = withExpiration(spec, undefined);
   const mode: WriteMode = { Overwrite: false, Tags: [...ownershipTags(request.owner, false), ...spec.tags] };
   try {
-    const written = await writeVersion(fresh, value, versionLabels(spec), undefined, mode, ctx);
-    return outcome(request, spec, await verifyWrite(fresh, written, ctx));
+    const writer = new DeployWriter(deployWrite(spec, value, { keepExpiry: false, rotatorMayWrite: spec.rotation !== undefined }), ctx);
+    await writer.writeFirst(undefined, mode);
+    return outcome(request, spec, await writer.readBack());
   } catch (err) {
     if (err instanceof Error && err.name === 'AccessDeniedException') {
       await refuseIfAnotherOwner(request, spec, options, err, ctx);
@@ -141,7 +139,8 @@ async function takeOver(
       : options.carried !== undefined ? { kind: 'new', value: options.carried }
         : keepsWrittenValue(spec.source) ? { kind: 'current' } : { kind: 'new', value: await value() };
   const tags = [...ownershipTags(request.owner, adopting || ownership.adopted), ...spec.tags];
-  return converge(request, spec, live, plan, ctx, { keepExpiry: true, tags, previousTags: staleTags(ownership) });
+  const rotatorMayWrite = ownership.rotating || spec.rotation !== undefined;
+  return converge(request, spec, live, plan, ctx, { keepExpiry: true, tags, previousTags: staleTags(ownership), rotatorMayWrite });
 }
 
 async function existingOwnership(name: string, ctx: LifecycleContext): Promise<Ownership> {
@@ -172,26 +171,24 @@ async function update(request: LifecycleRequest, ctx: LifecycleContext): Promise
   }
   // an Update never adopts: adoptExisting applies when the resource is created
   assertMayTakeOver(physicalId, ownership, request.owner, TakeOver.OWNED_ONLY);
+  if (ownership.rotating && !spec.rotation) {
+    await stopRotation(physicalId, ctx);
+  }
   const live = await readHistory(physicalId, ctx);
   assertNoDowngrade(spec, live);
   const unchanged = spec.source.Type === SourceType.PLACEHOLDER || sameSource(oldSpec?.source, spec.source);
   const plan: ValuePlan = unchanged ? { kind: 'current' } : labelPlan(spec, live) ?? { kind: 'new' };
   const tags = [...ownershipTags(request.owner, ownership.adopted), ...spec.tags];
   const keepExpiry = oldSpec?.expireAfterSeconds === spec.expireAfterSeconds;
-  const previousTags = [...(oldSpec?.tags ?? []), ...staleTags(ownership)];
-  return converge(request, spec, live, plan, ctx, { keepExpiry, tags, previousTags, oldKeyId: oldSpec?.keyId });
+  // a parameter taken off rotation keeps its rotation tag, stopped (rotation-tags.ts): only the options tag goes
+  const previousTags = [...(oldSpec?.tags ?? []), ...staleTags(ownership)].filter((t) => spec.rotation || t.Key !== ROTATION_TAG_KEY);
+  const rotatorMayWrite = ownership.rotating || spec.rotation !== undefined;
+  return converge(request, spec, live, plan, ctx, { keepExpiry, tags, previousTags, oldKeyId: oldSpec?.keyId, rotatorMayWrite });
 }
 
 /** The value under `name`, or nothing when the parameter is gone (deleted outside CloudFormation). */
-async function valueIfExists(name: string, ctx: LifecycleContext): Promise<string | undefined> {
-  try {
-    return await currentValue(name, ctx);
-  } catch (err) {
-    if (err instanceof Error && err.name === 'ParameterNotFound') {
-      return undefined;
-    }
-    throw err;
-  }
+function valueIfExists(name: string, ctx: LifecycleContext): Promise<string | undefined> {
+  return unlessParameterNotFound(() => currentValue(name, ctx));
 }
 
 /**
@@ -218,6 +215,8 @@ interface ConvergeOptions {
   readonly previousTags: readonly Tag[];
   /** The key of the previous template, to decide a change the live key cannot tell (an alias). */
   readonly oldKeyId?: string;
+  /** The stack's rotator may write the parameter meanwhile (deploy-write.ts). */
+  readonly rotatorMayWrite: boolean;
 }
 
 /** Writes a version when the value or an attribute must change, syncs the tags, and reads back. */
@@ -229,34 +228,33 @@ async function converge(
   ctx: LifecycleContext,
   options: ConvergeOptions,
 ): Promise<LifecycleOutcome> {
-  const valueChanges = plan.kind !== 'current';
-  const target = withExpiration(spec, valueChanges || !options.keepExpiry ? undefined : live);
-  let version: number | undefined;
-  if (valueChanges || attributesChanged(target, live, options.oldKeyId)) {
-    // the value is read through Parameter Store (under the key it was written with) and written under the new one
-    const value = await planValue(request, spec, plan, ctx);
-    const written = await writeVersion(target, value, versionLabels(spec), live, { Overwrite: true }, ctx);
-    if (valueChanges && spec.rotation?.keepPrevious && live.version !== undefined) {
-      await labelVersion(spec.name, live.version, [PREVIOUS_LABEL], ctx);
-    }
+  const target = withExpiration(spec, plan.kind !== 'current' || !options.keepExpiry ? undefined : live);
+  if (plan.kind === 'current' && !attributesChanged(target, live, options.oldKeyId)) {
     await syncTags(spec.name, options.tags, options.previousTags, ctx);
-    version = await verifyWrite(target, written, ctx);
-  } else {
-    await syncTags(spec.name, options.tags, options.previousTags, ctx);
-    version = verifyLive(target, live);
+    return outcome(request, spec, verifyLive(target, live));
   }
-  return outcome(request, spec, version);
+  // a kept value is read through Parameter Store (under the key it was written with) and written under the new one
+  const value = plan.kind === 'current' ? undefined : await planValue(request, spec, plan, ctx);
+  const writer = new DeployWriter(deployWrite(spec, value, options), ctx);
+  await writer.writeFirst(live, { Overwrite: true });
+  await syncTags(spec.name, options.tags, options.previousTags, ctx);
+  return outcome(request, spec, await writer.readBack());
 }
 
-async function planValue(request: LifecycleRequest, spec: ParameterSpec, plan: ValuePlan, ctx: LifecycleContext): Promise<string> {
-  switch (plan.kind) {
-    case 'current':
-      return currentValue(spec.name, ctx);
-    case 'restore':
-      return remember(await labelledValue(spec.name, plan.label, ctx), ctx);
-    case 'new':
-      return plan.value ?? newValue(request, spec, ctx);
-  }
+/** What the deploy writes: a new value labels the one it replaces `previous` on a rotating parameter that keeps it. */
+function deployWrite(spec: ParameterSpec, value: string | undefined, options: Pick<ConvergeOptions, 'keepExpiry' | 'rotatorMayWrite'>): DeployWrite {
+  return {
+    spec,
+    labels: versionLabels(spec),
+    value,
+    keepExpiry: options.keepExpiry,
+    labelPrevious: value !== undefined && spec.rotation?.keepPrevious === true,
+    rotatorMayWrite: options.rotatorMayWrite,
+  };
+}
+
+async function planValue(request: LifecycleRequest, spec: ParameterSpec, plan: Exclude<ValuePlan, { kind: 'current' }>, ctx: LifecycleContext): Promise<string> {
+  return plan.kind === 'restore' ? remember(await labelledValue(spec.name, plan.label, ctx), ctx) : plan.value ?? newValue(request, spec, ctx);
 }
 
 /**
@@ -279,18 +277,16 @@ async function remove(request: LifecycleRequest, ctx: LifecycleContext): Promise
     console.log(`Delete ${name}: left in place, ${whose}, not by ${request.owner}`);
     return { physicalId: name };
   }
+  if (ownership.rotating) {
+    // before the delete: a rotation under way then stops, or its write is refused
+    await stopRotation(name, ctx);
+  }
   if (ownership.adopted) {
     await release(name, ctx);
     console.log(`Delete ${name}: released, not deleted: it existed before this stack adopted it`);
     return { physicalId: name };
   }
-  try {
-    await pacedWrite('ssm:DeleteParameter', (options) => ctx.clients.ssm.send(new DeleteParameterCommand({ Name: name }), options), ctx);
-  } catch (err) {
-    if (!(err instanceof Error && err.name === 'ParameterNotFound')) {
-      throw err;
-    }
-  }
+  await unlessParameterNotFound(() => pacedWrite('ssm:DeleteParameter', (options) => ctx.clients.ssm.send(new DeleteParameterCommand({ Name: name }), options), ctx));
   return { physicalId: name };
 }
 

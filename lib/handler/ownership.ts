@@ -3,6 +3,7 @@ import { Clients } from './clients';
 import { OperatorError } from './errors';
 import { withRetries } from './retry';
 import { ADOPTED_TAG_KEY, OWNER_TAG_KEY, REMOVED_TAG_KEY } from '../private/handler-protocol';
+import { ROTATION_STOPPED_TAG_VALUE, ROTATION_TAG_KEY } from '../private/rotation-protocol';
 
 interface TagContext {
   readonly clients: Clients;
@@ -20,6 +21,8 @@ export interface Ownership {
    * chunk generation that removed it. A takeover removes it.
    */
   readonly removedBy?: string;
+  /** It carries a rotation tag that no deploy stopped: the stack's rotator may write it. */
+  readonly rotating: boolean;
 }
 
 /**
@@ -36,7 +39,12 @@ export async function readOwnership(name: string, ctx: TagContext): Promise<Owne
       owner: tags.find((t) => t.Key === OWNER_TAG_KEY)?.Value,
       adopted: tags.some((t) => t.Key === ADOPTED_TAG_KEY),
       removedBy: tags.find((t) => t.Key === REMOVED_TAG_KEY)?.Value,
+      rotating: rotates(tags.find((t) => t.Key === ROTATION_TAG_KEY)?.Value),
     };
+}
+
+function rotates(rotationTag: string | undefined): boolean {
+  return rotationTag !== undefined && rotationTag !== ROTATION_STOPPED_TAG_VALUE;
 }
 
 /** The parameter's tags, or `undefined` when it does not exist (see {@link readOwnership}). */

@@ -1,4 +1,4 @@
-import { AddTagsToResourceCommand, GetParameterCommand, PutParameterCommand, RemoveTagsFromResourceCommand, Tag } from '@aws-sdk/client-ssm';
+import { AddTagsToResourceCommand, GetParameterCommand, PutParameterCommand, PutParameterCommandOutput, RemoveTagsFromResourceCommand, Tag } from '@aws-sdk/client-ssm';
 import { Clients } from './clients';
 import { OperatorError } from './errors';
 import { listTags } from './ownership';
@@ -39,8 +39,20 @@ export async function writeVersion(
   ctx: WriteContext,
 ): Promise<WrittenVersion> {
   await makeRoomForWrite(spec.name, live, spec.rotation !== undefined, ctx);
+  const put = putCommand(spec, value, live, mode);
+  const result = await pacedWrite('ssm:PutParameter', (options) => ctx.clients.ssm.send(put, options), ctx);
+  ctx.created ||= !mode.Overwrite;
+  const written = writtenVersion(result);
+  if (labels.length > 0) {
+    await labelVersion(spec.name, written.version, labels, ctx);
+  }
+  return written;
+}
+
+/** The PutParameter of a version with every attribute; clears a description, pattern or policies the newest version has and `spec` has not. */
+export function putCommand(spec: ParameterSpec, value: string, live: LiveParameter | undefined, mode: WriteMode): PutParameterCommand {
   const clearPolicies = spec.policies === undefined && (live?.policies.length ?? 0) > 0;
-  const put = new PutParameterCommand({
+  return new PutParameterCommand({
     Name: spec.name,
     Value: value,
     Type: 'SecureString',
@@ -51,13 +63,12 @@ export async function writeVersion(
     Policies: clearPolicies ? '[{}]' : spec.policies,
     ...mode,
   });
-  const result = await pacedWrite('ssm:PutParameter', (options) => ctx.clients.ssm.send(put, options), ctx);
-  ctx.created ||= !mode.Overwrite;
+}
+
+/** The version and tier PutParameter answered. */
+export function writtenVersion(result: PutParameterCommandOutput): WrittenVersion {
   if (result.Version === undefined) {
     throw new OperatorError('Parameter Store accepted the value but answered no version. Retry the deployment.');
-  }
-  if (labels.length > 0) {
-    await labelVersion(spec.name, result.Version, labels, ctx);
   }
   return { version: result.Version, tier: result.Tier };
 }
@@ -72,10 +83,22 @@ export function pacedWrite<T>(operation: string, send: (options: SendOptions) =>
 
 /** The newest value, decrypted through Parameter Store (so under the key it was written with). */
 export async function currentValue(name: string, ctx: WriteContext): Promise<string> {
-  const result = await withRetries('ssm:GetParameter', (options) => ctx.clients.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }), options), ctx.deadline);
+  return (await versionValue(name, undefined, ctx)).value;
+}
+
+/** A value and the version it is, decrypted through Parameter Store. */
+export interface VersionValue {
+  readonly value: string;
+  readonly version: number;
+}
+
+/** The value of `version` (the newest when undefined), and which version that is. */
+export async function versionValue(name: string, version: number | undefined, ctx: WriteContext): Promise<VersionValue> {
+  const selector = version === undefined ? name : `${name}:${version}`;
+  const result = await withRetries('ssm:GetParameter', (options) => ctx.clients.ssm.send(new GetParameterCommand({ Name: selector, WithDecryption: true }), options), ctx.deadline);
   const value = result.Parameter?.Value ?? '';
   ctx.secrets.add(value);
-  return value;
+  return { value, version: result.Parameter?.Version ?? version ?? 0 };
 }
 
 /** Adds or updates the desired tags; removes only user tags that the previous template had set. */

@@ -1,6 +1,6 @@
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { OperatorError } from './errors';
+import { OperatorError, isAwsError } from './errors';
 import { policiesWithExpiration } from './expiration';
 import { LifecycleContext, LifecycleOutcome } from './lifecycle';
 import { readHistory, samePolicies } from './read-back';
@@ -62,7 +62,7 @@ async function clearPolicies(props: PlainPolicyProperties, ctx: LifecycleContext
       await rewrite(props, '[{}]', ctx);
     }
   } catch (err) {
-    if (!(err instanceof Error && err.name === 'ParameterNotFound')) {
+    if (!isAwsError(err, 'ParameterNotFound')) {
       throw err;
     }
   }

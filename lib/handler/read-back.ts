@@ -1,13 +1,12 @@
 import { GetParameterHistoryCommand, ParameterHistory, ParameterInlinePolicy, SSMClient } from '@aws-sdk/client-ssm';
 import { Clients } from './clients';
-import type { DeferredReadBack } from './deferred-read-back';
 import { OperatorError } from './errors';
 import { ParameterSpec } from './request';
 import { withRetries } from './retry';
 import { SOURCE_LABEL_PREFIX, canonicalJson } from './source-fingerprint';
 
-/** What the handler needs from a parameter's history: the newest version's attributes, and our labels. */
-export interface LiveParameter {
+/** One kept version as the history reports it: its number, write time, labels and attributes, never its value. */
+export interface VersionFacts {
   readonly type?: string;
   readonly keyId?: string;
   readonly tier?: string;
@@ -15,16 +14,21 @@ export interface LiveParameter {
   readonly allowedPattern?: string;
   readonly policies: string[];
   readonly version?: number;
-  /** When the newest version was written. */
+  /** When the version was written. */
   readonly lastModified?: Date;
-  /** The newest version's labels. */
   readonly labels?: readonly string[];
+}
+
+/** What the handler needs from a parameter's history: the newest version's facts, our labels, and every version. */
+export interface LiveParameter extends VersionFacts {
   /** The versions Parameter Store keeps (at most 100). */
   readonly versionCount: number;
   /** The oldest kept version and its labels: a write at 100 versions drops it, and fails if it is labelled. */
   readonly oldest?: { readonly version: number; readonly labels: readonly string[] };
   /** Each source label the handler set, and the version it names. */
   readonly sourceLabels: ReadonlyMap<string, number>;
+  /** Every kept version, oldest first: a writer tells from them whether another one wrote since it read. */
+  readonly versions: readonly VersionFacts[];
 }
 
 /** What PutParameter answered. */
@@ -36,8 +40,6 @@ export interface WrittenVersion {
 interface HistoryContext {
   readonly clients: Clients;
   readonly deadline: number;
-  /** Set for a batched chunk: written versions are read back together at the end, ten names per call. */
-  readonly deferredReadBack?: DeferredReadBack;
 }
 
 /**
@@ -65,52 +67,68 @@ export async function readHistoryIn(ssm: SSMClient, name: string, deadline: numb
   return liveParameter(versions);
 }
 
-function liveParameter(versions: readonly ParameterHistory[]): LiveParameter {
-  const newest = versions.at(-1);
+function liveParameter(history: readonly ParameterHistory[]): LiveParameter {
+  const versions = history.map(versionFacts);
   const oldest = versions[0];
   const sourceLabels = new Map<string, number>();
   for (const v of versions) {
-    for (const label of v.Labels ?? []) {
-      if (label.startsWith(SOURCE_LABEL_PREFIX) && v.Version !== undefined) sourceLabels.set(label, v.Version);
+    for (const label of v.labels ?? []) {
+      if (label.startsWith(SOURCE_LABEL_PREFIX) && v.version !== undefined) sourceLabels.set(label, v.version);
     }
   }
   return {
-    type: newest?.Type,
-    keyId: newest?.KeyId,
-    tier: newest?.Tier,
-    description: newest?.Description,
-    allowedPattern: newest?.AllowedPattern,
-    policies: normalizedPolicies(newest?.Policies),
-    version: newest?.Version,
-    lastModified: newest?.LastModifiedDate,
-    labels: newest?.Labels,
+    ...(versions.at(-1) ?? { policies: [] }),
     versionCount: versions.length,
-    oldest: oldest?.Version === undefined ? undefined : { version: oldest.Version, labels: oldest.Labels ?? [] },
+    oldest: oldest?.version === undefined ? undefined : { version: oldest.version, labels: oldest.labels ?? [] },
     sourceLabels,
+    versions,
   };
 }
 
+function versionFacts(v: ParameterHistory): VersionFacts {
+  return {
+    type: v.Type,
+    keyId: v.KeyId,
+    tier: v.Tier,
+    description: v.Description,
+    allowedPattern: v.AllowedPattern,
+    policies: normalizedPolicies(v.Policies),
+    version: v.Version,
+    lastModified: v.LastModifiedDate,
+    labels: v.Labels,
+  };
+}
+
+/** The kept version `version`, or undefined when the history no longer has it. */
+export function versionOf(live: LiveParameter, version: number): VersionFacts | undefined {
+  return live.versions.find((v) => v.version === version);
+}
+
+/** The parameter as it was when `version` was its newest (its attributes, for a write that keeps them). */
+export function liveAt(live: LiveParameter, version: number): LiveParameter {
+  return { ...live, ...versionOf(live, version) };
+}
+
 /**
- * Reads the history back after a write and fails on any difference from what was written: a concurrent
- * writer (a newer version than ours), or drift that Parameter Store accepted silently. The version and tier
- * come from PutParameter's answer; the key, type, pattern and policies only the history reports. A batched
- * chunk defers the read to one call per ten names, which checks the version and type (deferred-read-back.ts).
+ * Whether two reads name the same write: the same version number written at the same time. A parameter deleted and
+ * created again starts its versions at 1 again, so the number alone does not tell.
  */
-export async function verifyWrite(spec: ParameterSpec, written: WrittenVersion, ctx: HistoryContext): Promise<number> {
-  const tierMismatch = written.tier !== undefined && !tierMatches(spec.tier, written.tier) && `tier ${written.tier} (expected ${spec.tier})`;
-  if (ctx.deferredReadBack) {
-    assertNoMismatch(spec.name, [tierMismatch]);
-    ctx.deferredReadBack.expect(spec.name, written.version);
-    return written.version;
-  }
-  const live = await readHistory(spec.name, ctx);
-  const mismatches = [
-    live.version !== written.version && `version ${live.version} (expected ${written.version}, the version just written)`,
-    tierMismatch,
-    ...attributeMismatches(spec, live),
-  ];
-  assertNoMismatch(spec.name, mismatches);
-  return written.version;
+export function sameWrite(a: VersionFacts | undefined, b: VersionFacts | undefined): boolean {
+  return a !== undefined && b !== undefined && a.version === b.version && a.lastModified?.getTime() === b.lastModified?.getTime();
+}
+
+/**
+ * What reading back a version just written finds different from what was written: drift that Parameter Store
+ * accepted silently. The tier comes from PutParameter's answer; the key, type, pattern and policies only the history
+ * reports.
+ */
+export function writeMismatches(spec: ParameterSpec, written: WrittenVersion, facts: VersionFacts): Array<string | false> {
+  return [tierMismatch(spec, written), ...attributeMismatches(spec, facts)];
+}
+
+/** A tier PutParameter answered that the template did not ask for. */
+export function tierMismatch(spec: ParameterSpec, written: WrittenVersion): string | false {
+  return written.tier !== undefined && !tierMatches(spec.tier, written.tier) && `tier ${written.tier} (expected ${spec.tier})`;
 }
 
 /** Checks the newest version when nothing was written (it must still be what the template asks for). */
@@ -119,7 +137,7 @@ export function verifyLive(spec: ParameterSpec, live: LiveParameter): number | u
   return live.version;
 }
 
-function attributeMismatches(spec: ParameterSpec, live: LiveParameter): Array<string | false> {
+export function attributeMismatches(spec: ParameterSpec, live: VersionFacts): Array<string | false> {
   return [
     live.type !== 'SecureString' && `type ${live.type} (expected SecureString)`,
     sameKey(spec.keyId, live.keyId) === false && `key ${live.keyId} (expected ${spec.keyId})`,

@@ -1,4 +1,4 @@
-import { OperatorError } from './errors';
+import { OperatorError, isAwsError } from './errors';
 import { tagsIfExists } from './ownership';
 import { WriteContext, writeVersion } from './parameter-writes';
 import { LiveParameter, readHistory, readHistoryIn, samePolicies } from './read-back';
@@ -112,8 +112,8 @@ async function ownReplica(name: string, config: CopierConfig, ctx: WriteContext)
     const replica = await readHistory(name, ctx);
     return replica.version === undefined ? undefined : replica;
   } catch (err) {
-    if (isNamed(err, 'ParameterNotFound')) return undefined;
-    if (isNamed(err, 'AccessDeniedException')) return deniedUnlessOurs(name, config, ctx);
+    if (isAwsError(err, 'ParameterNotFound')) return undefined;
+    if (isAwsError(err, 'AccessDeniedException')) return deniedUnlessOurs(name, config, ctx);
     throw err;
   }
 }
@@ -129,10 +129,6 @@ async function deniedUnlessOurs(name: string, config: CopierConfig, ctx: WriteCo
       'ReadAndUnlabelOwnReplicas statement, or a permissions boundary or service control policy denies it. Deploy the replica\'s stack again to ' +
       'restore the role\'s policy, or lift the denial; until then this replica does not follow its source.',
   );
-}
-
-function isNamed(err: unknown, name: string): boolean {
-  return err instanceof Error && err.name === name;
 }
 
 /**

@@ -2,7 +2,8 @@ import { ParameterMetadata } from '@aws-sdk/client-ssm';
 import { forEachConcurrently } from './concurrency';
 import { OperatorError, explainError, quoteFailures } from './errors';
 import { redact } from './redact';
-import { DueFacts, DueRule, RotationContext, dueRule, dueTime, rotateParameter } from './rotation';
+import { DueFacts, DueRule, dueRule, dueTime, rotateParameter } from './rotation';
+import { RotationContext } from './rotation-context';
 import { parametersTagged } from './rotation-search';
 import { BEFORE_EXPIRATION_TRIGGER, ROTATOR_INVOCATION_SECONDS, ScheduledRotationInput, rotationTagValue, triggerInterval } from '../private/rotation-protocol';
 

@@ -1,8 +1,18 @@
+import { AddTagsToResourceCommand } from '@aws-sdk/client-ssm';
+import { Clients } from './clients';
 import { OperatorError } from './errors';
 import type { ParameterSpec, RotationSpec } from './request';
+import { withRetries } from './retry';
 import { generatorOptions } from './source-fingerprint';
 import { SourceType } from '../private/handler-protocol';
-import { ROTATION_OPTIONS_TAG_KEY, ROTATION_TAG_KEY, RotationProperties, rotationOptionsTagValue, rotationTagValue } from '../private/rotation-protocol';
+import {
+  ROTATION_OPTIONS_TAG_KEY,
+  ROTATION_STOPPED_TAG_VALUE,
+  ROTATION_TAG_KEY,
+  RotationProperties,
+  rotationOptionsTagValue,
+  rotationTagValue,
+} from '../private/rotation-protocol';
 
 /**
  * The spec with the two tags the stack's rotator finds and reads a rotating parameter by (see
@@ -37,4 +47,19 @@ export function withRotationTags(stackName: string, spec: ParameterSpec): Parame
 /** A parameter's or member's `Rotation` property as the handler needs it; undefined when it does not rotate. */
 export function rotationSpec(properties: RotationProperties | undefined): RotationSpec | undefined {
   return properties ? { trigger: String(properties.Trigger), keepPrevious: properties.KeepPrevious !== 'false' } : undefined;
+}
+
+/**
+ * Takes a parameter off rotation before the write or the delete that ends its rotation (a source that no longer
+ * rotates, a dropped rotation, a DESTROY delete): its rotation tag says {@link ROTATION_STOPPED_TAG_VALUE} from then
+ * on. The rotator reads the tags right before its write, and IAM refuses its write while the tag is there with another
+ * value than its stack's, so a rotation already under way stops instead of writing over the deploy's value.
+ */
+export async function stopRotation(name: string, ctx: { readonly clients: Clients; readonly deadline: number }): Promise<void> {
+  const Tags = [{ Key: ROTATION_TAG_KEY, Value: ROTATION_STOPPED_TAG_VALUE }];
+  await withRetries(
+    'ssm:AddTagsToResource',
+    (options) => ctx.clients.ssm.send(new AddTagsToResourceCommand({ ResourceType: 'Parameter', ResourceId: name, Tags }), options),
+    ctx.deadline,
+  );
 }

@@ -1,23 +1,17 @@
 import { DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import { Tag } from '@aws-sdk/client-ssm';
-import { OperatorError } from './errors';
-import { policiesWithExpiration } from './expiration';
-import { generateValue } from './generator';
+import { OperatorError, unlessParameterNotFound } from './errors';
 import { tagsIfExists } from './ownership';
-import { WriteContext, writeVersion } from './parameter-writes';
-import { LiveParameter, readHistory } from './read-back';
-import { ParameterSpec } from './request';
+import { LiveParameter, readHistory, versionOf } from './read-back';
 import { withRetries } from './retry';
+import { RotationContext, RotationOutcome } from './rotation-context';
 import { namesTagged } from './rotation-search';
-import { SOURCE_LABEL_PREFIX } from './source-fingerprint';
-import { labelVersion } from './source-labels';
-import { MAX_TAG_VALUE_LENGTH, OWNER_TAG_KEY, SourceType } from '../private/handler-protocol';
+import { Decision, Replaced, rotateOnce } from './rotation-write';
+import { MAX_TAG_VALUE_LENGTH, OWNER_TAG_KEY } from '../private/handler-protocol';
 import { isCoveredBy } from '../private/parameter-prefixes';
 import {
   BEFORE_EXPIRATION_TRIGGER,
-  CURRENT_LABEL,
   NOTIFICATION_SLACK_SECONDS,
-  PREVIOUS_LABEL,
   ROTATION_OPTIONS_TAG_KEY,
   ROTATION_TAG_KEY,
   RotationTagOptions,
@@ -27,27 +21,6 @@ import {
   tickSeconds,
   triggerInterval,
 } from '../private/rotation-protocol';
-
-/** What one rotation did: a new version, or why the parameter was left as it is. Never a value. */
-export type RotationOutcome =
-  | { readonly rotated: true; readonly version: number }
-  | { readonly rotated: false; readonly reason: string; readonly gone?: boolean };
-
-/** Everything a rotation needs besides the parameter. */
-export interface RotationContext extends WriteContext {
-  /** The stack whose parameters this rotator may rotate: their owner tag starts with `<stack name>/`. */
-  readonly stackName: string;
-  /** The stack's id (its ARN), to ask CloudFormation whether a parameter's resource is still in it. */
-  readonly stackId: string;
-  /**
-   * The names the stack's rotator may rotate, as its policy names them: exact names (without a leading `/`),
-   * or paths ending in `/*`. A parameter outside them (its resource left the app, or it is another stack's
-   * under the same path) is skipped without a call its policy would deny. Undefined: no such limit (tests).
-   */
-  readonly rotatingNames?: readonly string[];
-  /** The time the due checks and a renewed Expiration count from (the deadline is on the real clock). */
-  readonly now: () => number;
-}
 
 /**
  * When a parameter of a trigger is due. On a schedule: from the age `dueAgeSeconds` (its interval less the lead
@@ -75,41 +48,87 @@ export function dueRule(trigger: string, members = 1, tick?: number): DueRule {
   return { trigger };
 }
 
+/** Writes of one rotation: its own, and one more when it replaced a version a deploy wrote meanwhile (rotation-write.ts). */
+const ROTATION_WRITES = 2;
+
 /**
  * Rotates one parameter if it is this stack's, set to rotate on the rule's trigger, and due. A rotation is one
  * PutParameter (the new value, the parameter's own key, tier, description and pattern, its policies with a
  * renewed relative Expiration) and at most two label calls: the source label and `current` move to the new
- * version, `previous` to the replaced one. The value is never read: the write needs no kms:Decrypt.
+ * version, `previous` to the replaced one. The value is never read: the write needs no kms:Decrypt. A deploy that
+ * writes the parameter at the same time is met as rotation-write.ts says.
  */
 export async function rotateParameter(name: string, rule: DueRule, ctx: RotationContext): Promise<RotationOutcome> {
-  const trigger = rule.trigger;
   if (ctx.rotatingNames && !isCoveredBy(name, ctx.rotatingNames)) {
     return { rotated: false, reason: `it is not one of the rotating parameters of stack ${ctx.stackName} (its resource left the app, or it is another stack's)` };
   }
+  let replaced: Replaced | undefined;
+  for (let write = 1; ; write++) {
+    const step = await rotateOnce(name, (r) => decide(name, rule, r, ctx), replaced, ctx);
+    if ('outcome' in step) {
+      return step.outcome;
+    }
+    if (write === ROTATION_WRITES) {
+      throw new OperatorError(
+        `its version ${step.replaced.version} was written while the rotation wrote version ${step.replaced.stale} over it, twice in a row: ` +
+          'another writer keeps writing it. Stop it; the next rotation writes from the newest version.',
+      );
+    }
+    replaced = step.replaced;
+  }
+}
+
+/**
+ * Whether to rotate, from the tags (this stack's, rotating on this trigger), the stack's record (the resource its
+ * owner tag names is still in the stack) and, read last, right before the write, the history (due). Making good a
+ * write of ours that replaced another writer's version (`replaced`) needs no due check, and the parameter must still
+ * rotate here: else that version's value is lost, which the rotator cannot write back (it never reads values).
+ */
+async function decide(name: string, rule: DueRule, replaced: Replaced | undefined, ctx: RotationContext): Promise<Decision> {
   let tags: Tag[] | undefined;
   try {
     tags = await tagsIfExists(name, ctx);
   } catch (err) {
-    return skipIfAnotherStacks(err, name, trigger, ctx);
+    return { skip: await skipIfAnotherStacks(err, name, rule.trigger, ctx) };
   }
   if (tags === undefined) {
-    return { rotated: false, reason: 'it no longer exists', gone: true };
+    return { skip: { rotated: false, reason: 'it no longer exists', gone: true } };
   }
-  const refusal = notRotatingReason(tags, trigger, ctx.stackName);
+  const refusal = notRotatingReason(tags, replaced ? undefined : rule.trigger, ctx.stackName);
   if (refusal) {
-    return { rotated: false, reason: refusal };
+    return refuse(refusal, replaced);
   }
   const options = rotationOptions(tagValue(tags, ROTATION_OPTIONS_TAG_KEY)!);
-  const live = await readHistory(name, ctx);
-  const notDue = notDueReason(rule, live, ctx.now());
-  if (notDue) {
-    return { rotated: false, reason: notDue };
-  }
   const retained = await leftStackReason(tagValue(tags, OWNER_TAG_KEY)!, ctx);
   if (retained) {
-    return { rotated: false, reason: retained };
+    return refuse(retained, replaced);
   }
-  return { rotated: true, version: await writeRotation(name, live, options, ctx) };
+  const live = await historyIfExists(name, ctx);
+  if (live === undefined) {
+    return { skip: { rotated: false, reason: 'it no longer exists', gone: true } };
+  }
+  const notDue = replaced ? undefined : notDueReason(rule, live, ctx.now());
+  if (notDue) {
+    return { skip: { rotated: false, reason: notDue } };
+  }
+  const base = replaced ? versionOf(live, replaced.version) : live;
+  return base ? { live, base, options } : refuse(`its version ${replaced!.version} is gone`, replaced);
+}
+
+function historyIfExists(name: string, ctx: RotationContext): Promise<LiveParameter | undefined> {
+  return unlessParameterNotFound(() => readHistory(name, ctx));
+}
+
+function refuse(reason: string, replaced: Replaced | undefined): Decision {
+  if (!replaced) {
+    return { skip: { rotated: false, reason } };
+  }
+  throw new OperatorError(
+    `a deploy (or another writer) wrote version ${replaced.version} while this rotation was under way, and the rotation's write, ` +
+      `version ${replaced.stale}, replaced it; the parameter no longer rotates here (${reason}), so the rotator cannot write again from ` +
+      `version ${replaced.version}, whose value it never reads. Restore that value: deploy the stack twice, with the value's source ` +
+      `changed and then back, or write the value of version ${replaced.version} again as the newest version.`,
+  );
 }
 
 /**
@@ -126,7 +145,7 @@ async function skipIfAnotherStacks(err: unknown, name: string, trigger: string, 
   }
   return {
     rotated: false,
-    reason: `it is not stack ${ctx.stackName}'s to rotate: IAM denies the rotator its tags (another stack owns it), and it carries no ${ROTATION_TAG_KEY} tag of this stack`,
+    reason: `it is not stack ${ctx.stackName}'s to rotate: IAM denies the rotator its tags (another stack owns it, or none does), and it carries no ${ROTATION_TAG_KEY} tag of this stack`,
   };
 }
 
@@ -156,43 +175,15 @@ async function leftStackReason(owner: string, ctx: RotationContext): Promise<str
   }
 }
 
-async function writeRotation(name: string, live: LiveParameter, options: RotationTagOptions, ctx: RotationContext): Promise<number> {
-  if (live.type !== 'SecureString' || live.keyId === undefined) {
-    throw new OperatorError(`it is a ${live.type ?? 'missing'} parameter, not a SecureString with a key: deploy the stack again to restore it`);
-  }
-  const value = generateValue(options.generator);
-  ctx.secrets.add(value);
-  const spec: ParameterSpec = {
-    name,
-    keyId: live.keyId,
-    tier: live.tier ?? 'Standard',
-    source: { Type: SourceType.GENERATED },
-    description: live.description,
-    allowedPattern: live.allowedPattern,
-    policies: renewedPolicies(live.policies, options.expireAfterSeconds, ctx.now()),
-    adopt: false,
-    tags: [],
-    rotation: { trigger: '', keepPrevious: options.keepPrevious },
-  };
-  // the source label moves with the value: a rollback to this source restores the rotated value, never an older one
-  const sourceLabels = (live.labels ?? []).filter((l) => l.startsWith(SOURCE_LABEL_PREFIX));
-  const labels = [...sourceLabels, ...(options.keepPrevious ? [CURRENT_LABEL] : [])];
-  const written = await writeVersion(spec, value, labels, live, { Overwrite: true }, ctx);
-  if (options.keepPrevious && live.version !== undefined) {
-    await labelVersion(name, live.version, [PREVIOUS_LABEL], ctx);
-  }
-  return written.version;
-}
-
-/** Why the tags say this parameter is not ours to rotate on `trigger`, or undefined when it is. */
-function notRotatingReason(tags: readonly Tag[], trigger: string, stackName: string): string | undefined {
+/** Why the tags say this parameter is not ours to rotate on `trigger` (any trigger when undefined), or undefined when it is. */
+function notRotatingReason(tags: readonly Tag[], trigger: string | undefined, stackName: string): string | undefined {
   const owner = tagValue(tags, OWNER_TAG_KEY);
   if (!owner?.startsWith(`${stackName}/`)) {
     return `it is not owned by stack ${stackName} (${OWNER_TAG_KEY}: ${owner ?? 'none'})`;
   }
   const rotation = tagValue(tags, ROTATION_TAG_KEY);
-  if (rotation !== rotationTagValue(stackName, trigger)) {
-    return `it is not set to rotate on ${trigger} (${ROTATION_TAG_KEY}: ${rotation ?? 'none'})`;
+  if (trigger === undefined ? !rotation?.startsWith(`${stackName}/`) : rotation !== rotationTagValue(stackName, trigger)) {
+    return `it is not set to rotate ${trigger === undefined ? `in stack ${stackName}` : `on ${trigger}`} (${ROTATION_TAG_KEY}: ${rotation ?? 'none'})`;
   }
   return tagValue(tags, ROTATION_OPTIONS_TAG_KEY) === undefined ? `it has no ${ROTATION_OPTIONS_TAG_KEY} tag` : undefined;
 }
@@ -254,16 +245,4 @@ function policiesOfType(live: DueFacts, type: string): Array<Record<string, stri
   return live.policies
     .map((p) => JSON.parse(p) as { Type?: string; Attributes?: Record<string, string> })
     .flatMap((p) => (p.Type === type && p.Attributes ? [p.Attributes] : []));
-}
-
-/**
- * The live policies with a relative Expiration renewed from now (an absolute one, or none, is kept); undefined
- * when the parameter has none.
- */
-function renewedPolicies(live: readonly string[], expireAfterSeconds: number | undefined, now: number): string | undefined {
-  if (expireAfterSeconds === undefined) {
-    return live.length > 0 ? `[${live.join(',')}]` : undefined;
-  }
-  const others = live.filter((p) => (JSON.parse(p) as { Type?: string }).Type !== 'Expiration');
-  return policiesWithExpiration(expireAfterSeconds, `[${others.join(',')}]`, undefined, now);
 }

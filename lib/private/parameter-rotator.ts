@@ -21,7 +21,7 @@ import { parameterArnFor } from './parameter-name';
 import { coveringPatterns, isCoveredBy, patternsWithin } from './parameter-prefixes';
 import { parameterStoreViaService } from './parameter-store-conditions';
 import { renderedLength } from './rendered-size';
-import { BEFORE_EXPIRATION_TRIGGER, ROTATOR_INVOCATION_SECONDS, ScheduledRotationInput, sweepPeriodHours, tickSeconds } from './rotation-protocol';
+import { BEFORE_EXPIRATION_TRIGGER, ROTATION_TAG_KEY, ROTATOR_INVOCATION_SECONDS, ScheduledRotationInput, sweepPeriodHours, tickSeconds } from './rotation-protocol';
 import { scheduledLoadProblem } from './rotation-validation';
 import { acknowledgeRotatorFindings } from './rotator-acknowledgements';
 import { ParameterValidationError } from './validation-error';
@@ -32,13 +32,15 @@ import type { ParameterRotation } from '../parameter-rotation';
 const ROTATOR_ID = 'SecureStringRotator';
 /** Lambda's maximum: the rotator paces its writes to the account's PutParameter quota within it. */
 const ROTATOR_TIMEOUT = Duration.seconds(ROTATOR_INVOCATION_SECONDS);
+const ROTATION_TAG_CONDITION_KEY = `aws:ResourceTag/${ROTATION_TAG_KEY}`;
 const BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'lib', 'handler', 'rotator.lambda');
 /**
- * How much of IAM's 6,144 characters the rotator's parameter patterns may take: they appear three times (two
+ * How much of IAM's 6,144 characters the rotator's parameter patterns may take: they appear four times (three
  * statements and the encryption context). The keys get their own share; the constant statements, logs, traces and
  * what aws-cdk-lib adds (the dead-letter queue) take the rest (limit-checks.ts verifies the whole at synth).
  */
 const PATTERN_CHARACTERS = 3_000;
+const APPEARANCES = 4;
 const KEY_CHARACTERS = 800;
 /** The names are also in the rotator's environment: Lambda allows 4 KB for all its variables. */
 const ENVIRONMENT_NAME_CHARACTERS = 2_000;
@@ -245,7 +247,7 @@ export class ParameterRotator extends Construct {
     const names = this.parameters.map((p) => p.name);
     const fits = (patterns: string[]) =>
       JSON.stringify(patterns).length <= ENVIRONMENT_NAME_CHARACTERS
-        ? 3 * renderedLength(this, patterns.map((p) => parameterArnFor(this, p)))
+        ? APPEARANCES * renderedLength(this, patterns.map((p) => parameterArnFor(this, p)))
         : Infinity;
     this.patterns = patternsWithin(names, PATTERN_CHARACTERS, fits, new Set(names).size <= MAX_NAMED_PARAMETERS);
     if (this.keyArns().includes(accountKeysArn(this))) {
@@ -275,21 +277,45 @@ export class ParameterRotator extends Construct {
       }),
       new iam.PolicyStatement({
         sid: 'RotateParametersOfThisStack',
-        actions: ['ssm:ListTagsForResource', 'ssm:PutParameter'],
+        actions: ['ssm:PutParameter'],
         resources: parameterArns,
-        // PutParameter's authorization may carry no aws:ResourceTag (its row lists request keys): IfExists, as the handler's S1
-        conditions: { StringLikeIfExists: { [OWNER_TAG_CONDITION_KEY]: ownedByThisStack } },
+        // PutParameter's authorization may carry no aws:ResourceTag (its row lists request keys): IfExists, as the handler's S1.
+        // Where it does, a write still under way when a deploy took the parameter off rotation (its rotation tag then says
+        // `stopped`, handler/rotation-tags.ts) is refused.
+        conditions: { StringLikeIfExists: { [OWNER_TAG_CONDITION_KEY]: ownedByThisStack, [ROTATION_TAG_CONDITION_KEY]: ownedByThisStack } },
       }),
       new iam.PolicyStatement({
         sid: 'ReadAndLabelOwnedParameters',
-        actions: ['ssm:GetParameterHistory', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'],
+        actions: ['ssm:ListTagsForResource', 'ssm:GetParameterHistory', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'],
         resources: parameterArns,
         conditions: { StringLike: { [OWNER_TAG_CONDITION_KEY]: ownedByThisStack } },
       }),
+      ...this.deleteStatements(),
       // a parameter whose resource left the stack with RETAIN keeps its tags: the stack's record tells
       readOwnStackRecords(),
       ...this.keyStatements(parameterArns),
       ...writeOwnLogsAndTraces(logGroup),
+    ];
+  }
+
+  /**
+   * A rotation whose write lands after its stack deleted the parameter creates it again, untagged; it deletes that
+   * (handler/rotation-write.ts): only where no stack's owner tag is, and only by exact name. Covering paths would let it
+   * delete an untagged parameter someone wrote by hand beside them, so past the exact names (too many or too long for
+   * its share of the policy) the rotator names the parameter in its alarm instead, with the command that deletes it.
+   */
+  private deleteStatements(): iam.PolicyStatement[] {
+    const exactNames = this.patterns.filter((p) => !p.endsWith('*'));
+    if (exactNames.length === 0) {
+      return [];
+    }
+    return [
+      new iam.PolicyStatement({
+        sid: 'DeleteParametersItCreatedAgain',
+        actions: ['ssm:DeleteParameter'],
+        resources: exactNames.map((p) => parameterArnFor(this, p)),
+        conditions: { Null: { [OWNER_TAG_CONDITION_KEY]: 'true' } },
+      }),
     ];
   }
 

@@ -20,6 +20,13 @@ export const ROTATION_OPTIONS_TAG_KEY = 'cdk-secure-parameters:rotation-options'
 /** Both tags, which the handler sets and removes together. */
 export const ROTATION_TAG_KEYS: readonly string[] = [ROTATION_TAG_KEY, ROTATION_OPTIONS_TAG_KEY];
 
+/**
+ * The {@link ROTATION_TAG_KEY} value of a parameter a deploy took off rotation, set before the deploy's write or delete
+ * and kept: no rotator's value (a stack name has no `/`), so IAM refuses a rotator's write still under way, which its
+ * policy conditions on `<stack name>/*` when the tag is there (a removed tag would pass: `StringLikeIfExists`).
+ */
+export const ROTATION_STOPPED_TAG_VALUE = 'stopped';
+
 /** The label of the newest version of a rotating parameter. */
 export const CURRENT_LABEL = 'current';
 /** The label of the version a rotation replaced, while `keepPrevious` is on. */

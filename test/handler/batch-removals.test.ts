@@ -75,7 +75,7 @@ describe('a member that leaves the chunk\'s list', () => {
     ]);
   });
 
-  test('rotating: only its rotation tags go; its own tags and the owner tag stay', async () => {
+  test('rotating: its rotation tag says stopped (a rotation under way can no longer write), its options go; its own tags and the owner tag stay', async () => {
     const rotating = { Rotation: { Trigger: 'every-86400' }, Tags: [TEAM] };
     const v1 = batchProperties({ members: ['svc/rotating', 'svc/stays'], defaults: rotating });
     await expectSuccess(batchCreate(v1), BASE);
@@ -83,10 +83,13 @@ describe('a member that leaves the chunk\'s list', () => {
 
     await expectSuccess(batchUpdate(batchProperties({ members: ['svc/stays'], defaults: rotating }), v1), BASE);
 
-    expect(store.calls(RemoveTagsFromResourceCommand)).toEqual([
-      { ResourceType: 'Parameter', ResourceId: fullName('svc/rotating'), TagKeys: ['cdk-secure-parameters:rotation', 'cdk-secure-parameters:rotation-options'] },
+    expect(store.calls(AddTagsToResourceCommand)).toEqual([
+      { ResourceType: 'Parameter', ResourceId: fullName('svc/rotating'), Tags: [{ Key: 'cdk-secure-parameters:rotation', Value: 'stopped' }] },
     ]);
-    expect(stored('svc/rotating')!.tags).toEqual([ownerTag, TEAM]);
+    expect(store.calls(RemoveTagsFromResourceCommand)).toEqual([
+      { ResourceType: 'Parameter', ResourceId: fullName('svc/rotating'), TagKeys: ['cdk-secure-parameters:rotation-options'] },
+    ]);
+    expect(stored('svc/rotating')!.tags).toEqual([ownerTag, TEAM, { Key: 'cdk-secure-parameters:rotation', Value: 'stopped' }]);
   });
 
   test('still in the batch with this chunk as its home (the name set holds its hash): left as it is, no handover written', async () => {

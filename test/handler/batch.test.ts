@@ -667,20 +667,22 @@ describe('members removed from the app', () => {
     expect(store.calls(PutParameterCommand)).toEqual([]);
   });
 
-  test('a rotating member that leaves the app is no longer rotated: its rotation tags go, a rollback brings them back', async () => {
+  test('a rotating member that leaves the app is no longer rotated: its rotation tag says stopped, its options go, a rollback brings both back', async () => {
     const rotation = { Rotation: { Trigger: 'every-86400' } };
     const v1 = batchProperties({ members: ['svc/rotating', 'svc/stays'], defaults: rotation });
     await succeeds(batchCreate(v1));
-    const rotationTags = () => stored('svc/rotating')!.tags.filter((t) => t.Key!.startsWith('cdk-secure-parameters:rotation')).map((t) => t.Key);
-    expect(rotationTags()).toEqual(['cdk-secure-parameters:rotation', 'cdk-secure-parameters:rotation-options']);
+    const rotationTags = () => Object.fromEntries(stored('svc/rotating')!.tags.filter((t) => t.Key!.startsWith('cdk-secure-parameters:rotation')).map((t) => [t.Key, t.Value]));
+    const rotatingTags = rotationTags();
+    expect(Object.keys(rotatingTags)).toEqual(['cdk-secure-parameters:rotation', 'cdk-secure-parameters:rotation-options']);
+    expect(rotatingTags['cdk-secure-parameters:rotation']).toMatch(/^[^/]+\/every-86400$/);
     const v2 = batchProperties({ members: ['svc/stays'], defaults: rotation });
 
     await succeeds(batchUpdate(v2, v1));
-    expect(rotationTags()).toEqual([]);
+    expect(rotationTags()).toEqual({ 'cdk-secure-parameters:rotation': 'stopped' });
     expect(ownerOf('svc/rotating')).toBe(chunkOwner(0));
 
     await succeeds(batchUpdate(v1, v2));
-    expect(rotationTags()).toEqual(['cdk-secure-parameters:rotation', 'cdk-secure-parameters:rotation-options']);
+    expect(rotationTags()).toEqual(rotatingTags);
   });
 
   test('a removed member that is gone already (deleted outside CloudFormation): success, nothing but the tag read', async () => {

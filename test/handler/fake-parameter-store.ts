@@ -20,6 +20,7 @@ import { AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { awsError } from './events';
 import { Clients } from '../../lib/handler/clients';
 import { canonicalParameterName } from '../../lib/private/handler-protocol';
+import { BeforeCall, interceptedClients } from '../helpers/intercepted-clients';
 
 /** One version of a parameter. */
 export interface StoredVersion {
@@ -230,6 +231,14 @@ export class FakeParameterStore {
       ssm: client(this.ssmAnswers) as unknown as SSMClient,
       cloudformation: client(this.cloudformationAnswers) as unknown as CloudFormationClient,
     };
+  }
+
+  /**
+   * Clients of this store (through the mocks, so calls are recorded and faults apply) that await `before` just before
+   * each call reaches the store (intercepted-clients.ts).
+   */
+  public interceptedClients(before: BeforeCall): Clients {
+    return interceptedClients(this.clients, before);
   }
 
   private install(): void {

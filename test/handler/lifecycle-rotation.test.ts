@@ -78,12 +78,23 @@ describe('the handler prepares a rotating parameter for the rotator', () => {
     expect(labelsByVersion()).toEqual([[1, [sourceLabel(rotating(1).Source), 'previous']], [2, [sourceLabel(rotating(2).Source), 'current']]]);
   });
 
-  test('dropping the rotation removes both tags', async () => {
+  test('dropping the rotation says stopped in the rotation tag, before anything else (a rotation under way is then refused), and removes the options tag', async () => {
     await run(createEvent(rotating()));
+    const calls = store.ssm.calls().length;
     await run(updateEvent(properties({ Source: rotating().Source }), rotating()));
 
-    expect(tag(ROTATION_TAG_KEY)).toBeUndefined();
+    expect(tag(ROTATION_TAG_KEY)).toBe('stopped');
     expect(tag(ROTATION_OPTIONS_TAG_KEY)).toBeUndefined();
+    expect(store.ssm.calls().slice(calls, calls + 2).map((c) => c.args[0].constructor.name)).toEqual(['ListTagsForResourceCommand', 'AddTagsToResourceCommand']);
+  });
+
+  test('rotating again after a stop sets both tags again', async () => {
+    await run(createEvent(rotating()));
+    await run(updateEvent(properties({ Source: rotating().Source }), rotating()));
+    await run(updateEvent(rotating(), properties({ Source: rotating().Source })));
+
+    expect(tag(ROTATION_TAG_KEY)).toBe('AppStack/every-86400');
+    expect(tag(ROTATION_OPTIONS_TAG_KEY)).toBe('previous=keep length=32 classes=lunp each=1');
   });
 
   test('rotation on a value that is not generated is a malformed request', async () => {

@@ -198,7 +198,7 @@ describe('samePolicies: the set, in any order, without the empty policy that cle
 
 describe('attributesChanged', () => {
   const spec: ParameterSpec = { name: NAME, keyId: KEY_ARN, tier: 'Standard', source: { Type: SourceType.GENERATED }, adopt: false, tags: [] };
-  const live: LiveParameter = { type: 'SecureString', keyId: KEY_ARN, tier: 'Standard', policies: [], version: 1, versionCount: 1, sourceLabels: new Map() };
+  const live: LiveParameter = { type: 'SecureString', keyId: KEY_ARN, tier: 'Standard', policies: [], version: 1, versionCount: 1, sourceLabels: new Map(), versions: [] };
 
   test('an alias against the live key ARN: changed only when the previous template named another key', () => {
     const alias = { ...spec, keyId: 'alias/app' };
@@ -252,6 +252,7 @@ describe('readHistory', () => {
       versionCount: 0,
       oldest: undefined,
       sourceLabels: new Map(),
+      versions: [],
     });
   });
 

@@ -378,7 +378,7 @@ describe('a failed label call names the call', () => {
 
 describe('source-labels answers without the optional fields', () => {
   const ctx = () => ({ clients: store.clients, deadline: Date.now() + 60_000 });
-  const live = (versionCount: number, oldest?: LiveParameter['oldest']): LiveParameter => ({ policies: [], versionCount, oldest, sourceLabels: new Map() });
+  const live = (versionCount: number, oldest?: LiveParameter['oldest']): LiveParameter => ({ policies: [], versionCount, oldest, sourceLabels: new Map(), versions: [] });
 
   test('LabelParameterVersion answering no InvalidLabels is success', async () => {
     store.ssm.on(LabelParameterVersionCommand).resolves({});

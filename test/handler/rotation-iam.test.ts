@@ -1,17 +1,18 @@
-import { AddTagsToResourceCommand, GetParameterHistoryCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { AddTagsToResourceCommand, DeleteParameterCommand, GetParameterCommand, GetParameterHistoryCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { chunkIds, chunkSucceeds } from './batch-scenario';
-import { Scenario, decrypted, deployVersion, history, scenarioPerFile, succeeds } from './iam-scenario';
+import { Scenario, decrypted, deployVersion, history, scenarioPerFile, succeeds, tagsOf } from './iam-scenario';
 import { GeneratedValueOptions, HierarchyDeployment, ParameterHierarchy, ParameterPolicy, ParameterRotation, SecureStringParameter, SecureValue } from '../../lib';
 import { Clients } from '../../lib/handler/clients';
-import { RotationContext } from '../../lib/handler/rotation';
+import { RotationContext } from '../../lib/handler/rotation-context';
 import { RotationSummary, runRotation } from '../../lib/handler/rotation-run';
 import { OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
 import { ROTATION_OPTIONS_TAG_KEY, ROTATION_TAG_KEY } from '../../lib/private/rotation-protocol';
 import { DeployedStack } from '../helpers/deployed-stack';
 import { PolicyDocument } from '../helpers/iam-simulator';
+import { interceptedClients } from '../helpers/intercepted-clients';
 import { STACK_RECORDS } from '../helpers/stack-records';
-import { createEventFor, updateEventFor } from '../helpers/template-events';
+import { createEventFor, deleteEventFor, updateEventFor } from '../helpers/template-events';
 
 /**
  * Rotation with the real SDK against moto_server, every call of the handler and of the rotator checked against
@@ -269,4 +270,69 @@ test('a batched hierarchy: its 30 rotating members rotate on one schedule, under
   };
   expect(await runRotation(notified, ctx)).toEqual({ rotated: 0, skipped: 1, notReached: 0, overdue: 0, failures: [] });
   expect(await decrypted(scenario.admin, foreign)).toBe('other-stack-value');
+});
+
+describe('a deploy that ends the rotation lands between the rotator\'s reads and its write', () => {
+  /** The rotator's clients (its role, under IAM), which run `deploy` just before the rotator's PutParameter. */
+  function deployingBeforeTheWrite(deployed: DeployedStack, deploy: () => Promise<unknown>): Clients {
+    let ran = false;
+    return interceptedClients(rotatorClients(deployed), async (command) => {
+      if (command === 'PutParameter' && !ran) {
+        ran = true;
+        await deploy();
+      }
+    });
+  }
+
+  async function rotating(name: string, stackName: string): Promise<Version> {
+    const { deployed, built } = await deployVersion(
+      scenario.moto,
+      (stack: Stack) =>
+        new SecureStringParameter(stack, 'Secret', {
+          parameterName: name,
+          value: SecureValue.generated(),
+          rotation: ParameterRotation.every(Duration.days(1)),
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+      { stackName },
+    );
+    const id = deployed.logicalId(built);
+    await succeeds(createEventFor(deployed, id), deployed.handlerClients());
+    return { deployed, id };
+  }
+
+  test('a switch to another source: IAM refuses the rotator\'s write (the rotation tag says stopped), and the deploy\'s value stays', async () => {
+    const name = '/rotation/switched';
+    const v1 = await rotating(name, 'SwitchStack');
+    const { deployed: v2 } = await deployVersion(
+      scenario.moto,
+      (stack: Stack) => new SecureStringParameter(stack, 'Secret', { parameterName: name, value: SecureValue.unsafePlainText('switched'), removalPolicy: RemovalPolicy.DESTROY }),
+      { updates: v1.deployed, stackName: 'SwitchStack' },
+    );
+    const clients = deployingBeforeTheWrite(v1.deployed, () => succeeds(updateEventFor(v2, v1.deployed, v1.id, name), v2.handlerClients()));
+
+    const { summary } = await rotate(clients, v1.deployed);
+
+    expect(summary).toEqual({ rotated: 0, skipped: 1, notReached: 0, overdue: 0, failures: [] });
+    expect(jest.mocked(console.log)).toHaveBeenCalledWith(
+      `${name}: not rotated: a deploy took it off rotation while it was rotated: IAM refused the write (its rotation tag is no longer this stack's)`,
+    );
+    expect(await decrypted(scenario.admin, name)).toBe('switched');
+    expect(await labels(name)).toEqual([[1, [expect.stringMatching(/^src-/), 'current']], [2, [expect.stringMatching(/^src-/)]]]);
+    expect(await tagsOf(scenario.admin, name)).toEqual({ [OWNER_TAG_KEY]: `SwitchStack/${v1.id}`, [ROTATION_TAG_KEY]: 'stopped' });
+  });
+
+  test('a DESTROY delete: the rotator\'s write creates the parameter again, untagged, and it may delete that (and only that)', async () => {
+    const name = '/rotation/deleted';
+    const { deployed, id } = await rotating(name, 'DeleteStack');
+    const clients = deployingBeforeTheWrite(deployed, () => succeeds(deleteEventFor(deployed, id, name), deployed.handlerClients()));
+
+    const { summary } = await rotate(clients, deployed);
+
+    expect(summary).toEqual({ rotated: 0, skipped: 1, notReached: 0, overdue: 0, failures: [] });
+    await expect(scenario.admin.ssm.send(new GetParameterCommand({ Name: name }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
+    // never a parameter a stack owns
+    const other = await rotating('/rotation/owned', 'OwnedStack');
+    await expect(rotatorClients(other.deployed).ssm.send(new DeleteParameterCommand({ Name: '/rotation/owned' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  });
 });

@@ -3,7 +3,8 @@ import { Duration } from 'aws-cdk-lib';
 import { KEY_ARN, STACK_ID, awsError } from './events';
 import { FakeParameterStore, StoredParameter } from './fake-parameter-store';
 import { ParameterPolicy } from '../../lib';
-import { RotationContext, dueRule, notDueReason } from '../../lib/handler/rotation';
+import { dueRule, notDueReason } from '../../lib/handler/rotation';
+import { RotationContext } from '../../lib/handler/rotation-context';
 import { failureMessage, runRotation } from '../../lib/handler/rotation-run';
 import { WritePacer } from '../../lib/handler/write-pacer';
 import { OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
@@ -295,7 +296,7 @@ describe('what the rotator leaves alone', () => {
       expect(summary).toEqual({ rotated: 0, skipped: 1, notReached: 0, overdue: 0, failures: [] });
       expect(failureMessage(summary)).toBeUndefined();
       expect(console.log).toHaveBeenCalledWith(
-        `${OTHER}: not rotated: it is not stack AppStack's to rotate: IAM denies the rotator its tags (another stack owns it), and it carries no ${ROTATION_TAG_KEY} tag of this stack`,
+        `${OTHER}: not rotated: it is not stack AppStack's to rotate: IAM denies the rotator its tags (another stack owns it, or none does), and it carries no ${ROTATION_TAG_KEY} tag of this stack`,
       );
       expect(JSON.stringify(jest.mocked(console.log).mock.calls)).not.toContain('other-stack-value');
       expect(store.calls(DescribeParametersCommand)).toEqual([

@@ -56,7 +56,12 @@ describe('the rotator\'s policy stays within IAM\'s 6,144 characters, by constru
     const statements = (policy as any).Properties.PolicyDocument.Statement as any[];
     const rotate = statements.find((s) => s.Sid === 'RotateParametersOfThisStack');
     expect(rotate.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:eu-west-1:111111111111:parameter/*']] });
-    expect(rotate.Condition).toEqual({ StringLikeIfExists: { 'aws:ResourceTag/cdk-secure-parameters:owner': { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '/*']] } } });
+    const ofThisStack = { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '/*']] };
+    expect(rotate.Condition).toEqual({
+      StringLikeIfExists: { 'aws:ResourceTag/cdk-secure-parameters:owner': ofThisStack, 'aws:ResourceTag/cdk-secure-parameters:rotation': ofThisStack },
+    });
+    // deleting what a rotation created again is never granted on every name of the account
+    expect(statements.flatMap((s) => [s.Action].flat())).not.toContain('ssm:DeleteParameter');
     const encrypt = statements.find((s) => s.Sid === 'EncryptRotatedValues');
     expect(encrypt.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':kms:eu-west-1:111111111111:key/*']] });
     expect(Object.keys(encrypt.Condition).sort()).toEqual(['StringEquals', 'StringLike']);
