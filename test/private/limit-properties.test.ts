@@ -2,7 +2,17 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as fc from 'fast-check';
-import { ParameterKey, ParameterReplica, ParameterRotation, ReplicaSource, SecureStringParameter, SecureValue } from '../../lib';
+import {
+  HierarchyDeployment,
+  ParameterHierarchy,
+  ParameterKey,
+  ParameterPolicy,
+  ParameterReplica,
+  ParameterRotation,
+  ReplicaSource,
+  SecureStringParameter,
+  SecureValue,
+} from '../../lib';
 import { AWS_LIMITS } from '../../lib/private/aws-limits';
 import { renderLongest } from '../../lib/private/rendered-size';
 
@@ -72,6 +82,7 @@ test('SecureValue.fromSecret (1–200 secrets): within 6,144 characters, or refu
   );
 });
 
+// single parameters are one resource each: CloudFormation's 500 resources per stack bound a source before 1,000 (next test)
 test('ParameterReplica of 1–300 single parameters: the copier, both handlers and the forwarder within 6,144 characters', () => {
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 500 }).chain((top) => names({ min: 1, max: 300 }, top)), (parameterNames) => {
@@ -86,6 +97,67 @@ test('ParameterReplica of 1–300 single parameters: the copier, both handlers a
         expect(size).toBeLessThanOrEqual(AWS_LIMITS.managedPolicyCharacters);
       }
     }),
+    { numRuns: 3 },
+  );
+});
+
+test('ParameterReplica of a batched hierarchy of 1–1,000 members: every policy of both stacks within 6,144 characters, readPolicy included', () => {
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.tuple(LEVEL, LEVEL).map((levels) => levels.join('/')), { minLength: 1, maxLength: 1_000, size: 'max' }), (memberNames) => {
+      const app = new App();
+      const source = new Stack(app, 'Source', { env: ENV, crossRegionReferences: true });
+      const target = new Stack(app, 'Target', { env: { ...ENV, region: 'us-east-1' }, crossRegionReferences: true });
+      const hierarchy = new ParameterHierarchy(source, 'Payments', { path: '/payments-platform/production', deployment: HierarchyDeployment.batched() });
+      memberNames.forEach((name, i) => hierarchy.addSecureString(`M${i}`, { name, value: SecureValue.generated() }));
+      new ParameterReplica(target, 'Replica', { source: ReplicaSource.hierarchy(hierarchy) }).readPolicy('Readers');
+      const sizes = [...managedPolicySizes(source), ...managedPolicySizes(target)];
+      expect(sizes.length).toBeGreaterThanOrEqual(3);
+      for (const size of sizes) {
+        expect(size).toBeLessThanOrEqual(AWS_LIMITS.managedPolicyCharacters);
+      }
+    }),
+    { numRuns: 3 },
+  );
+});
+
+/** Every template of the app within CloudFormation's 1,000,000 bytes, or a refusal at synth with that limit's message. */
+function templateBytesOrLimitRefusal(stack: Stack): number | undefined {
+  try {
+    // as aws-cdk-lib writes the template file: one space of indentation
+    return Buffer.byteLength(JSON.stringify(Template.fromStack(stack).toJSON(), undefined, 1));
+  } catch (error) {
+    expect((error as Error).message).toMatch(/over AWS's limit of 1,000,000/);
+    return undefined;
+  }
+}
+
+test('a batched hierarchy of 1–8,000 members with descriptions and policies, rotating or not: the template within 1 MB or refused; the policies within 6,144', () => {
+  const member = fc.record({
+    name: fc.tuple(LEVEL, LEVEL, LEVEL).map((levels) => levels.join('/')),
+    description: fc.option(fc.stringMatching(/^[A-Za-z0-9 ,.-]{20,120}$/), { nil: undefined }),
+  });
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(member, { minLength: 1, maxLength: 8_000, size: 'max', selector: (m) => m.name }),
+      fc.boolean(),
+      (members, rotates) => {
+        const stack = new Stack(new App(), 'Stack', { env: ENV });
+        const hierarchy = new ParameterHierarchy(stack, 'Payments', {
+          path: '/payments-platform/production',
+          deployment: HierarchyDeployment.batched(),
+          policies: [ParameterPolicy.expireAfter(Duration.days(90)), ParameterPolicy.expirationNotification(Duration.days(14))],
+          rotation: rotates ? ParameterRotation.beforeExpiration() : undefined,
+        });
+        members.forEach((m, i) => hierarchy.addSecureString(`M${i}`, { name: m.name, description: m.description, value: SecureValue.generated() }));
+        const bytes = templateBytesOrLimitRefusal(stack);
+        if (bytes !== undefined) {
+          expect(bytes).toBeLessThanOrEqual(AWS_LIMITS.templateBytes);
+          for (const size of managedPolicySizes(stack)) {
+            expect(size).toBeLessThanOrEqual(AWS_LIMITS.managedPolicyCharacters);
+          }
+        }
+      },
+    ),
     { numRuns: 3 },
   );
 });
