@@ -253,11 +253,12 @@ describe('the stack handler', () => {
     template.resourceCountIs('Custom::SecureStringParameter', 5);
     template.resourceCountIs('AWS::Lambda::Function', 1);
     template.resourceCountIs('AWS::IAM::Role', 1);
-    template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
+    // the handler's policy, and one for the secret fromSecret copies
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
     template.resourceCountIs('AWS::Logs::LogGroup', 1);
     template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
     template.resourceCountIs('AWS::IAM::Policy', 0);
-    expect(Object.keys(template.toJSON().Resources)).toHaveLength(5 + 5 + 1 /* default ParameterKey */);
+    expect(Object.keys(template.toJSON().Resources)).toHaveLength(5 + 6 + 1 /* default ParameterKey */);
   });
 
   test('runs on the pinned Node.js runtime, traced, with JSON logs kept one year', () => {
@@ -307,19 +308,29 @@ describe('the stack handler', () => {
       Resource: key,
       Condition: { StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': covered } },
     });
-    expect(statements[5]).toEqual({ Sid: 'CopySecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: SECRET_ARN });
     expect(statements.map((s) => s.Sid)).toEqual([
       'ManageParametersOfThisStack',
       'ReachParametersThisStackOwns',
       'ReadOwnershipTags',
       'UseKeysOnlyThroughParameterStore',
       'DecryptCommittedCiphertext',
-      'CopySecrets',
       'ReadOwnStackRecords',
       'WriteOwnLogs',
       'WriteTraces',
     ]);
     expect(JSON.stringify(statements)).not.toMatch(/parameter\/app\/prod\*|"ssm:\*"|"kms:\*"/);
+  });
+
+  test('the copied secret is granted in a policy of its own, attached to the handler\'s role, which the function waits for', () => {
+    const template = Template.fromStack(stackWithEverySource());
+    const [role] = Object.keys(template.findResources('AWS::IAM::Role'));
+    const copied = template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Description: Match.stringLikeRegexp('copies') } });
+    const [[id, policy]] = Object.entries(copied);
+
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([{ Sid: 'CopySecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: SECRET_ARN }]);
+    expect(policy.Properties.Roles).toEqual([{ Ref: role }]);
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(fn.DependsOn).toContain(id);
   });
 
   test('its policy stays the same size for 10 or 400 parameters under one path', () => {

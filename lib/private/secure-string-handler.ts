@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
+import { CopiedSecretsPolicies } from './copied-secrets';
 import { logStreamsArn, writeOwnLogsAndTraces } from './function-telemetry';
 import {
   acknowledgeAsyncInvokeFindings,
@@ -21,7 +22,6 @@ import {
   accountKeysArn,
   accountParametersArn,
   attachToVpc,
-  copySecrets,
   decryptCommittedCiphertext,
   decryptReplicaSources,
   manageParametersOfThisStack,
@@ -61,7 +61,7 @@ const KEYS_OF_SOURCES =
 const PATTERN_CHARACTERS = 2_400;
 const SOURCE_PATTERN_CHARACTERS = 1_200;
 const HANDLER_POLICY_WAY_OUT =
-  'Its parameter patterns are bounded; the secrets copied by SecureValue.fromSecret, the keys of committed ciphertexts, the source regions of replicas and ' +
+  'Its parameter patterns are bounded; the keys of committed ciphertexts, the source regions of replicas and ' +
   'what else the stack adds to the handler\'s role are listed one by one: move part of them to another stack.';
 const BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'lib', 'handler', 'secure-string.lambda');
 
@@ -125,6 +125,8 @@ export class SecureStringHandler extends Construct {
   /** The covering patterns of the parameters registered so far; recomputed only when a name falls outside. */
   private patterns: string[] = [];
   private readonly parameters: HandledParameter[] = [];
+  /** The grants of the secrets fromSecret copies, in policies of their own: created with the first such secret. */
+  private copiedSecrets?: CopiedSecretsPolicies;
   private readonly plainNames: string[] = [];
   private readonly ciphertextKeys = new Set<kms.IKey>();
   private readonly encryptableKeys = new Set<kms.IKey>();
@@ -216,6 +218,10 @@ export class SecureStringHandler extends Construct {
     }
     if (parameter.encryptableKey) {
       this.allowDirectEncrypt(parameter.encryptableKey);
+    }
+    if (parameter.secret) {
+      this.copiedSecrets ??= new CopiedSecretsPolicies(this, 'CopiedSecrets', this.role.roleName, this.function);
+      this.copiedSecrets.add(parameter.name, parameter.secret);
     }
   }
 
@@ -313,7 +319,6 @@ export class SecureStringHandler extends Construct {
       readOwnershipTags(this),
       ...(this.parameters.length > 0 ? [useKeysOnlyThroughParameterStore(this, this.otherAccountKeyArns())] : []),
       ...(this.ciphertextKeys.size > 0 ? [decryptCommittedCiphertext(this.ciphertextKeyArns(), parameterArns)] : []),
-      ...copySecrets(this, this.parameters.flatMap((p) => (p.secret ? [p.secret] : []))),
       ...[...this.replicaSources.keys()].flatMap((region) => {
         const arns = this.sourcePatternArns(region);
         return [readReplicaSources(region, arns, this.replicaSources.get(region)!.stacks), decryptReplicaSources(this, region, arns)];

@@ -208,7 +208,9 @@ describe('the handler policy, statement by statement', () => {
       new SecureStringParameter(stack, `Copy${i}`, { parameterName: `/app/copy${i}`, value: SecureValue.fromSecret(secret) });
     });
 
-    expect(statement(stack, 'DecryptCopiedSecrets')).toEqual({
+    const copied = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy')).map((p) => p.Properties.PolicyDocument.Statement)[1];
+    expect(copied.map((s: any) => s.Sid)).toEqual(['CopySecrets', 'DecryptCopiedSecrets']);
+    expect(copied[1]).toEqual({
       Sid: 'DecryptCopiedSecrets',
       Effect: 'Allow',
       Action: 'kms:Decrypt',
