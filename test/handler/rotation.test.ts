@@ -1,13 +1,15 @@
-import { DescribeParametersCommand, LabelParameterVersionCommand, ListTagsForResourceCommand, PutParameterCommand, UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
+import { DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeParametersCommand, GetParameterHistoryCommand, LabelParameterVersionCommand, ListTagsForResourceCommand, PutParameterCommand, UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
 import { Duration } from 'aws-cdk-lib';
 import { KEY_ARN, STACK_ID, awsError } from './events';
 import { FakeParameterStore, StoredParameter } from './fake-parameter-store';
 import { ParameterPolicy } from '../../lib';
-import { dueRule, notDueReason } from '../../lib/handler/rotation';
+import { OperatorError } from '../../lib/handler/errors';
+import { dueRule, dueTime, notDueReason, rotateParameter } from '../../lib/handler/rotation';
 import { RotationContext } from '../../lib/handler/rotation-context';
 import { failureMessage, runRotation } from '../../lib/handler/rotation-run';
 import { WritePacer } from '../../lib/handler/write-pacer';
-import { OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
+import { MAX_TAG_VALUE_LENGTH, OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
 import { MIN_NOTIFICATION_LEAD_HOURS, ROTATION_OPTIONS_TAG_KEY, ROTATION_TAG_KEY, sweepPeriodHours } from '../../lib/private/rotation-protocol';
 
 const NAME = '/app/prod/db/password';
@@ -463,6 +465,8 @@ describe('every notification lost: the sweep alone renews the parameter before i
     for (let now = NOW + phaseMs; leftAtRenewal.length < 2; now += periodMs) {
       const before = expiresAt();
       if (now >= before) throw new Error(`expired at ${new Date(before).toISOString()}: the sweep of ${new Date(now).toISOString()} came too late`);
+      // two renewals come within two lifetimes: a run that never counts one must fail, not sweep forever
+      if (now > NOW + 3 * lifetimeHours * HOUR) throw new Error(`${leftAtRenewal.length} renewal(s) counted in three lifetimes`);
       const summary = await runRotation({ Trigger: 'before-expiration' }, context({ now: () => now }));
       if (summary.rotated === 1) leftAtRenewal.push(before - now);
     }
@@ -517,4 +521,111 @@ test('a transient failure tells the operator that the rotator retries, not to de
   expect(summary.failures).toEqual([
     `${NAME}: ssm:PutParameter failed: Parameter Store failed internally. Lambda retries the rotation, and the next scheduled one tries again.`,
   ]);
+});
+
+describe('rotateParameter: why a parameter is left alone, in its own words', () => {
+  const SCHEDULED = dueRule('every-86400');
+  const BEFORE_EXPIRATION = dueRule('before-expiration');
+  const OPTIONS = 'previous=keep length=32 classes=lunp each=1';
+  const tagged = (tags: Array<[string, string]>) => seed({ tags: tags.map(([Key, Value]) => ({ Key, Value })) });
+
+  test('an unknown trigger is an operator\'s error that names it', () => {
+    expect(() => dueRule('every-fortnight')).toThrow(new OperatorError('unknown rotation trigger every-fortnight'));
+    expect(dueRule('before-expiration')).toEqual({ trigger: 'before-expiration' });
+  });
+
+  test('a name outside the rotator\'s names', async () => {
+    seed();
+
+    expect(await rotateParameter(NAME, SCHEDULED, context({ rotatingNames: ['app/staging/*'] }))).toEqual({
+      rotated: false,
+      reason: 'it is not one of the rotating parameters of stack AppStack (its resource left the app, or it is another stack\'s)',
+    });
+  });
+
+  test('a parameter that does not exist is gone', async () => {
+    expect(await rotateParameter(NAME, SCHEDULED, context())).toEqual({ rotated: false, reason: 'it no longer exists', gone: true });
+  });
+
+  test('a parameter deleted between its tags and its history is gone', async () => {
+    seed();
+    store.ssm.on(GetParameterHistoryCommand).rejects(awsError('ParameterNotFound', `Parameter ${NAME} not found.`));
+
+    expect(await rotateParameter(NAME, SCHEDULED, context())).toEqual({ rotated: false, reason: 'it no longer exists', gone: true });
+    expect(store.calls(PutParameterCommand)).toEqual([]);
+  });
+
+  test.each<[string, Array<[string, string]>, string]>([
+    ['another stack\'s owner tag', [[OWNER_TAG_KEY, 'OtherStack/DbPassword'], [ROTATION_TAG_KEY, 'AppStack/every-86400'], [ROTATION_OPTIONS_TAG_KEY, OPTIONS]],
+      `it is not owned by stack AppStack (${OWNER_TAG_KEY}: OtherStack/DbPassword)`],
+    ['an owner tag of a stack whose name starts with ours', [[OWNER_TAG_KEY, 'AppStackTwo/DbPassword'], [ROTATION_TAG_KEY, 'AppStack/every-86400'], [ROTATION_OPTIONS_TAG_KEY, OPTIONS]],
+      `it is not owned by stack AppStack (${OWNER_TAG_KEY}: AppStackTwo/DbPassword)`],
+    ['no owner tag', [[ROTATION_TAG_KEY, 'AppStack/every-86400'], [ROTATION_OPTIONS_TAG_KEY, OPTIONS]], `it is not owned by stack AppStack (${OWNER_TAG_KEY}: none)`],
+    ['a rotation tag of another trigger', [[OWNER_TAG_KEY, 'AppStack/DbPassword'], [ROTATION_TAG_KEY, 'AppStack/every-43200'], [ROTATION_OPTIONS_TAG_KEY, OPTIONS]],
+      `it is not set to rotate on every-86400 (${ROTATION_TAG_KEY}: AppStack/every-43200)`],
+    ['no rotation tag', [[OWNER_TAG_KEY, 'AppStack/DbPassword'], [ROTATION_OPTIONS_TAG_KEY, OPTIONS]], `it is not set to rotate on every-86400 (${ROTATION_TAG_KEY}: none)`],
+    ['no options tag', [[OWNER_TAG_KEY, 'AppStack/DbPassword'], [ROTATION_TAG_KEY, 'AppStack/every-86400']], `it has no ${ROTATION_OPTIONS_TAG_KEY} tag`],
+  ])('%s', async (_case, tags, reason) => {
+    tagged(tags);
+
+    expect(await rotateParameter(NAME, SCHEDULED, context())).toEqual({ rotated: false, reason });
+    expect(store.calls(PutParameterCommand)).toEqual([]);
+  });
+
+  test('an owner tag cut to the tag limit no longer names its resource, and is taken as present', async () => {
+    const owner = `AppStack/${'L'.repeat(MAX_TAG_VALUE_LENGTH - 'AppStack/'.length)}`;
+    tagged([[OWNER_TAG_KEY, owner], [ROTATION_TAG_KEY, 'AppStack/every-86400'], [ROTATION_OPTIONS_TAG_KEY, OPTIONS]]);
+    store.stackRecords.clear();
+
+    expect(await rotateParameter(NAME, SCHEDULED, context())).toEqual({ rotated: true, version: 2 });
+    expect(store.cloudformation.calls()).toEqual([]);
+  });
+
+  test('an owner tag one character shorter than the limit names its resource, which CloudFormation is asked for', async () => {
+    const logicalId = 'L'.repeat(MAX_TAG_VALUE_LENGTH - 1 - 'AppStack/'.length);
+    tagged([[OWNER_TAG_KEY, `AppStack/${logicalId}`], [ROTATION_TAG_KEY, 'AppStack/every-86400'], [ROTATION_OPTIONS_TAG_KEY, OPTIONS]]);
+    store.stackRecords.clear();
+
+    expect(await rotateParameter(NAME, SCHEDULED, context())).toEqual({
+      rotated: false,
+      reason: `its resource ${logicalId} is no longer in stack AppStack (it was retained when removed)`,
+    });
+  });
+
+  test.each([
+    ['another error that says "does not exist"', awsError('StackNotFoundException', 'Stack AppStack does not exist')],
+    ['a ValidationError of another kind', awsError('ValidationError', 'LogicalResourceId must not be empty')],
+  ])('CloudFormation\'s %s is a failure that names the call, not a retained resource', async (_case, err) => {
+    seed();
+    store.cloudformation.on(DescribeStackResourceCommand).rejects(err);
+
+    const summary = await runRotation(SCHEDULE, context());
+
+    expect(summary).toMatchObject({ rotated: 0, skipped: 0 });
+    expect(summary.failures).toEqual([expect.stringMatching(new RegExp(`^${NAME}: cloudformation:DescribeStackResource failed with ${err.name}\\.`))]);
+  });
+
+  describe('before expiration, policies that cannot tell when it is due', () => {
+    const rotatesBeforeExpiration = (policies: string[]) =>
+      seed({ policies, tier: 'Advanced' }, 'previous=keep expire=7776000 length=32 classes=lunp each=1', 'before-expiration');
+
+    test.each([
+      ['no policies', []],
+      ['an Expiration without an ExpirationNotification', [expiration(NOW + DAY)]],
+      ['an ExpirationNotification without an Expiration', [NOTIFICATION]],
+    ])('%s: not rotated, and the reason says so', async (_case, policies) => {
+      rotatesBeforeExpiration(policies);
+
+      expect(await rotateParameter(NAME, BEFORE_EXPIRATION, context())).toEqual({
+        rotated: false,
+        reason: 'it has no Expiration and ExpirationNotification policies to rotate before',
+      });
+    });
+
+    test('a notification lead in hours counts hours', () => {
+      const hours = JSON.stringify({ Type: 'ExpirationNotification', Version: '1.0', Attributes: { Before: '3', Unit: 'Hours' } });
+
+      expect(dueTime(BEFORE_EXPIRATION, { policies: [expiration(NOW + DAY), hours] })).toBe(NOW + DAY - 4 * 3_600_000);
+    });
+  });
 });
