@@ -3,22 +3,16 @@ import { AddressInfo } from 'net';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { createEvent, deleteEvent, properties, updateEvent } from './events';
-import { FakeParameterStore } from './fake-parameter-store';
+import { FakeParameterStore, useFakeParameterStore } from './fake-parameter-store';
 import { HTTPS_TRANSPORT, RESPONSE_ATTEMPTS, ResponseTransport, buildResponse, sendResponse } from '../../lib/handler/cfn-response';
 import { SDK_RETRY, SDK_TIMEOUTS, SSM_RETRY_STRATEGY, createClients } from '../../lib/handler/clients';
 import { handleEvent, handler } from '../../lib/handler/secure-string.lambda';
 
 let store: FakeParameterStore;
 
+const currentStore = useFakeParameterStore();
 beforeEach(() => {
-  store = new FakeParameterStore();
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
-});
-
-afterEach(() => {
-  store.restore();
-  jest.restoreAllMocks();
+  store = currentStore();
 });
 
 function run(event: any) {

@@ -366,3 +366,21 @@ function matchesFilter(name: string, p: StoredParameter, f: ParameterFilter): bo
       return p.tags.some((t) => `tag:${t.Key}` === f.Key && (f.Values === undefined || f.Values.includes(t.Value!)));
   }
 }
+
+/**
+ * A fresh store for each test of the file, with the handler's log lines silenced (they never carry a value);
+ * call at the top level of a test file and read the store through the returned function.
+ */
+export function useFakeParameterStore(): () => FakeParameterStore {
+  let store: FakeParameterStore;
+  beforeEach(() => {
+    store = new FakeParameterStore();
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    store.restore();
+    jest.restoreAllMocks();
+  });
+  return () => store;
+}

@@ -1,6 +1,6 @@
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { STACK_ID, createEvent, properties, updateEvent } from './events';
-import { FakeParameterStore } from './fake-parameter-store';
+import { FakeParameterStore, useFakeParameterStore } from './fake-parameter-store';
 import { runRotation } from '../../lib/handler/rotation-run';
 import { handleEvent } from '../../lib/handler/secure-string.lambda';
 import { sourceLabel } from '../../lib/handler/source-fingerprint';
@@ -13,15 +13,9 @@ const DAY = 86_400_000;
 
 let store: FakeParameterStore;
 
+const currentStore = useFakeParameterStore();
 beforeEach(() => {
-  store = new FakeParameterStore();
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
-});
-
-afterEach(() => {
-  store.restore();
-  jest.restoreAllMocks();
+  store = currentStore();
 });
 
 async function run(event: Parameters<typeof handleEvent>[0]) {

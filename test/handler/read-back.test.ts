@@ -1,6 +1,6 @@
 import { GetParameterHistoryCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { KEY_ARN, awsError, createEvent, properties, updateEvent } from './events';
-import { FakeParameterStore } from './fake-parameter-store';
+import { FakeParameterStore, useFakeParameterStore } from './fake-parameter-store';
 import { LiveParameter, attributesChanged, readHistory, sameKey, samePolicies, tierMatches } from '../../lib/handler/read-back';
 import { ParameterSpec } from '../../lib/handler/request';
 import { handleEvent } from '../../lib/handler/secure-string.lambda';
@@ -13,15 +13,9 @@ const ADVICE = 'Another writer may be changing this parameter at the same time; 
 
 let store: FakeParameterStore;
 
+const currentStore = useFakeParameterStore();
 beforeEach(() => {
-  store = new FakeParameterStore();
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
-});
-
-afterEach(() => {
-  store.restore();
-  jest.restoreAllMocks();
+  store = currentStore();
 });
 
 function run(event: Parameters<typeof handleEvent>[0]) {

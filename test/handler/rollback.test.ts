@@ -2,7 +2,7 @@ import { DecryptCommand } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, GetParameterHistoryCommand, LabelParameterVersionCommand, PutParameterCommand, UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
 import { KEY_ARN, awsError, createEvent, properties, updateEvent } from './events';
-import { FakeParameterStore } from './fake-parameter-store';
+import { FakeParameterStore, useFakeParameterStore } from './fake-parameter-store';
 import { LiveParameter } from '../../lib/handler/read-back';
 import { handleEvent } from '../../lib/handler/secure-string.lambda';
 import { sourceLabel } from '../../lib/handler/source-fingerprint';
@@ -15,15 +15,9 @@ const OTHER_KEY = 'arn:aws:kms:eu-west-1:111111111111:key/99999999-0000-0000-000
 
 let store: FakeParameterStore;
 
+const currentStore = useFakeParameterStore();
 beforeEach(() => {
-  store = new FakeParameterStore();
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
-});
-
-afterEach(() => {
-  store.restore();
-  jest.restoreAllMocks();
+  store = currentStore();
 });
 
 async function run(event: Parameters<typeof handleEvent>[0]) {

@@ -2,7 +2,7 @@ import { DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeParametersCommand, GetParameterHistoryCommand, LabelParameterVersionCommand, ListTagsForResourceCommand, PutParameterCommand, UnlabelParameterVersionCommand } from '@aws-sdk/client-ssm';
 import { Duration } from 'aws-cdk-lib';
 import { KEY_ARN, STACK_ID, awsError } from './events';
-import { FakeParameterStore, StoredParameter } from './fake-parameter-store';
+import { FakeParameterStore, StoredParameter, useFakeParameterStore } from './fake-parameter-store';
 import { ParameterPolicy } from '../../lib';
 import { OperatorError } from '../../lib/handler/errors';
 import { dueRule, dueTime, notDueReason, rotateParameter } from '../../lib/handler/rotation';
@@ -31,15 +31,9 @@ const policyActionEvent = (name = NAME) => ({
 
 let store: FakeParameterStore;
 
+const currentStore = useFakeParameterStore();
 beforeEach(() => {
-  store = new FakeParameterStore();
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
-});
-
-afterEach(() => {
-  store.restore();
-  jest.restoreAllMocks();
+  store = currentStore();
 });
 
 function seed(overrides: Partial<StoredParameter> = {}, options = 'previous=keep length=32 classes=lunp each=1', trigger = 'every-86400', name = NAME): void {
