@@ -1,6 +1,6 @@
 import { DescribeParametersCommand, ListTagsForResourceCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { KEY_ARN, STACK_ID, awsError } from './events';
-import { FakeParameterStore } from './fake-parameter-store';
+import { useFakeParameterStore } from './fake-parameter-store';
 import { RotationContext } from '../../lib/handler/rotation-context';
 import { runRotation } from '../../lib/handler/rotation-run';
 import { OWNER_TAG_KEY } from '../../lib/private/handler-protocol';
@@ -20,25 +20,17 @@ const SCHEDULE = { Trigger: 'every-86400' };
 const DUE_AGE_MS = DAY - 2 * 45 * MINUTE;
 const SOURCE_LABEL = 'src-0123456789abcdef0123456789abcdef01234567';
 
-let store: FakeParameterStore;
+const store = useFakeParameterStore();
 /** The rotator's clock (the due checks, a tick's end): a test moves it on. */
 let now: number;
 
 beforeEach(() => {
   now = NOW;
-  store = new FakeParameterStore();
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
-});
-
-afterEach(() => {
-  store.restore();
-  jest.restoreAllMocks();
 });
 
 function seed(name = NAME, lastModified = new Date(NOW - 2 * DAY), trigger = 'every-86400', policies: string[] = []): void {
-  store.stackRecords.set('DbPassword', NAME);
-  store.seed(name, {
+  store().stackRecords.set('DbPassword', NAME);
+  store().seed(name, {
     value: 'old-value',
     keyId: KEY_ARN,
     tier: policies.length > 0 ? 'Advanced' : 'Standard',
@@ -54,18 +46,18 @@ function seed(name = NAME, lastModified = new Date(NOW - 2 * DAY), trigger = 'ev
 }
 
 function context(overrides: Partial<RotationContext> = {}): RotationContext {
-  return { clients: store.clients, stackName: 'AppStack', stackId: STACK_ID, deadline: NOW + 600_000, now: () => now, secrets: new Set(), ...overrides };
+  return { clients: store().clients, stackName: 'AppStack', stackId: STACK_ID, deadline: NOW + 600_000, now: () => now, secrets: new Set(), ...overrides };
 }
 
 const logged = () => jest.mocked(console.log).mock.calls.map(([line]) => line);
-const written = () => store.calls(PutParameterCommand).map((c) => c.Name);
+const written = () => store().calls(PutParameterCommand).map((c) => c.Name);
 /** Nine due parameters, listed in the reverse of their names' order: one more than the rotator starts at once. */
 const NINE = Array.from({ length: 9 }, (_, i) => `/app/prod/p${8 - i}`);
 /** The first write moves the rotator's clock on by 16 minutes: past a tick's 15, so that the ninth is not started. */
 const sixteenMinutesAtTheFirstWrite = () =>
-  store.ssm.on(PutParameterCommand).callsFake((input) => {
-    if (store.calls(PutParameterCommand).length === 1) now += 16 * MINUTE;
-    return store.putParameter(input);
+  store().ssm.on(PutParameterCommand).callsFake((input) => {
+    if (store().calls(PutParameterCommand).length === 1) now += 16 * MINUTE;
+    return store().putParameter(input);
   });
 
 describe('what it logs and counts', () => {
@@ -87,7 +79,7 @@ describe('what it logs and counts', () => {
 
   test('a failure is logged as an error by name, and counted neither rotated nor skipped', async () => {
     seed();
-    store.ssm.on(PutParameterCommand).rejects(awsError('DisabledException', 'the key is disabled'));
+    store().ssm.on(PutParameterCommand).rejects(awsError('DisabledException', 'the key is disabled'));
 
     const summary = await runRotation(SCHEDULE, context());
 
@@ -98,9 +90,9 @@ describe('what it logs and counts', () => {
 
   test('a parameter deleted between the listing and its turn, on a schedule: a skip, not a failure', async () => {
     seed();
-    store.ssm.on(DescribeParametersCommand).callsFake((input) => {
-      const listed = store.describeParameters(input);
-      store.parameters.delete(NAME);
+    store().ssm.on(DescribeParametersCommand).callsFake((input) => {
+      const listed = store().describeParameters(input);
+      store().parameters.delete(NAME);
       return listed;
     });
 
@@ -157,9 +149,9 @@ describe('the order, and a tick\'s end', () => {
       JSON.stringify({ Type: 'ExpirationNotification', Version: '1.0', Attributes: { Before: '14', Unit: 'Days' } }),
     ]);
     const event = { 'detail-type': 'Parameter Store Policy Action', 'detail': { 'parameter-name': NAME } };
-    store.ssm.on(ListTagsForResourceCommand).callsFake((input) => {
+    store().ssm.on(ListTagsForResourceCommand).callsFake((input) => {
       now += 16 * MINUTE;
-      return { TagList: store.parameters.get(input.ResourceId)!.tags };
+      return { TagList: store().parameters.get(input.ResourceId)!.tags };
     });
 
     expect(await runRotation(event, context())).toMatchObject({ rotated: 1, notReached: 0 });
@@ -208,8 +200,8 @@ describe('the order, and a tick\'s end', () => {
 describe('what the listing cannot tell, the history decides', () => {
   /** The listing as DescribeParameters answers, with `strip` removed from each parameter. */
   const listingWithout = (...strip: string[]) =>
-    store.ssm.on(DescribeParametersCommand).callsFake((input) => {
-      const listed = store.describeParameters(input);
+    store().ssm.on(DescribeParametersCommand).callsFake((input) => {
+      const listed = store().describeParameters(input);
       return { ...listed, Parameters: listed.Parameters.map((p) => Object.fromEntries(Object.entries(p).filter(([k]) => !strip.includes(k)))) };
     });
 
@@ -241,7 +233,7 @@ describe('what the listing cannot tell, the history decides', () => {
     seed(NAME, new Date(NOW - 2 * DAY), 'before-expiration');
 
     expect(await runRotation({ Trigger: 'before-expiration' }, context())).toEqual({ rotated: 0, skipped: 1, notReached: 0, overdue: 0, failures: [] });
-    expect(store.calls(ListTagsForResourceCommand)).toHaveLength(1);
+    expect(store().calls(ListTagsForResourceCommand)).toHaveLength(1);
     expect(logged()).toEqual([`${NAME}: not rotated: it has no Expiration and ExpirationNotification policies to rotate before`]);
   });
 
@@ -250,14 +242,14 @@ describe('what the listing cannot tell, the history decides', () => {
       JSON.stringify({ Type: 'Expiration', Version: '1.0', Attributes: { Timestamp: new Date(NOW + 60 * DAY).toISOString() } }),
       JSON.stringify({ Type: 'ExpirationNotification', Version: '1.0', Attributes: { Before: '14', Unit: 'Days' } }),
     ]);
-    store.ssm.on(DescribeParametersCommand).callsFake((input) => {
-      const listed = store.describeParameters(input);
+    store().ssm.on(DescribeParametersCommand).callsFake((input) => {
+      const listed = store().describeParameters(input);
       const empty = { PolicyType: 'Expiration', PolicyText: '' };
       return { ...listed, Parameters: listed.Parameters.map((p: any) => ({ ...p, Policies: [...p.Policies, empty] })) };
     });
 
     // not due for 46 days: the listing tells, no call of its own
     expect(await runRotation({ Trigger: 'before-expiration' }, context())).toEqual({ rotated: 0, skipped: 1, notReached: 0, overdue: 0, failures: [] });
-    expect(store.calls(ListTagsForResourceCommand)).toEqual([]);
+    expect(store().calls(ListTagsForResourceCommand)).toEqual([]);
   });
 });
